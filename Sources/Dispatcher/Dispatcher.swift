@@ -1,0 +1,7 @@
+import VPPCore
+import CClp
+/// Storage dispatch LP (issue 5).
+public enum DispatcherModule {
+    /// CLP library version string, proves the binding links.
+    public static var clpVersion: String { String(cString: Clp_Version()) }
+}

@@ -1,0 +1,3 @@
+import VPPCore
+/// PV and load forecasting (issue 4).
+public enum ForecastModule {}
