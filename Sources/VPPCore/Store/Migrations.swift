@@ -1,0 +1,180 @@
+import GRDB
+
+/// The store's schema as named, append-only migrations (design.md §3).
+///
+/// Never edit a migration that has shipped: add a new one at the end of `migrator`.
+/// Conventions: times are UTC epoch seconds (INTEGER), energies integer Wh, powers W (REAL),
+/// dong codes the 10-digit administrative code. `reading` and `rollup_hourly` are WITHOUT ROWID
+/// tables keyed by what makes a row unique, so a re-upload is an upsert, not a duplicate.
+/// `reading.asset_id` deliberately has no foreign key: ingestion maps every row to a known
+/// asset before it writes, and a per-row FK probe would halve bulk-insert throughput.
+public enum VPPMigrations {
+    public static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("core-v1-schema") { db in
+            try db.execute(sql: """
+                CREATE TABLE site (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    name_ko TEXT NOT NULL,
+                    sigungu_code TEXT NOT NULL,
+                    config_json TEXT NOT NULL,
+                    config_sha256 TEXT NOT NULL,
+                    loaded_at INTEGER NOT NULL
+                );
+                CREATE TABLE dong (
+                    code TEXT PRIMARY KEY NOT NULL,
+                    site_id TEXT NOT NULL REFERENCES site(id),
+                    name_ko TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    latitude_deg REAL NOT NULL,
+                    longitude_deg REAL NOT NULL,
+                    households INTEGER NOT NULL CHECK (households >= 0),
+                    population INTEGER NOT NULL,
+                    area_km2 REAL NOT NULL,
+                    import_limit_kw REAL NOT NULL,
+                    export_limit_kw REAL NOT NULL,
+                    active INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE TABLE asset (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    site_id TEXT NOT NULL REFERENCES site(id),
+                    dong_code TEXT NOT NULL REFERENCES dong(code),
+                    kind TEXT NOT NULL CHECK (kind IN ('pv_fleet', 'meter', 'battery')),
+                    params_json TEXT NOT NULL,
+                    active INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE INDEX asset_dong ON asset(dong_code);
+                CREATE TABLE config_change (
+                    id INTEGER PRIMARY KEY,
+                    site_id TEXT NOT NULL,
+                    changed_at INTEGER NOT NULL,
+                    entity TEXT NOT NULL,
+                    entity_id TEXT NOT NULL,
+                    change TEXT NOT NULL CHECK (change IN ('added', 'updated', 'removed')),
+                    detail TEXT NOT NULL
+                );
+                CREATE TABLE upload (
+                    id INTEGER PRIMARY KEY,
+                    file_name TEXT NOT NULL,
+                    sha256 TEXT NOT NULL UNIQUE,
+                    source TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    rows_ok INTEGER NOT NULL DEFAULT 0,
+                    rows_rejected INTEGER NOT NULL DEFAULT 0,
+                    rows_changed INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL,
+                    message TEXT
+                );
+                CREATE TABLE reading (
+                    asset_id TEXT NOT NULL,
+                    slot_start INTEGER NOT NULL,
+                    duration_s INTEGER NOT NULL CHECK (duration_s > 0),
+                    energy_wh INTEGER NOT NULL,
+                    quality INTEGER NOT NULL DEFAULT 0,
+                    upload_id INTEGER,
+                    PRIMARY KEY (asset_id, slot_start, duration_s)
+                ) WITHOUT ROWID;
+                CREATE TABLE reading_change (
+                    id INTEGER PRIMARY KEY,
+                    upload_id INTEGER NOT NULL REFERENCES upload(id),
+                    asset_id TEXT NOT NULL,
+                    slot_start INTEGER NOT NULL,
+                    duration_s INTEGER NOT NULL,
+                    old_wh INTEGER NOT NULL,
+                    new_wh INTEGER NOT NULL
+                );
+                CREATE TABLE register_reading (
+                    asset_id TEXT NOT NULL,
+                    unit TEXT NOT NULL,
+                    period TEXT NOT NULL,
+                    previous_register REAL,
+                    current_register REAL NOT NULL,
+                    usage_wh INTEGER NOT NULL,
+                    flag TEXT,
+                    upload_id INTEGER NOT NULL REFERENCES upload(id),
+                    PRIMARY KEY (asset_id, unit, period)
+                );
+                CREATE TABLE rejected_row (
+                    id INTEGER PRIMARY KEY,
+                    upload_id INTEGER NOT NULL REFERENCES upload(id),
+                    line INTEGER NOT NULL,
+                    "column" INTEGER,
+                    raw TEXT NOT NULL,
+                    reason TEXT NOT NULL
+                );
+                CREATE INDEX rejected_row_upload ON rejected_row(upload_id, line);
+                CREATE TABLE rollup_hourly (
+                    dong_code TEXT NOT NULL,
+                    hour_start INTEGER NOT NULL,
+                    generation_wh INTEGER NOT NULL DEFAULT 0,
+                    consumption_wh INTEGER NOT NULL DEFAULT 0,
+                    charge_wh INTEGER NOT NULL DEFAULT 0,
+                    discharge_wh INTEGER NOT NULL DEFAULT 0,
+                    import_wh INTEGER NOT NULL DEFAULT 0,
+                    export_wh INTEGER NOT NULL DEFAULT 0,
+                    generation_covered_s INTEGER NOT NULL DEFAULT 0,
+                    consumption_covered_s INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (dong_code, hour_start)
+                ) WITHOUT ROWID;
+                CREATE TABLE forecast_run (
+                    id INTEGER PRIMARY KEY,
+                    issued_at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    horizon_s INTEGER NOT NULL,
+                    step_s INTEGER NOT NULL,
+                    model TEXT NOT NULL,
+                    params_json TEXT NOT NULL DEFAULT '{}'
+                );
+                CREATE TABLE forecast (
+                    run_id INTEGER NOT NULL REFERENCES forecast_run(id),
+                    dong_code TEXT NOT NULL,
+                    quantity TEXT NOT NULL CHECK (quantity IN ('pv', 'load')),
+                    slot_start INTEGER NOT NULL,
+                    duration_s INTEGER NOT NULL,
+                    value_wh INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, dong_code, quantity, slot_start)
+                ) WITHOUT ROWID;
+                CREATE TABLE forecast_model (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    trained_at INTEGER NOT NULL,
+                    train_from INTEGER NOT NULL,
+                    train_to INTEGER NOT NULL,
+                    params_json TEXT NOT NULL
+                );
+                CREATE TABLE weather_cache (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    fetched_at INTEGER NOT NULL,
+                    body BLOB NOT NULL
+                );
+                CREATE TABLE dispatch_run (
+                    id INTEGER PRIMARY KEY,
+                    started_at INTEGER NOT NULL,
+                    finished_at INTEGER,
+                    status TEXT NOT NULL,
+                    objective TEXT NOT NULL,
+                    objective_value REAL,
+                    breakdown_json TEXT NOT NULL DEFAULT '{}',
+                    horizon_s INTEGER NOT NULL,
+                    step_s INTEGER NOT NULL,
+                    solve_ms REAL,
+                    message TEXT
+                );
+                CREATE TABLE schedule (
+                    run_id INTEGER NOT NULL REFERENCES dispatch_run(id),
+                    battery_id TEXT NOT NULL,
+                    slot_start INTEGER NOT NULL,
+                    duration_s INTEGER NOT NULL,
+                    charge_w REAL NOT NULL,
+                    discharge_w REAL NOT NULL,
+                    soc_wh INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, battery_id, slot_start)
+                ) WITHOUT ROWID;
+                """)
+        }
+        // Append new migrations below this line, never above.
+        return m
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import VPPCore
+
+/// The main job end to end on the embedded SQLite store: load the district and show it.
+/// Later stages (ingest → forecast → dispatch → report) extend this command.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Run the main job on a fresh demo database: load Seodaemun and show it.")
+    @Option(help: "Database file for the demo (recreated).") var db: String = "out/demo.sqlite"
+    @Option(help: "Site config.") var site: String = "site-configs/seodaemun.toml"
+
+    func run() async throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        let config = try SiteConfigParser().parse(fileAt: site)
+        let store = try VPPStore(path: db)
+        let report = try store.loadSite(config)
+        print("== 1. site: \(config.site.nameKo) (\(config.site.name)) loaded into \(db): \(report.changes.count) records")
+        let rows = try store.siteSummary()
+        print(renderTable(
+            headers: ["code", "dong", "households", "pv_kwp", "battery_kwh"],
+            rows: rows.map { [$0.code, $0.nameKo, String($0.households), fmt($0.pvKWp), fmt($0.batteryKWh, 0)] },
+            numeric: [2, 3, 4]))
+    }
+}
