@@ -1,1 +1,68 @@
+import Foundation
 import VPPCore
+
+/// A fresh store on a temporary file with the real migrations applied.
+public enum TestStore {
+    /// Creates a store in a new temporary directory; the directory is removed by `cleanup`.
+    public static func make(clock: any WallClock = FixedWallClock(KSTDateTime(year: 2024, month: 7, day: 1))) throws
+        -> (store: VPPStore, directory: URL)
+    {
+        let dir = try TempDirectory.make()
+        let store = try VPPStore(path: dir.appendingPathComponent("test.sqlite").path, clock: clock)
+        return (store, dir)
+    }
+}
+
+public enum TempDirectory {
+    public static func make() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vpp-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+    public static func remove(_ dir: URL) { try? FileManager.default.removeItem(at: dir) }
+}
+
+/// Paths to the package and to the real public data in `../shared/data`.
+public enum Paths {
+    /// The package root (two levels above this file's folder).
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// `../shared/data` next to the package, or `$VPP_SHARED_DATA`.
+    public static var sharedData: URL {
+        if let p = ProcessInfo.processInfo.environment["VPP_SHARED_DATA"], !p.isEmpty { return URL(fileURLWithPath: p) }
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+    }
+    public static var hasSharedData: Bool { FileManager.default.fileExists(atPath: sharedData.path) }
+    public static var seodaemunConfig: URL { packageRoot.appendingPathComponent("site-configs/seodaemun.toml") }
+}
+
+/// Seeded SplitMix64 (Steele, Lea & Flood 2014) for repeatable property tests.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Builds small site configs for tests.
+public enum SiteBuilder {
+    public static func tiny(dongs: Int = 2, batteryKWh: Double = 100) -> SiteConfig {
+        SiteConfig(
+            site: SiteInfo(id: "test", name: "Test-gu", nameKo: "시험구", sigunguCode: "99999"),
+            dongs: (0..<dongs).map { i in
+                DongConfig(code: String(format: "99999%05d", i), nameKo: "시험\(i)동", name: "Test \(i)-dong",
+                           latitudeDeg: 37.57, longitudeDeg: 126.94, households: 1000 * (i + 1),
+                           pvFleets: [PVFleetConfig(id: "pv-\(i)", kind: .miniSolar, units: 100, unitW: 325, tiltDeg: 70, azimuthDeg: 180)],
+                           meters: [MeterConfig(id: "meter-\(i)", complex: "시험아파트 \(i)")],
+                           batteries: [BatteryConfig(id: "ess-\(i)", capacityKWh: batteryKWh, maxChargeKW: batteryKWh / 2,
+                                                     maxDischargeKW: batteryKWh / 2)])
+            },
+            emissionFactors: [EmissionFactorEntry(year: 2023, label: "2023", tco2eqPerMWh: 0.4173)],
+            targets: Targets(districtShare: 0.0324, districtShareBasis: "test"))
+    }
+}

@@ -4,7 +4,8 @@ public struct SiteConfigError: CategorizedError, Equatable {
         case syntax(String)
         case unsupportedVersion(Int)
         case missingKey
-        case unknownKey
+        /// A key this version does not know; `suggestion` is the known key it most resembles.
+        case unknownKey(suggestion: String?)
         case wrongType(expected: String)
         case invalidValue(String)
         case duplicate(String)
@@ -29,7 +30,8 @@ public struct SiteConfigError: CategorizedError, Equatable {
         case .syntax(let m): what = "TOML syntax error: \(m)"
         case .unsupportedVersion(let v): what = "unsupported config version \(v) (this vpp reads versions \(SiteConfig.supportedVersions.lowerBound)–\(SiteConfig.supportedVersions.upperBound))"
         case .missingKey: what = "missing required key"
-        case .unknownKey: what = "unknown key (check spelling; every key carries its unit, e.g. capacity_kwh)"
+        case .unknownKey(let s?): what = "unknown key; did you mean \(s)? (every key carries its unit, e.g. capacity_kwh)"
+        case .unknownKey(nil): what = "unknown key (check spelling; every key carries its unit, e.g. capacity_kwh)"
         case .wrongType(let e): what = "wrong type, expected \(e)"
         case .invalidValue(let m): what = m
         case .duplicate(let m): what = "duplicate \(m)"

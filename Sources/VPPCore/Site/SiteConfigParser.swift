@@ -234,7 +234,17 @@ final class TableReader {
     private func value(_ k: String) -> TOMLValueConvertible? { used.insert(k); return table[k] }
 
     func finish() throws {
-        for k in table.keys.sorted() where !used.contains(k) { throw ctx.error(key(k), .unknownKey) }
+        for k in table.keys.sorted() where !used.contains(k) { throw ctx.error(key(k), .unknownKey(suggestion: nil)) }
+    }
+
+    /// A required key is missing: if an unread key in the table looks like it (a typo, or the
+    /// key without its unit suffix), report that key as unknown with a suggestion instead.
+    private func missing(_ k: String) -> SiteConfigError {
+        let candidates = table.keys.filter { !used.contains($0) }
+        if let near = candidates.first(where: { k.hasPrefix($0) || $0.hasPrefix(k) || editDistance($0, k) <= 2 }) {
+            return ctx.error(key(near), .unknownKey(suggestion: k))
+        }
+        return ctx.error(key(k), .missingKey)
     }
 
     func optionalString(_ k: String) throws -> String? {
@@ -243,7 +253,7 @@ final class TableReader {
         return s
     }
     func string(_ k: String) throws -> String {
-        guard let s = try optionalString(k) else { throw ctx.error(key(k), .missingKey) }
+        guard let s = try optionalString(k) else { throw missing(k) }
         guard !s.isEmpty else { throw ctx.error(key(k), .invalidValue("must not be empty")) }
         return s
     }
@@ -254,7 +264,7 @@ final class TableReader {
         return i
     }
     func int(_ k: String, min: Int? = nil) throws -> Int {
-        guard let i = try optionalInt(k, min: min) else { throw ctx.error(key(k), .missingKey) }
+        guard let i = try optionalInt(k, min: min) else { throw missing(k) }
         return i
     }
     func optionalDouble(_ k: String, min: Double? = nil, max: Double? = nil) throws -> Double? {
@@ -268,11 +278,11 @@ final class TableReader {
         return d
     }
     func double(_ k: String, min: Double? = nil, max: Double? = nil) throws -> Double {
-        guard let d = try optionalDouble(k, min: min, max: max) else { throw ctx.error(key(k), .missingKey) }
+        guard let d = try optionalDouble(k, min: min, max: max) else { throw missing(k) }
         return d
     }
     func ints(_ k: String) throws -> [Int] {
-        guard let v = value(k) else { throw ctx.error(key(k), .missingKey) }
+        guard let v = value(k) else { throw missing(k) }
         guard let a = v.array else { throw ctx.error(key(k), .wrongType(expected: "an array of integers")) }
         return try a.map { guard let i = $0.int else { throw ctx.error(key(k), .wrongType(expected: "an array of integers")) }; return i }
     }
@@ -287,13 +297,13 @@ final class TableReader {
         return TableReader(table: t, path: key(k), ctx: ctx)
     }
     func table(_ k: String) throws -> TableReader {
-        guard let t = try optionalTable(k) else { throw ctx.error(key(k), .missingKey) }
+        guard let t = try optionalTable(k) else { throw missing(k) }
         return t
     }
     /// An array of tables (`[[k]]`).
     func tables(_ k: String, required: Bool = true) throws -> [TableReader] {
         guard let v = value(k) else {
-            if required { throw ctx.error(key(k), .missingKey) }
+            if required { throw missing(k) }
             return []
         }
         guard let a = v.array else { throw ctx.error(key(k), .wrongType(expected: "an array of tables [[\(key(k))]]")) }
@@ -302,4 +312,20 @@ final class TableReader {
             return TableReader(table: t, path: "\(key(k))[\(i)]", ctx: ctx)
         }
     }
+}
+
+/// Levenshtein distance (for "did you mean" hints on short keys).
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.utf8), b = Array(b.utf8)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count), cur = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        cur[0] = i
+        for j in 1...b.count {
+            cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&prev, &cur)
+    }
+    return prev[b.count]
 }
