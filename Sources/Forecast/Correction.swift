@@ -1,0 +1,168 @@
+import Foundation
+import VPPCore
+
+/// Deterministic 64-bit generator (SplitMix64, Steele, Lea & Flood, "Fast splittable
+/// pseudorandom number generators", OOPSLA 2014), for seeded fold assignment.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Learned correction of the physical PV forecast: ridge regression (Hoerl & Kennard,
+/// "Ridge regression", Technometrics 12:55–67, 1970) of measured output / capacity on features
+/// built from the physical forecast, the clear-sky output, cloud, humidity, sun elevation, hour
+/// and season. No intercept, so the forecast is exactly zero when the sun is down. The penalty
+/// is chosen by k-fold cross-validation with folds drawn by day from a seeded generator, so a
+/// fit is deterministic for a fixed seed and training window.
+public struct PVCorrectionModel: Sendable, Equatable, Codable {
+    public static let featureNames = [
+        "phys", "cs", "cs*cf", "cs*cf^2", "cs*cf^3", "cs*rh", "cs*rh*cf", "cs*sinEl", "phys^2", "cs*cosDoy", "cs*sinDoy",
+        "cs*cosHour", "cs*sinHour", "cs*T/30", "phys*cf", "cs*cosDoy*cf", "cs*sinDoy*cf",
+    ]
+    public var version = 1
+    public var systemID: String
+    public var capacityKW: Double
+    /// Ridge coefficients in the original feature scale.
+    public var coefficients: [Double]
+    public var lambda: Double
+    /// Training window [UTC epoch s, half-open] and rows used.
+    public var trainFrom: Int64
+    public var trainTo: Int64
+    public var trainRows: Int
+    public var seed: UInt64
+
+    /// Feature vector of one physical slot result (values normalised by capacity).
+    public static func features(_ r: PhysicalPV.SlotResult, capacityKW cap: Double) -> [Double] {
+        let p = r.acKW / cap, c = r.clearSkyACKW / cap
+        let cf = r.weather.cloudFraction
+        let rh = r.weather.humidityPct / 100
+        let sinEl = sin(max(r.midElevationDeg, 0) * .pi / 180)
+        let t = KSTDateTime(epochSeconds: r.slotStart + Int64(r.seconds / 2))
+        let doy = Double(KST.daysFromCivil(year: t.year, month: t.month, day: t.day) - KST.daysFromCivil(year: t.year, month: 1, day: 1))
+        let dA = 2 * Double.pi * doy / 365.25
+        let hA = 2 * Double.pi * (Double(t.hour) + Double(t.minute) / 60) / 24
+        return [p, c, c * cf, c * cf * cf, c * cf * cf * cf, c * rh, c * rh * cf, c * sinEl, p * p, c * cos(dA), c * sin(dA),
+                c * cos(hA), c * sin(hA), c * r.weather.temperatureC / 30, p * cf, c * cos(dA) * cf, c * sin(dA) * cf]
+    }
+
+    /// Corrected mean AC power [kW] for a physical slot result, clamped to [0, inverter limit].
+    /// The model is fitted on capacity-normalised values, so it can be applied to another system
+    /// of similar design by passing that system's capacity.
+    public func predictKW(_ r: PhysicalPV.SlotResult, acLimitKW: Double, capacityKW cap: Double? = nil) -> Double {
+        guard r.clearSkyACKW > 0 else { return 0 }
+        let c = cap ?? capacityKW
+        let x = Self.features(r, capacityKW: c)
+        var y = 0.0
+        for j in 0..<min(x.count, coefficients.count) { y += x[j] * coefficients[j] }
+        return min(max(y * c, 0), acLimitKW)
+    }
+
+    /// Fits on paired (physical result, measured mean kW). Rows with the sun down are skipped.
+    public static func fit(systemID: String, capacityKW cap: Double, rows: [(PhysicalPV.SlotResult, Double)],
+                           trainFrom: Int64, trainTo: Int64, seed: UInt64 = 42,
+                           lambdas: [Double] = [1e-4, 1e-3, 1e-2, 0.1, 1, 10], folds: Int = 5) throws -> PVCorrectionModel {
+        let use = rows.filter { $0.0.clearSkyACKW > 0 }
+        guard use.count >= 50 else { throw ForecastError.insufficientData("correction fit needs ≥ 50 daylight rows, got \(use.count)") }
+        let xs = use.map { features($0.0, capacityKW: cap) }
+        let ys = use.map { $0.1 / cap }
+        let p = featureNames.count
+        // Column scales (RMS) so one penalty fits all features.
+        var scale = [Double](repeating: 0, count: p)
+        for x in xs { for j in 0..<p { scale[j] += x[j] * x[j] } }
+        for j in 0..<p { scale[j] = max((scale[j] / Double(xs.count)).squareRoot(), 1e-9) }
+        let zs = xs.map { x in (0..<p).map { x[$0] / scale[$0] } }
+        // Folds by KST day, shuffled with the seed.
+        var dayIDs: [Int64] = []
+        var seen = Set<Int64>()
+        let rowDay = use.map { ($0.0.slotStart + KST.offsetSeconds) / 86_400 }
+        for d in rowDay where !seen.contains(d) { seen.insert(d); dayIDs.append(d) }
+        var rng = SplitMix64(seed: seed)
+        dayIDs.shuffle(using: &rng)
+        var foldOfDay: [Int64: Int] = [:]
+        for (i, d) in dayIDs.enumerated() { foldOfDay[d] = i % folds }
+        let rowFold = rowDay.map { foldOfDay[$0]! }
+
+        var bestLambda = lambdas[0], bestErr = Double.infinity
+        for lam in lambdas {
+            var err = 0.0
+            for k in 0..<folds {
+                let idx = (0..<zs.count).filter { rowFold[$0] != k }
+                guard let w = ridge(zs, ys, rows: idx, lambda: lam) else { continue }
+                for i in 0..<zs.count where rowFold[i] == k {
+                    var yh = 0.0
+                    for j in 0..<p { yh += zs[i][j] * w[j] }
+                    err += abs(max(yh, 0) - ys[i])
+                }
+            }
+            if err < bestErr { bestErr = err; bestLambda = lam }
+        }
+        guard let w = ridge(zs, ys, rows: Array(0..<zs.count), lambda: bestLambda) else {
+            throw ForecastError.insufficientData("correction fit: singular system")
+        }
+        return PVCorrectionModel(systemID: systemID, capacityKW: cap, coefficients: (0..<p).map { w[$0] / scale[$0] },
+                                 lambda: bestLambda, trainFrom: trainFrom, trainTo: trainTo, trainRows: use.count, seed: seed)
+    }
+
+    /// Solves (XᵀX + λ·n·I) w = Xᵀy by Cholesky decomposition.
+    static func ridge(_ x: [[Double]], _ y: [Double], rows: [Int], lambda: Double) -> [Double]? {
+        guard let p = x.first?.count, !rows.isEmpty else { return nil }
+        var a = [Double](repeating: 0, count: p * p)
+        var b = [Double](repeating: 0, count: p)
+        for i in rows {
+            let r = x[i]
+            for j in 0..<p {
+                b[j] += r[j] * y[i]
+                for k in j..<p { a[j * p + k] += r[j] * r[k] }
+            }
+        }
+        for j in 0..<p { for k in 0..<j { a[j * p + k] = a[k * p + j] } }
+        for j in 0..<p { a[j * p + j] += lambda * Double(rows.count) }
+        return choleskySolve(a, b, p)
+    }
+
+    static func choleskySolve(_ a: [Double], _ b: [Double], _ n: Int) -> [Double]? {
+        var l = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0...i {
+                var s = a[i * n + j]
+                for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
+                if i == j {
+                    guard s > 0 else { return nil }
+                    l[i * n + i] = s.squareRoot()
+                } else { l[i * n + j] = s / l[j * n + j] }
+            }
+        }
+        var z = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            var s = b[i]
+            for k in 0..<i { s -= l[i * n + k] * z[k] }
+            z[i] = s / l[i * n + i]
+        }
+        var w = [Double](repeating: 0, count: n)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var s = z[i]
+            for k in (i + 1)..<n { s -= l[k * n + i] * w[k] }
+            w[i] = s / l[i * n + i]
+        }
+        return w
+    }
+
+    /// JSON for persisting (the store's forecast_model table).
+    public func jsonData() throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return try e.encode(self)
+    }
+
+    public static func decode(_ data: Data) throws -> PVCorrectionModel {
+        do { return try JSONDecoder().decode(PVCorrectionModel.self, from: data) }
+        catch { throw ForecastError.badData(path: "forecast_model", line: 1, column: 1, reason: "bad model JSON: \(error)") }
+    }
+}

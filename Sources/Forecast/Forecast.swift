@@ -1,3 +1,0 @@
-import VPPCore
-/// PV and load forecasting (issue 4).
-public enum ForecastModule {}
