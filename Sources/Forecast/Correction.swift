@@ -25,6 +25,7 @@ public struct PVCorrectionModel: Sendable, Equatable, Codable {
     public static let featureNames = [
         "phys", "cs", "cs*cf", "cs*cf^2", "cs*cf^3", "cs*rh", "cs*rh*cf", "cs*sinEl", "phys^2", "cs*cosDoy", "cs*sinDoy",
         "cs*cosHour", "cs*sinHour", "cs*T/30", "phys*cf", "cs*cosDoy*cf", "cs*sinDoy*cf",
+        "cs*sky1", "cs*sky2", "cs*sky3", "cs*sky4", "cs*sky1*rh", "cs*sky3*rh", "cs*sky4*rh",
     ]
     public var version = 1
     public var systemID: String
@@ -48,8 +49,12 @@ public struct PVCorrectionModel: Sendable, Equatable, Codable {
         let doy = Double(KST.daysFromCivil(year: t.year, month: t.month, day: t.day) - KST.daysFromCivil(year: t.year, month: 1, day: 1))
         let dA = 2 * Double.pi * doy / 365.25
         let hA = 2 * Double.pi * (Double(t.hour) + Double(t.minute) / 60) / 24
+        // Triangular memberships of the (possibly interpolated) KMA sky code in its four classes.
+        let sky = min(max(r.weather.sky, 1), 4)
+        let m = (1...4).map { max(0, 1 - abs(sky - Double($0))) }
         return [p, c, c * cf, c * cf * cf, c * cf * cf * cf, c * rh, c * rh * cf, c * sinEl, p * p, c * cos(dA), c * sin(dA),
-                c * cos(hA), c * sin(hA), c * r.weather.temperatureC / 30, p * cf, c * cos(dA) * cf, c * sin(dA) * cf]
+                c * cos(hA), c * sin(hA), c * r.weather.temperatureC / 30, p * cf, c * cos(dA) * cf, c * sin(dA) * cf,
+                c * m[0], c * m[1], c * m[2], c * m[3], c * m[0] * rh, c * m[2] * rh, c * m[3] * rh]
     }
 
     /// Corrected mean AC power [kW] for a physical slot result, clamped to [0, inverter limit].
@@ -67,7 +72,8 @@ public struct PVCorrectionModel: Sendable, Equatable, Codable {
     /// Fits on paired (physical result, measured mean kW). Rows with the sun down are skipped.
     public static func fit(systemID: String, capacityKW cap: Double, rows: [(PhysicalPV.SlotResult, Double)],
                            trainFrom: Int64, trainTo: Int64, seed: UInt64 = 42,
-                           lambdas: [Double] = [1e-4, 1e-3, 1e-2, 0.1, 1, 10], folds: Int = 5) throws -> PVCorrectionModel {
+                           lambdas: [Double] = [1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1], folds: Int = 5,
+                           absoluteLoss: Bool = false, irlsIterations: Int = 15) throws -> PVCorrectionModel {
         let use = rows.filter { $0.0.clearSkyACKW > 0 }
         guard use.count >= 50 else { throw ForecastError.insufficientData("correction fit needs ≥ 50 daylight rows, got \(use.count)") }
         let xs = use.map { features($0.0, capacityKW: cap) }
@@ -103,27 +109,44 @@ public struct PVCorrectionModel: Sendable, Equatable, Codable {
             }
             if err < bestErr { bestErr = err; bestLambda = lam }
         }
-        guard let w = ridge(zs, ys, rows: Array(0..<zs.count), lambda: bestLambda) else {
+        guard var w = ridge(zs, ys, rows: Array(0..<zs.count), lambda: bestLambda) else {
             throw ForecastError.insufficientData("correction fit: singular system")
+        }
+        // KPX scores absolute error, so refine towards least absolute deviations by iteratively
+        // reweighted least squares (weights 1/max(|r|, ε); Schlossmacher 1973, JASA 68:857).
+        if absoluteLoss {
+            for _ in 0..<irlsIterations {
+                var weights = [Double](repeating: 1, count: zs.count)
+                for i in 0..<zs.count {
+                    var yh = 0.0
+                    for j in 0..<p { yh += zs[i][j] * w[j] }
+                    weights[i] = 1 / max(abs(yh - ys[i]), 0.01)
+                }
+                guard let next = ridge(zs, ys, rows: Array(0..<zs.count), lambda: bestLambda, weights: weights) else { break }
+                w = next
+            }
         }
         return PVCorrectionModel(systemID: systemID, capacityKW: cap, coefficients: (0..<p).map { w[$0] / scale[$0] },
                                  lambda: bestLambda, trainFrom: trainFrom, trainTo: trainTo, trainRows: use.count, seed: seed)
     }
 
     /// Solves (XᵀX + λ·n·I) w = Xᵀy by Cholesky decomposition.
-    static func ridge(_ x: [[Double]], _ y: [Double], rows: [Int], lambda: Double) -> [Double]? {
+    static func ridge(_ x: [[Double]], _ y: [Double], rows: [Int], lambda: Double, weights: [Double]? = nil) -> [Double]? {
         guard let p = x.first?.count, !rows.isEmpty else { return nil }
         var a = [Double](repeating: 0, count: p * p)
         var b = [Double](repeating: 0, count: p)
+        var wsum = 0.0
         for i in rows {
             let r = x[i]
+            let wi = weights?[i] ?? 1
+            wsum += wi
             for j in 0..<p {
-                b[j] += r[j] * y[i]
-                for k in j..<p { a[j * p + k] += r[j] * r[k] }
+                b[j] += wi * r[j] * y[i]
+                for k in j..<p { a[j * p + k] += wi * r[j] * r[k] }
             }
         }
         for j in 0..<p { for k in 0..<j { a[j * p + k] = a[k * p + j] } }
-        for j in 0..<p { a[j * p + j] += lambda * Double(rows.count) }
+        for j in 0..<p { a[j * p + j] += lambda * wsum }
         return choleskySolve(a, b, p)
     }
 

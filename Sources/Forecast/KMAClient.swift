@@ -232,7 +232,9 @@ public struct KMAClient: Sendable {
         throw lastError
     }
 
-    static func get(_ url: URL, timeout: Double) async throws -> (Data, Int) {
+    static func get(_ url: URL, timeout requested: Double) async throws -> (Data, Int) {
+        // swift-corelibs-foundation hands libcurl whole seconds; below 1 s a request times out at once.
+        let timeout = max(1, requested.rounded(.up))
         var req = URLRequest(url: url)
         req.timeoutInterval = timeout
         req.httpMethod = "GET"

@@ -23,6 +23,9 @@ public struct LoadProfileModel: Sendable {
     public var balancePointC: Double
     /// [dayType][slotOfDay] → (base, cooling slope, heating slope) [kWh, kWh/°C, kWh/°C].
     public var coefficients: [[(Double, Double, Double)]]
+    /// Ratio of the last day's metered load to the profile's fit of it, carried into the forecast
+    /// so the profile follows the current level (the trend a trailing fit lags behind).
+    public var levelFactor: Double = 1
     let holidays: KoreanHolidays
 
     /// Day type 0…6: Monday…Saturday = 0…5, Sunday or public holiday = 6.
@@ -42,7 +45,7 @@ public struct LoadProfileModel: Sendable {
     /// Fits on history (any order). `halfLifeDays` weights recent days more; `ridge` shrinks the
     /// temperature slopes when the temperature range is narrow.
     public static func fit(history: [LoadObservation], length: SlotLength, holidays: KoreanHolidays = KoreanHolidays(),
-                           balancePointC: Double = 18, halfLifeDays: Double = 21, ridge: Double = 1.0) throws -> LoadProfileModel {
+                           balancePointC: Double = 18, halfLifeDays: Double = 7, ridge: Double = 1.0) throws -> LoadProfileModel {
         guard let last = history.map(\.slotStart).max() else { throw ForecastError.insufficientData("load model: empty history") }
         let spd = length.slotsPerDay
         // Weighted normal equations per (dayType, slot): 3×3.
@@ -77,14 +80,20 @@ public struct LoadProfileModel: Sendable {
                 else { coef[dt][s] = (atb[k][0] / wsum[k], 0, 0) }
             }
         }
-        return LoadProfileModel(length: length, balancePointC: balancePointC, coefficients: coef, holidays: holidays)
+        var model = LoadProfileModel(length: length, balancePointC: balancePointC, coefficients: coef, holidays: holidays)
+        var sa = 0.0, sp = 0.0
+        for o in history where o.slotStart > last - 86_400 {
+            sa += o.kWh; sp += model.predict(slotStart: o.slotStart, temperatureC: o.temperatureC)
+        }
+        if sa > 0, sp > 0 { model.levelFactor = min(max(sa / sp, 0.5), 2) }
+        return model
     }
 
     /// Forecast energy for a slot [kWh].
     public func predict(slotStart: Int64, temperatureC: Double? = nil) -> Double {
         let c = coefficients[Self.dayType(epoch: slotStart, holidays: holidays)][Self.slotOfDay(slotStart, length)]
-        guard let t = temperatureC else { return max(c.0, 0) }
-        return max(c.0 + c.1 * max(t - balancePointC, 0) + c.2 * max(balancePointC - t, 0), 0)
+        guard let t = temperatureC else { return max(c.0, 0) * levelFactor }
+        return max(c.0 + c.1 * max(t - balancePointC, 0) + c.2 * max(balancePointC - t, 0), 0) * levelFactor
     }
 }
 

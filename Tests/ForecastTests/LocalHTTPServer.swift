@@ -20,9 +20,9 @@ final class LocalHTTPServer: @unchecked Sendable {
     init(handler: @escaping Handler) throws {
         self.handler = handler
         #if canImport(Glibc)
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        fd = socket(AF_INET, SOCK_STREAM, 0)
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var yes: Int32 = 1
@@ -36,6 +36,7 @@ final class LocalHTTPServer: @unchecked Sendable {
         var bound = sockaddr_in()
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        self.fd = fd
         port = UInt16(bigEndian: bound.sin_port)
         let t = Thread { [self] in self.loop() }
         t.start()
@@ -59,7 +60,8 @@ final class LocalHTTPServer: @unchecked Sendable {
             var buf = [UInt8](repeating: 0, count: 65_536)
             var got = 0
             while got < buf.count {
-                let n = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress! + got, buf.count - got, 0) }
+                let cap = buf.count
+                let n = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress! + got, cap - got, 0) }
                 if n <= 0 { break }
                 got += n
                 if String(decoding: buf[0..<got], as: UTF8.self).contains("\r\n\r\n") { break }

@@ -12,8 +12,12 @@ struct MetricsTests {
     func handChecked() throws {
         let a: [Double] = [0, 5, 10, 50, 80], f: [Double] = [3, 9, 14, 40, 95]
         #expect(abs(try #require(ForecastMetrics.kpxNMAE(forecast: f, actual: a, capacityKW: 100)) - 29.0 / 3) < 1e-9)
-        #expect(abs(try #require(ForecastMetrics.mae(forecast: f, actual: a)) - (3 + 4 + 4 + 10 + 15) / 5.0) < 1e-12)
-        #expect(abs(try #require(ForecastMetrics.rmse(forecast: f, actual: a)) - ((9 + 16 + 16 + 100 + 225) / 5.0).squareRoot()) < 1e-12)
+        let mae = try #require(ForecastMetrics.mae(forecast: f, actual: a))
+        let expectedMAE: Double = 36.0 / 5
+        #expect(abs(mae - expectedMAE) < 1e-12)
+        let rmse = try #require(ForecastMetrics.rmse(forecast: f, actual: a))
+        let expectedRMSE: Double = (366.0 / 5).squareRoot()
+        #expect(abs(rmse - expectedRMSE) < 1e-12)
         #expect(ForecastMetrics.kpxNMAE(forecast: [1], actual: [9.99], capacityKW: 100) == nil)
         #expect(abs(try #require(ForecastMetrics.skill(model: 6, reference: 8)) - 0.25) < 1e-12)
     }
