@@ -1,0 +1,221 @@
+import Foundation
+import VPPCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An exclusive, non-blocking `flock(2)` on a lock file. Held until `release()` or deinit;
+/// the kernel drops it if the process dies, so a crashed run never wedges the timer.
+public final class DispatchLock {
+    private var fd: Int32
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DispatchError.io("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let e = errno
+            close(fd); fd = -1
+            if e == EWOULDBLOCK { throw DispatchError.locked(path: path) }
+            throw DispatchError.io("cannot lock \(path): \(String(cString: strerror(e)))")
+        }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = pid.withCString { write(fd, $0, strlen($0)) }
+    }
+
+    public func release() {
+        guard fd >= 0 else { return }
+        _ = flock(fd, LOCK_UN); close(fd); fd = -1
+    }
+    deinit { release() }
+}
+
+/// Setpoint files: one JSON per battery, `<outbox>/<battery_id>.json`, each written to a temp
+/// file in the same directory, fsynced and renamed over the old one (atomic on POSIX).
+/// Sign convention: `kw` > 0 discharge to the grid side, < 0 charge.
+public enum SetpointWriter {
+    public struct File: Codable, Sendable, Equatable {
+        public var battery_id: String
+        public var dong: String
+        public var run_id: Int64?
+        public var generated_at: String
+        public var step_s: Int
+        public var sign_convention: String
+        public var setpoints: [Setpoint]
+    }
+    public struct Setpoint: Codable, Sendable, Equatable {
+        public var slot_start_kst: String
+        public var slot_start_epoch: Int64
+        public var kw: Double
+        public var soc_kwh: Double
+    }
+
+    public static func files(_ plan: DispatchPlan, runID: Int64?, generatedAt: Int64) -> [File] {
+        plan.batteries.map { b in
+            File(battery_id: b.id, dong: b.dong, run_id: runID, generated_at: KSTDateTime(epochSeconds: generatedAt).iso8601,
+                 step_s: plan.step.seconds, sign_convention: "kw > 0 discharge, kw < 0 charge (AC terminal)",
+                 setpoints: (0..<plan.slotCount).map { t in
+                     let e = plan.slotStart(t)
+                     return Setpoint(slot_start_kst: KSTDateTime(epochSeconds: e).iso8601, slot_start_epoch: e,
+                                     kw: ((b.dischargeKW[t] - b.chargeKW[t]) * 1000).rounded() / 1000,
+                                     soc_kwh: (b.socKWh[t] * 1000).rounded() / 1000)
+                 })
+        }
+    }
+
+    /// Writes all temp files first, then renames them in place; on any error the temp files
+    /// are removed and the previous setpoints stay.
+    public static func write(_ files: [File], outbox: String) throws {
+        let fm = FileManager.default
+        do { try fm.createDirectory(atPath: outbox, withIntermediateDirectories: true) }
+        catch { throw DispatchError.io("cannot create outbox \(outbox): \(error.localizedDescription)") }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var temps: [(String, String)] = []
+        do {
+            for f in files {
+                guard !f.battery_id.contains("/") else { throw DispatchError.invalidInput("battery id \(f.battery_id) contains '/'") }
+                let final = outbox + "/" + f.battery_id + ".json"
+                let tmp = outbox + "/." + f.battery_id + ".json.tmp-\(getpid())"
+                let data = try enc.encode(f)
+                let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw DispatchError.io("cannot create \(tmp): \(String(cString: strerror(errno)))") }
+                temps.append((tmp, final))
+                let ok = data.withUnsafeBytes { p -> Bool in
+                    var off = 0
+                    while off < p.count {
+                        let n = Glibc.write(fd, p.baseAddress! + off, p.count - off)
+                        if n <= 0 { return false }
+                        off += n
+                    }
+                    return fsync(fd) == 0
+                }
+                close(fd)
+                guard ok else { throw DispatchError.io("cannot write \(tmp)") }
+            }
+            for (tmp, final) in temps {
+                guard rename(tmp, final) == 0 else { throw DispatchError.io("cannot rename \(tmp) → \(final): \(String(cString: strerror(errno)))") }
+            }
+        } catch {
+            for (tmp, _) in temps { unlink(tmp) }
+            throw error
+        }
+    }
+}
+
+/// Battery SoC telemetry file: CSV `battery_id,soc_kwh[,measured_at]` (header optional) or a
+/// JSON object `{"battery_id": soc_kwh}`.
+public enum SoCTelemetry {
+    public static func read(_ path: String) throws -> [String: Double] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DispatchError.io("cannot read telemetry file \(path)") }
+        if let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            var out: [String: Double] = [:]
+            for (k, v) in obj {
+                guard let d = (v as? NSNumber)?.doubleValue, d.isFinite, d >= 0 else {
+                    throw DispatchError.invalidInput("\(path): SoC for \(k) is not a number ≥ 0")
+                }
+                out[k] = d
+            }
+            return out
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw DispatchError.invalidInput("\(path): not UTF-8") }
+        var out: [String: Double] = [:]
+        for (i, line) in text.split(separator: "\n").enumerated() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            guard f.count >= 2 else { throw DispatchError.invalidInput("\(path):\(i + 1): expected battery_id,soc_kwh") }
+            guard let v = Double(f[1]) else {
+                if i == 0 { continue }   // header
+                throw DispatchError.invalidInput("\(path):\(i + 1):2: '\(f[1])' is not a number")
+            }
+            guard v.isFinite, v >= 0 else { throw DispatchError.invalidInput("\(path):\(i + 1):2: SoC must be ≥ 0") }
+            out[f[0]] = v
+        }
+        return out
+    }
+}
+
+/// `vpp dispatch run`: the scheduled (model-predictive) form. Takes the lock, reads the latest
+/// SoC (telemetry file, else the last successful run's planned SoC, else the config's initial
+/// SoC), builds the horizon from the series provider (forecast or recorded profiles), solves,
+/// stores the run and schedule, and writes setpoint files atomically. A failure records the
+/// run as `failed` with the reason and leaves the previous setpoints in force.
+public struct DispatchRunner {
+    public struct Options: Sendable {
+        public var outbox: String
+        public var lockPath: String
+        public var telemetryPath: String?
+        public var step: SlotLength = .quarterHour
+        public var slots: Int = 192
+        public var objectiveName = "cost"
+        public var maxSeconds: Double = 30
+        public init(outbox: String, lockPath: String, telemetryPath: String? = nil) {
+            self.outbox = outbox; self.lockPath = lockPath; self.telemetryPath = telemetryPath
+        }
+    }
+
+    public struct Result: Sendable {
+        public var runID: Int64
+        public var plan: DispatchPlan
+        public var files: [String]
+        public var socSource: String
+    }
+
+    public var builder: SiteProblemBuilder
+    public var store: VPPStore
+    public var options: Options
+    /// Load and PV per dong for (start, step, slots) — forecasts when available, else recorded profiles.
+    public var series: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Double], pv: [Double])]
+
+    public init(builder: SiteProblemBuilder, store: VPPStore, options: Options,
+                series: @escaping @Sendable (Int64, SlotLength, Int) throws -> [(load: [Double], pv: [Double])]) {
+        self.builder = builder; self.store = store; self.options = options; self.series = series
+    }
+
+    public func run(now: Int64) throws -> Result {
+        let lock = try DispatchLock(path: options.lockPath)
+        defer { lock.release() }
+        let start = Slot(containing: now, length: options.step).start
+        let runID = try store.startDispatchRun(startedAt: now, objective: options.objectiveName,
+                                               horizonSeconds: options.slots * options.step.seconds, stepSeconds: options.step.seconds)
+        do {
+            var soc: [String: Double] = [:]
+            var source = "config initial SoC"
+            if let t = options.telemetryPath {
+                soc = try SoCTelemetry.read(t); source = "telemetry \(t)"
+            } else {
+                let planned = try store.plannedSoC(at: start)
+                if !planned.isEmpty { soc = planned.mapValues { Double($0) / 1000 }; source = "previous run's planned SoC" }
+            }
+            let known = Set(builder.site.batteries.map(\.battery.id))
+            if let unknown = soc.keys.first(where: { !known.contains($0) }) {
+                throw DispatchError.invalidInput("SoC given for unknown battery \(unknown)")
+            }
+            var p = try builder.problem(start: start, step: options.step, slots: options.slots,
+                                        series: try series(start, options.step, options.slots), initialSoCKWh: soc)
+            p.clampFloorsToReach()
+            let plan = try DispatchModel.solve(p, maxSeconds: options.maxSeconds)
+            let files = SetpointWriter.files(plan, runID: runID, generatedAt: now)
+            try SetpointWriter.write(files, outbox: options.outbox)
+            var rows: [ScheduleRow] = []
+            for b in plan.batteries {
+                for t in 0..<plan.slotCount {
+                    rows.append(ScheduleRow(batteryID: b.id, slotStart: plan.slotStart(t), durationSeconds: plan.step.seconds,
+                                            chargeW: b.chargeKW[t] * 1000, dischargeW: b.dischargeKW[t] * 1000,
+                                            socWh: Int64((b.socKWh[t] * 1000).rounded())))
+                }
+            }
+            let bd = String(data: try JSONEncoder().encode(plan.breakdown), encoding: .utf8) ?? "{}"
+            try store.finishDispatchRun(id: runID, finishedAt: now, status: "ok", objectiveValue: plan.objective, breakdownJSON: bd,
+                                        solveMs: (plan.buildSeconds + plan.solveSeconds) * 1000, message: "SoC from \(source)",
+                                        schedule: rows)
+            return Result(runID: runID, plan: plan, files: files.map { options.outbox + "/" + $0.battery_id + ".json" }, socSource: source)
+        } catch {
+            let msg = (error as? CustomStringConvertible)?.description ?? "\(error)"
+            try? store.finishDispatchRun(id: runID, finishedAt: now, status: "failed", objectiveValue: nil, breakdownJSON: "{}",
+                                         solveMs: nil, message: msg, schedule: [])
+            throw error
+        }
+    }
+}
