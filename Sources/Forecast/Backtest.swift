@@ -87,11 +87,19 @@ public enum Dangjin {
     }
 
     public static func backtest(weather: WeatherSeries, energy: HourlyEnergyTable, plant: Plant,
+                                trainRange: Range<Int64> = Dangjin.trainRange, testRange: Range<Int64> = Dangjin.testRange,
                                 seed: UInt64 = 42) throws -> PVBacktest.Result {
         guard let col = energy.columns[plant.column] else {
             throw ForecastError.insufficientData("energy.csv has no column \(plant.column)")
         }
         return try PVBacktest.run(system: system(plant), capacityKW: plant.capacityKW, slotStarts: energy.slotStarts,
                                   energyKWh: col, weather: weather, trainRange: trainRange, testRange: testRange, seed: seed)
+    }
+
+    public static func plant(named name: String) throws -> Plant {
+        guard let p = plants.first(where: { $0.column == name }) else {
+            throw ForecastError.usage("unknown plant \(name); known: \(plants.map(\.column).joined(separator: ", "))")
+        }
+        return p
     }
 }
