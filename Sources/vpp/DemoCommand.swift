@@ -9,6 +9,7 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo", abstract: "Run the main job on a fresh demo database: load Seodaemun and show it.")
     @Option(help: "Database file for the demo (recreated).") var db: String = "out/demo.sqlite"
     @Option(help: "Site config.") var site: String = "site-configs/seodaemun.toml"
+    @Option(help: "Folder with the sample exports ingested by step 2.") var samples: String = "samples"
 
     func run() async throws {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
@@ -21,5 +22,9 @@ struct DemoCommand: AsyncParsableCommand {
             headers: ["code", "dong", "households", "pv_kwp", "battery_kwh"],
             rows: rows.map { [$0.code, $0.nameKo, String($0.households), fmt($0.pvKWp), fmt($0.batteryKWh, 0)] },
             numeric: [2, 3, 4]))
+
+        // ---- 2. ingest (issue 3) — sample exports under samples/; code in IngestCommands.swift ----
+        try DemoIngestStep.run(store: store, samples: samples)
+        // ---- end of step 2 (ingest) ----
     }
 }

@@ -15,7 +15,8 @@ struct VPP: AsyncParsableCommand {
             """,
         subcommands: [
             SiteCommand.self, DBCommand.self, DemoCommand.self, BenchCommand.self,
-            ForecastCommand.self,
+            IngestCommand.self, UploadsCommand.self,
+            IngestCommand.self, UploadsCommand.self,
         ]
     )
 

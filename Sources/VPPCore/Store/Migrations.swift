@@ -175,6 +175,13 @@ public enum VPPMigrations {
                 """)
         }
         // Append new migrations below this line, never above.
+        // Ingestion (issue 3): XpERP billing columns F–Z kept as read; change log looked up by upload.
+        m.registerMigration("ingest-v1-billing-columns") { db in
+            try db.execute(sql: """
+                ALTER TABLE register_reading ADD COLUMN billing_json TEXT;
+                CREATE INDEX reading_change_upload ON reading_change(upload_id);
+                """)
+        }
         return m
     }
 }

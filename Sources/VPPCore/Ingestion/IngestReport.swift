@@ -1,0 +1,89 @@
+/// What a file upload is and how it is read.
+public enum IngestKind: String, Sendable, Codable, CaseIterable {
+    /// Apartment ERP monthly register upload (XpERP layout, no header).
+    case monthly
+    /// Headered interval data (AMI, building meters, apartment common loads).
+    case interval
+    /// PV generation exports (plant or inverter); interval readers, generation assets only.
+    case pv
+}
+
+/// Quality bits stored in `reading.quality` (0 = as metered).
+public enum ReadingQuality {
+    /// Energy derived across a register rollover (wrap at a power of ten).
+    public static let rollover = 1
+    /// The unit of this meter's values changed earlier in the same file.
+    public static let unitSwitched = 2
+    /// Energy derived from an average-power column (kW × slot length).
+    public static let fromPower = 4
+    /// Energy derived from the difference of two cumulative register reads.
+    public static let fromRegister = 8
+}
+
+/// Options for one `vpp ingest` run.
+public struct IngestOptions: Sendable {
+    public var kind: IngestKind
+    /// The office or system that produced the file (관리사무소, AMI head-end, plant operator).
+    public var source: String
+    public var mapping: IngestMapping
+    /// Progress callback (bytes read, total bytes) for big files.
+    public var progress: (@Sendable (Int64, Int64) -> Void)?
+    /// Test hook: throw after this many data rows, inside the transaction (atomicity tests).
+    public var failAfterRows: Int?
+
+    public init(kind: IngestKind, source: String, mapping: IngestMapping = IngestMapping(),
+                progress: (@Sendable (Int64, Int64) -> Void)? = nil, failAfterRows: Int? = nil) {
+        self.kind = kind; self.source = source; self.mapping = mapping; self.progress = progress
+        self.failAfterRows = failAfterRows
+    }
+}
+
+/// One rejected row as stored in `rejected_row`.
+public struct RejectedRow: Sendable, Codable, Equatable {
+    public var line: Int
+    /// 1-based column, nil when the whole row is at fault.
+    public var column: Int?
+    public var raw: String
+    public var reason: String
+}
+
+/// What ingesting one file did.
+public struct IngestReport: Sendable, Codable {
+    public var file: String
+    public var sha256: String
+    public var kind: IngestKind
+    public var source: String
+    /// The upload row; for a duplicate file, the earlier upload's id.
+    public var uploadID: Int64
+    /// True when the same bytes were ingested before: nothing was done.
+    public var duplicate: Bool
+    public var status: String
+    public var rowsOK = 0
+    public var rowsRejected = 0
+    /// Readings (or monthly registers) that replaced a different stored value.
+    public var rowsChanged = 0
+    /// Rows of meters the mapping says to skip (`unmapped_meters = "skip"`).
+    public var rowsSkipped = 0
+    /// Accepted rows that carry a flag (rollover, unit switch, meter replacement, …).
+    public var rowsFlagged = 0
+    /// First register read of a meter in an interval file: the baseline, no energy derived.
+    public var registerBaselines = 0
+    public var warnings: [String] = []
+    /// The first rejects (all are in the store).
+    public var rejects: [RejectedRow] = []
+    /// Rollup hours touched.
+    public var rollupHours = 0
+    public var seconds: Double = 0
+    /// KST stamp range of the accepted readings (interval/pv) or the billing month (monthly).
+    public var firstSlot: Int64?
+    public var lastSlot: Int64?
+
+    public var summary: String {
+        if duplicate { return "\(file): already ingested as upload \(uploadID) (same sha256); nothing changed" }
+        var s = "\(file): upload \(uploadID) \(status): \(rowsOK) ok, \(rowsRejected) rejected, \(rowsChanged) changed"
+        if rowsFlagged > 0 { s += ", \(rowsFlagged) flagged" }
+        if rowsSkipped > 0 { s += ", \(rowsSkipped) skipped (unmapped meters)" }
+        if registerBaselines > 0 { s += ", \(registerBaselines) register baselines" }
+        return s
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Writes one upload inside the caller's write transaction: readings through a prepared
+/// upsert (raw SQLite binds, no per-row allocation), a `reading_change` row for every stored
+/// value that changes, rejected rows, and the hourly per-dong rollups (accumulated in memory
+/// per hour and added once at the end, so they equal the sum of the accepted readings).
+final class IngestWriter {
+    let db: Database
+    let uploadID: Int64
+    let dir: AssetDirectory
+    let kind: IngestKind
+    let failAfterRows: Int?
+
+    private(set) var ok = 0
+    private(set) var rejected = 0
+    private(set) var changed = 0
+    var skipped = 0
+    var flagged = 0
+    var baselines = 0
+    private(set) var dataRows = 0
+    private(set) var rejectSamples: [RejectedRow] = []
+    private(set) var firstSlot: Int64 = .max
+    private(set) var lastSlot: Int64 = .min
+
+    private struct AssetState {
+        var lastSlot: Int64 = .min
+        var existingLoaded = false
+        var existingMin: Int64 = .max
+        var existingMax: Int64 = .min
+    }
+    private var states: [AssetState]
+    private let cIDs: [UnsafeMutablePointer<CChar>]
+    private let cLens: [Int32]
+    private let upsert: OpaquePointer
+    private let selectOne: OpaquePointer
+    private let insertChange: Statement
+    private let insertReject: Statement
+
+    fileprivate struct Cell {
+        var gen: Int64 = 0, cons: Int64 = 0, genS: Int64 = 0, consS: Int64 = 0
+        mutating func merge(_ o: Cell) { gen += o.gen; cons += o.cons; genS += o.genS; consS += o.consS }
+    }
+    private var rollups: [Int64: Cell] = [:]
+    private var lastKey: Int64 = -1
+    private var lastCell = Cell()
+
+    init(db: Database, uploadID: Int64, dir: AssetDirectory, kind: IngestKind, failAfterRows: Int?) throws {
+        self.db = db; self.uploadID = uploadID; self.dir = dir; self.kind = kind; self.failAfterRows = failAfterRows
+        states = Array(repeating: AssetState(), count: dir.assets.count)
+        cIDs = dir.assets.map { strdup($0.id)! }
+        cLens = dir.assets.map { Int32($0.id.utf8.count) }
+        upsert = try db.cachedStatement(sql: """
+            INSERT INTO reading (asset_id, slot_start, duration_s, energy_wh, quality, upload_id) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (asset_id, slot_start, duration_s) DO UPDATE SET
+              energy_wh = excluded.energy_wh, quality = excluded.quality, upload_id = excluded.upload_id
+            """).sqliteStatement
+        selectOne = try db.cachedStatement(sql: """
+            SELECT energy_wh, upload_id FROM reading WHERE asset_id = ? AND slot_start = ? AND duration_s = ?
+            """).sqliteStatement
+        insertChange = try db.cachedStatement(sql: """
+            INSERT INTO reading_change (upload_id, asset_id, slot_start, duration_s, old_wh, new_wh) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        insertReject = try db.cachedStatement(sql: """
+            INSERT INTO rejected_row (upload_id, line, "column", raw, reason) VALUES (?, ?, ?, ?, ?)
+            """)
+    }
+
+    deinit { for p in cIDs { free(p) } }
+
+    private func check(_ rc: Int32, _ stmt: OpaquePointer) throws {
+        if rc != SQLITE_DONE && rc != SQLITE_ROW {
+            let msg = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
+            throw VPPError(.internal, "database write failed: \(msg)")
+        }
+    }
+
+    /// Counts one data row (for the failure-injection hook).
+    @inline(__always) func countRow(line: Int) throws {
+        dataRows += 1
+        if let f = failAfterRows, dataRows > f { throw IngestError(file: "", line: line, .injectedFailure(line: line)) }
+    }
+
+    /// Stores one accepted interval reading for asset index `a`.
+    @inline(__always)
+    func reading(asset a: Int, slotStart: Int64, duration: Int, wh: Int64, quality: Int,
+                 line: Int, raw: UnsafeBufferPointer<UInt8>, column: Int?) throws {
+        if !states[a].existingLoaded { try loadExisting(a) }
+        let st = states[a]
+        let fresh = slotStart > st.lastSlot && (slotStart > st.existingMax || slotStart < st.existingMin)
+        if fresh {
+            try bindAndStep(upsert, a, slotStart, duration, wh, quality)
+            addRollup(a, slotStart: slotStart, deltaWh: wh, coveredS: Int64(duration))
+        } else {
+            // Possible overlap with stored data or a repeat inside this file: look it up.
+            sqlite3_reset(selectOne)
+            sqlite3_bind_text(selectOne, 1, cIDs[a], cLens[a], nil)
+            sqlite3_bind_int64(selectOne, 2, slotStart)
+            sqlite3_bind_int64(selectOne, 3, Int64(duration))
+            let rc = sqlite3_step(selectOne)
+            if rc == SQLITE_ROW {
+                let old = sqlite3_column_int64(selectOne, 0)
+                let oldUpload = sqlite3_column_type(selectOne, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(selectOne, 1)
+                sqlite3_reset(selectOne)
+                if oldUpload == uploadID {
+                    let when = KSTDateTime(epochSeconds: slotStart)
+                    try reject(line: line, column: column, raw: raw, reason: old == wh
+                        ? "duplicate row: \(dir.assets[a].id) slot \(when) KST already given earlier in this file"
+                        : "repeated time stamp: \(dir.assets[a].id) slot \(when) KST already given earlier in this file with \(old) Wh, now \(wh) Wh (Korea has no DST, so a repeated hour is an export error)")
+                    return
+                }
+                if old != wh {
+                    try bindAndStep(upsert, a, slotStart, duration, wh, quality)
+                    try insertChange.execute(arguments: [uploadID, dir.assets[a].id, slotStart, duration, old, wh])
+                    addRollup(a, slotStart: slotStart, deltaWh: wh - old, coveredS: 0)
+                    changed += 1
+                }
+            } else {
+                sqlite3_reset(selectOne)
+                try check(rc, selectOne)
+                try bindAndStep(upsert, a, slotStart, duration, wh, quality)
+                addRollup(a, slotStart: slotStart, deltaWh: wh, coveredS: Int64(duration))
+            }
+        }
+        if slotStart > states[a].lastSlot { states[a].lastSlot = slotStart }
+        if slotStart < firstSlot { firstSlot = slotStart }
+        if slotStart > lastSlot { lastSlot = slotStart }
+        ok += 1
+    }
+
+    @inline(__always)
+    private func bindAndStep(_ s: OpaquePointer, _ a: Int, _ slot: Int64, _ dur: Int, _ wh: Int64, _ q: Int) throws {
+        sqlite3_reset(s)
+        sqlite3_bind_text(s, 1, cIDs[a], cLens[a], nil)
+        sqlite3_bind_int64(s, 2, slot)
+        sqlite3_bind_int64(s, 3, Int64(dur))
+        sqlite3_bind_int64(s, 4, wh)
+        sqlite3_bind_int64(s, 5, Int64(q))
+        sqlite3_bind_int64(s, 6, uploadID)
+        let rc = sqlite3_step(s)
+        if rc != SQLITE_DONE { try check(rc, s) }
+    }
+
+    private func loadExisting(_ a: Int) throws {
+        let row = try Row.fetchOne(db, sql: "SELECT MIN(slot_start) AS lo, MAX(slot_start) AS hi FROM reading WHERE asset_id = ?",
+                                   arguments: [dir.assets[a].id])
+        if let lo: Int64 = row?["lo"], let hi: Int64 = row?["hi"] {
+            states[a].existingMin = lo; states[a].existingMax = hi
+        }
+        states[a].existingLoaded = true
+    }
+
+    @inline(__always)
+    private func addRollup(_ a: Int, slotStart: Int64, deltaWh: Int64, coveredS: Int64) {
+        let asset = dir.assets[a]
+        if asset.flow == .none { return }
+        var hour = slotStart / 3600
+        if slotStart % 3600 < 0 { hour -= 1 }
+        let key = hour << 8 | Int64(asset.dongIndex)
+        if key != lastKey {
+            if lastKey >= 0 { rollups[lastKey, default: Cell()].merge(lastCell) }
+            lastKey = key; lastCell = Cell()
+        }
+        if asset.flow == .generation { lastCell.gen += deltaWh; lastCell.genS += coveredS } else {
+            lastCell.cons += deltaWh; lastCell.consS += coveredS
+        }
+    }
+
+    /// Stores a rejected row with its raw text (delimiters shown as commas for .xlsx rows).
+    func reject(line: Int, column: Int?, raw: UnsafeBufferPointer<UInt8>, reason: String) throws {
+        var bytes = Array(raw.prefix(2000))
+        for i in bytes.indices where bytes[i] == 0x1F { bytes[i] = 44 }
+        let text = String(decoding: bytes, as: UTF8.self)
+        try insertReject.execute(arguments: [uploadID, line, column, text, reason])
+        rejected += 1
+        if rejectSamples.count < 20 { rejectSamples.append(RejectedRow(line: line, column: column, raw: text, reason: reason)) }
+    }
+
+    func reject(line: Int, column: Int?, raw: [UInt8], reason: String) throws {
+        try raw.withUnsafeBufferPointer { try reject(line: line, column: column, raw: $0, reason: reason) }
+    }
+
+    /// Counts a monthly register row as accepted (stored by the monthly reader).
+    func acceptedRegister(changed c: Bool) { ok += 1; if c { changed += 1 } }
+
+    /// Adds the accumulated rollups to `rollup_hourly`. Returns the number of hours touched.
+    func flushRollups() throws -> Int {
+        if lastKey >= 0 { rollups[lastKey, default: Cell()].merge(lastCell); lastKey = -1 }
+        let stmt = try db.cachedStatement(sql: """
+            INSERT INTO rollup_hourly (dong_code, hour_start, generation_wh, consumption_wh, generation_covered_s, consumption_covered_s)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (dong_code, hour_start) DO UPDATE SET
+              generation_wh = generation_wh + excluded.generation_wh,
+              consumption_wh = consumption_wh + excluded.consumption_wh,
+              generation_covered_s = generation_covered_s + excluded.generation_covered_s,
+              consumption_covered_s = consumption_covered_s + excluded.consumption_covered_s
+            """)
+        for (key, c) in rollups.sorted(by: { $0.key < $1.key }) {
+            let dong = dir.dongs[Int(key & 0xFF)]
+            try stmt.execute(arguments: [dong, (key >> 8) * 3600, c.gen, c.cons, c.genS, c.consS])
+        }
+        let n = rollups.count
+        rollups.removeAll()
+        return n
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs one file through the right reader inside ONE write transaction: the upload row, every
+/// accepted reading (upserted by asset and slot, changes logged in `reading_change`), every
+/// rejected row with its raw text and reason, and the hourly per-dong rollups. A crash, a kill
+/// or a thrown error mid-file rolls all of it back; the same bytes twice are a no-op (sha256).
+public struct Ingestor: Sendable {
+    public let store: VPPStore
+    public init(store: VPPStore) { self.store = store }
+
+    private enum Records {
+        case text(encoding: TextEncoding)
+        case sheet([([UInt8], Int)])
+    }
+
+    public func ingest(file path: String, options: IngestOptions) throws -> IngestReport {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw IngestError(file: path, .cannotOpen(String(cString: strerror(errno))))
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw IngestError(file: path, .cannotOpen("not a regular file")) }
+        let lower = path.lowercased()
+        let byName = lower.hasSuffix(".xlsx") || lower.hasSuffix(".xlsm")
+        if st.st_size == 0 { throw byName ? IngestError(file: path, .workbook("0 bytes")) : IngestError(file: path, .empty) }
+        let (sha, _) = try fileDigest(path: path)
+        if let prior = try store.uploadID(sha256: sha) {
+            return IngestReport(file: path, sha256: sha, kind: options.kind, source: options.source, uploadID: prior,
+                                duplicate: true, status: "duplicate")
+        }
+        let dir = try store.assetDirectory()
+        guard !dir.assets.isEmpty else {
+            throw VPPError(.noInput, "no site assets in \(store.path); run `vpp site load site-configs/seodaemun.toml` first")
+        }
+        let mapping = options.mapping
+        let prefix = try readPrefix(path: path, limit: 1 << 20)
+        let isXLSX = byName || XLSXReader.looksLikeZip(prefix)
+        if byName && !XLSXReader.looksLikeZip(prefix) {
+            throw IngestError(file: path, .workbook("does not start with a zip header"))
+        }
+        var warnings: [String] = []
+
+        // Records and sample.
+        let records: Records
+        var sample: [([UInt8], Int)] = []
+        let quotes: Bool
+        var fixedDelimiter: UInt8?
+        if isXLSX {
+            let sheet = try XLSXReader(path: path).read(sheet: mapping.sheet)
+            let rows = sheet.rows.map { r -> ([UInt8], Int) in
+                var b: [UInt8] = []
+                for (i, c) in r.cells.enumerated() { if i > 0 { b.append(0x1F) }; b.append(contentsOf: c.utf8) }
+                return (b, r.row)
+            }
+            records = .sheet(rows)
+            sample = Array(rows.prefix(5000))
+            quotes = false
+            fixedDelimiter = 0x1F
+        } else {
+            let detected = prefix.withUnsafeBufferPointer { TextDecoding.detect($0, sampleIsWholeFile: Int64(prefix.count) >= Int64(st.st_size)) }
+            let enc = mapping.encoding ?? detected.encoding
+            if mapping.encoding == nil && enc == .cp949 { warnings.append("encoding: not UTF-8, read as CP949 (EUC-KR)") }
+            records = .text(encoding: enc)
+            quotes = true
+            try RecordStream(path: path, encoding: enc).forEach { rec, line in
+                sample.append((Array(rec), line)); return sample.count < 5000
+            }
+        }
+        let nonBlank = sample.contains { r in r.0.contains { $0 != 32 && $0 != 9 && $0 != 44 && $0 != 0x1F && $0 != 59 } }
+        if !nonBlank { throw IngestError(file: path, .noDataRows) }
+
+        // Layout (before any write: a file we cannot understand changes nothing).
+        var intervalLayout: IntervalCSVReader.Layout?
+        var monthlyAsset: Int?
+        var month: YearMonth?
+        switch options.kind {
+        case .interval, .pv:
+            let (layout, w) = try IntervalCSVReader.sniff(file: path, kind: options.kind, mapping: mapping, dir: dir,
+                                                         sample: sample, quotes: quotes, fixedDelimiter: fixedDelimiter)
+            intervalLayout = layout; warnings += w
+        case .monthly:
+            guard let m = mapping.month ?? MonthlyERPReader.month(fromFileName: path) else {
+                throw IngestError(file: path, .usage("billing month unknown: give --month YYYY-MM or put it in the file name (e.g. 2025-08)"))
+            }
+            month = m
+            let name = mapping.meter ?? options.source
+            guard let a = dir.lookup(name) ?? dir.lookupComplex(name) else {
+                throw IngestError(file: path, .unknownAsset(
+                    "office \"\(name)\" is not a meter of the loaded site: \(dir.hint(for: name)); or give --meter ASSET-ID"))
+            }
+            guard dir.assets[a].kind == "meter" else {
+                throw IngestError(file: path, .unknownAsset("\(dir.assets[a].id) is a \(dir.assets[a].kind), not a meter"))
+            }
+            monthlyAsset = a
+            if fixedDelimiter == nil, let first = sample.first(where: { !$0.0.isEmpty }) {
+                fixedDelimiter = first.0.withUnsafeBufferPointer { detectDelimiter($0) }
+            }
+        }
+
+        let kind = options.kind
+        let fileName = path
+        let received = store.clock.now()
+        let failAfter = options.failAfterRows
+        let progress = options.progress
+        let warningsSoFar = warnings
+        do {
+            return try store.pool.write { db -> IngestReport in
+                if let prior = try Int64.fetchOne(db, sql: "SELECT id FROM upload WHERE sha256 = ?", arguments: [sha]) {
+                    return IngestReport(file: fileName, sha256: sha, kind: kind, source: options.source, uploadID: prior,
+                                        duplicate: true, status: "duplicate")
+                }
+                try db.execute(sql: """
+                    INSERT INTO upload (file_name, sha256, source, kind, received_at, status) VALUES (?, ?, ?, ?, ?, 'ingesting')
+                    """, arguments: [fileName, sha, options.source, kind.rawValue, received])
+                let uploadID = db.lastInsertedRowID
+                let w = try IngestWriter(db: db, uploadID: uploadID, dir: dir, kind: kind, failAfterRows: failAfter)
+                var handle: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
+                var interval: IntervalCSVReader?
+                if let layout = intervalLayout {
+                    let r = IntervalCSVReader(file: fileName, kind: kind, mapping: mapping, dir: dir, layout: layout)
+                    interval = r
+                    handle = { p, line in try r.process(p, line: line, w: w) }
+                } else {
+                    let a = monthlyAsset!
+                    let r = try MonthlyERPReader(file: fileName, asset: a, assetID: dir.assets[a].id, period: month!,
+                                                 delimiter: fixedDelimiter ?? 44, quotes: quotes, db: db)
+                    handle = { p, line in try r.process(p, line: line, w: w) }
+                }
+                switch records {
+                case .sheet(let rows):
+                    for (bytes, line) in rows { try bytes.withUnsafeBufferPointer { try handle($0, line) } }
+                case .text(let enc):
+                    try RecordStream(path: fileName, encoding: enc).forEach(progress: progress) { p, line in
+                        try handle(p, line); return true
+                    }
+                }
+                if w.dataRows == 0 { throw IngestError(file: fileName, .noDataRows) }
+                let hours = try w.flushRollups()
+                var report = IngestReport(file: fileName, sha256: sha, kind: kind, source: options.source, uploadID: uploadID,
+                                          duplicate: false, status: "")
+                report.rowsOK = w.ok; report.rowsRejected = w.rejected; report.rowsChanged = w.changed
+                report.rowsSkipped = w.skipped; report.rowsFlagged = w.flagged; report.registerBaselines = w.baselines
+                report.rejects = w.rejectSamples; report.rollupHours = hours
+                report.warnings = warningsSoFar + (interval?.warnings ?? [])
+                if let month { report.firstSlot = month.startEpoch; report.lastSlot = month.endEpoch - 1 }
+                else if w.ok > 0 { report.firstSlot = w.firstSlot; report.lastSlot = w.lastSlot }
+                report.status = w.rejected == 0 ? "ok" : (w.ok > 0 ? "partial" : "rejected")
+                var message = report.warnings
+                if w.skipped > 0 { message.append("\(w.skipped) rows of unmapped meters skipped (unmapped_meters = \"skip\")") }
+                if w.baselines > 0 { message.append("\(w.baselines) register baseline reads (first read per meter; no energy)") }
+                if w.flagged > 0 { message.append("\(w.flagged) accepted rows flagged") }
+                try db.execute(sql: """
+                    UPDATE upload SET rows_ok = ?, rows_rejected = ?, rows_changed = ?, status = ?, message = ? WHERE id = ?
+                    """, arguments: [w.ok, w.rejected, w.changed, report.status, message.isEmpty ? nil : message.joined(separator: "; "), uploadID])
+                report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                return report
+            }
+        } catch var e as IngestError {
+            if e.file.isEmpty { e.file = path }
+            throw e
+        } catch let e as DatabaseError {
+            throw VPPError(.internal, "\(path): database write failed, nothing ingested: \(e.message ?? e.description)")
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+
+/// Reads the apartment ERP monthly upload in the XpERP layout (AEGIS XpERP manual p.26,
+/// "전기검침 > 데이터업로드"; transcribed in shared/data/apartment-exports): no header row,
+/// A 동, B 호, C 전월지침 (previous register, may be blank), D 당월지침 (current register),
+/// E 사용량 (kWh), optional F–Z billing columns kept as read (`register_reading.billing_json`).
+///
+/// Each row is one household register of the complex meter named by `--source` (or the
+/// mapping's `meter`), stored in `register_reading` keyed (meter, "동-호", billing month).
+/// E must equal D − C. When it does not, the row is stored as read and flagged, never
+/// corrected: `rollover` (D < C and E equals the wrap at the next power of ten),
+/// `register_decrease` (D < C otherwise: meter replaced?), `usage_mismatch` (D ≥ C but
+/// E ≠ D − C: meter replaced mid-month, billed as (old final − C) + (D − new start)).
+final class MonthlyERPReader {
+    static let billingLetters = Array("FGHIJKLMNOPQRSTUVWXYZ").map(String.init)
+
+    let file: String
+    let asset: Int
+    let assetID: String
+    let period: YearMonth
+    let delimiter: UInt8
+    let quotes: Bool
+    private var splitter: FieldSplitter
+    private var seenUnits: [String: Int] = [:]
+    private let upsert: Statement
+    private let existing: Statement
+
+    init(file: String, asset: Int, assetID: String, period: YearMonth, delimiter: UInt8, quotes: Bool, db: Database) throws {
+        self.file = file; self.asset = asset; self.assetID = assetID; self.period = period
+        self.delimiter = delimiter; self.quotes = quotes
+        splitter = FieldSplitter(delimiter: delimiter, quotes: quotes)
+        upsert = try db.cachedStatement(sql: """
+            INSERT INTO register_reading (asset_id, unit, period, previous_register, current_register, usage_wh, flag, upload_id, billing_json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (asset_id, unit, period) DO UPDATE SET previous_register = excluded.previous_register,
+              current_register = excluded.current_register, usage_wh = excluded.usage_wh, flag = excluded.flag,
+              upload_id = excluded.upload_id, billing_json = excluded.billing_json
+            """)
+        existing = try db.cachedStatement(sql: """
+            SELECT usage_wh, current_register, previous_register FROM register_reading WHERE asset_id = ? AND unit = ? AND period = ?
+            """)
+    }
+
+    /// The billing month named in a file name: `2025-08`, `2025.08`, `202508`, `2025년 8월`.
+    static func month(fromFileName name: String) -> YearMonth? {
+        let s = Array((name as NSString).lastPathComponent.unicodeScalars)
+        var i = 0
+        while i < s.count {
+            guard s[i].properties.numericType != nil, s[i].isASCII else { i += 1; continue }
+            var j = i
+            while j < s.count, s[j].isASCII, s[j].properties.numericType != nil { j += 1 }
+            let digits = String(String.UnicodeScalarView(s[i..<j]))
+            if digits.count == 6 || digits.count == 8, let y = Int(digits.prefix(4)), let m = Int(digits.dropFirst(4).prefix(2)),
+               (2000...2100).contains(y), (1...12).contains(m) { return YearMonth(year: y, month: m) }
+            if digits.count == 4, let y = Int(digits), (2000...2100).contains(y) {
+                // separator then 1–2 digit month
+                var k = j
+                while k < s.count, ["-", ".", "_", " ", "/", "년"].contains(Character(s[k])) { k += 1 }
+                var e = k
+                while e < s.count, s[e].isASCII, s[e].properties.numericType != nil { e += 1 }
+                if e > k, e - k <= 2, let m = Int(String(String.UnicodeScalarView(s[k..<e]))), (1...12).contains(m) {
+                    return YearMonth(year: y, month: m)
+                }
+            }
+            i = j
+        }
+        return nil
+    }
+
+    private static func isTotalLabel(_ s: String) -> Bool {
+        ["합계", "총계", "소계", "동계", "계", "total", "sum"].contains { s.lowercased().contains($0) } && !s.contains(where: \.isNumber)
+    }
+
+    /// Household label: numbers as integers ("301.0" → "301"), text kept.
+    private static func label(_ s: String) -> String {
+        if let d = Double(s), d == d.rounded(), abs(d) < 1e9 { return String(Int64(d)) }
+        return s
+    }
+
+    func process(_ p: UnsafeBufferPointer<UInt8>, line: Int, w: IngestWriter) throws {
+        splitter.split(p)
+        let sp = splitter
+        var anyValue = false
+        for k in 0..<sp.count where !sp.isEmpty(k) { anyValue = true; break }
+        if !anyValue { return }
+        try w.countRow(line: line)
+        let a = sp.string(0, in: p), b = sp.count > 1 ? sp.string(1, in: p) : ""
+        if Self.isTotalLabel(a) || Self.isTotalLabel(b) {
+            try w.reject(line: line, column: 1, raw: p, reason: "total/subtotal row (\(a.isEmpty ? b : a)), not a household"); return
+        }
+        guard sp.count >= 5 else {
+            try w.reject(line: line, column: nil, raw: p,
+                         reason: "wrong column count: \(sp.count); XpERP needs A 동, B 호, C 전월지침, D 당월지침, E 사용량")
+            return
+        }
+        if a.isEmpty { try w.reject(line: line, column: 1, raw: p, reason: "empty 동 (A)"); return }
+        if b.isEmpty { try w.reject(line: line, column: 2, raw: p, reason: "empty 호 (B)"); return }
+        func num(_ k: Int, _ name: String) throws -> (ok: Bool, value: Double?) {
+            switch parseNumber(sp.field(k, in: p)) {
+            case .value(let v):
+                if v < 0 { try w.reject(line: line, column: k + 1, raw: p, reason: "negative \(name): \(fmtNum(v))"); return (false, nil) }
+                return (true, v)
+            case .missing: return (true, nil)
+            case .invalid:
+                let why = line == 1 && !a.contains(where: \.isNumber)
+                    ? "title/header row (XpERP uploads have no header; data starts on line 1)"
+                    : "not a number in \(name): \"\(sp.string(k, in: p).prefix(40))\""
+                try w.reject(line: line, column: line == 1 ? nil : k + 1, raw: p, reason: why); return (false, nil)
+            }
+        }
+        let (okC, c) = try num(2, "C 전월지침"); if !okC { return }
+        let (okD, d0) = try num(3, "D 당월지침"); if !okD { return }
+        let (okE, e) = try num(4, "E 사용량"); if !okE { return }
+        guard let d = d0 else { try w.reject(line: line, column: 4, raw: p, reason: "empty D 당월지침 (current register)"); return }
+        let unit = "\(Self.label(a))-\(Self.label(b))"
+        if let first = seenUnits[unit] {
+            try w.reject(line: line, column: 1, raw: p, reason: "duplicate household 동-호 \(unit) (first on line \(first))"); return
+        }
+        var usage: Double
+        var flag: String?
+        switch (c, e) {
+        case (nil, nil):
+            try w.reject(line: line, column: 5, raw: p, reason: "no E 사용량 and no C 전월지침: usage unknown"); return
+        case (nil, let e?): usage = e
+        case (let c?, nil):
+            guard d >= c else {
+                try w.reject(line: line, column: 4, raw: p, reason: "D \(fmtNum(d)) < C \(fmtNum(c)) and no E 사용량: cannot tell rollover from meter replacement")
+                return
+            }
+            usage = d - c; flag = "usage_derived"
+        case (let c?, let e?):
+            usage = e
+            if abs(e - (d - c)) > 1e-6 {
+                if d < c {
+                    var wrap = 1.0
+                    while wrap <= c { wrap *= 10 }
+                    flag = abs(e - (wrap - c + d)) <= 1e-6
+                        ? "rollover: register wrapped at \(fmtNum(wrap)) (E = \(fmtNum(wrap)) − C + D)"
+                        : "register_decrease: D < C and E ≠ D − C (meter replaced?)"
+                } else {
+                    flag = "usage_mismatch: E \(fmtNum(e)) ≠ D − C = \(fmtNum(d - c)) (meter replaced?)"
+                }
+            }
+        }
+        seenUnits[unit] = line
+        var billing: [String: String] = [:]
+        if sp.count > 5 {
+            for k in 5..<min(sp.count, 26) where !sp.isEmpty(k) { billing[Self.billingLetters[k - 5]] = sp.string(k, in: p) }
+        }
+        let billingJSON: String? = billing.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(billing), as: UTF8.self)
+        let usageWh = Int64((usage * 1000).rounded())
+        let old = try Row.fetchOne(existing, arguments: [assetID, unit, period.description])
+        let changed = old.map { ($0["usage_wh"] as Int64) != usageWh || ($0["current_register"] as Double) != d } ?? false
+        try upsert.execute(arguments: [assetID, unit, period.description, c, d, usageWh, flag, w.uploadID, billingJSON])
+        if flag != nil && flag != "usage_derived" { w.flagged += 1 }
+        w.acceptedRegister(changed: changed)
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder { let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]; return e }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import GRDB
+
+extension VPPStore {
+    /// The id of an earlier upload with these bytes, if any.
+    public func uploadID(sha256: String) throws -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT id FROM upload WHERE sha256 = ?", arguments: [sha256]) }
+    }
+
+    /// Active assets of the loaded site(s), as ingestion resolves meter ids against them.
+    public func assetDirectory() throws -> AssetDirectory {
+        let rows: [(id: String, dong: String, kind: String, paramsJSON: String)] = try read { db in
+            try Row.fetchAll(db, sql: "SELECT id, dong_code, kind, params_json FROM asset WHERE active = 1").map {
+                (id: $0["id"], dong: $0["dong_code"], kind: $0["kind"], paramsJSON: $0["params_json"])
+            }
+        }
+        return AssetDirectory(rows: rows)
+    }
+
+    /// Ingests one file (see `Ingestor`).
+    public func ingest(file: String, options: IngestOptions) throws -> IngestReport {
+        try Ingestor(store: self).ingest(file: file, options: options)
+    }
+}
