@@ -15,6 +15,7 @@ struct VPP: AsyncParsableCommand {
             """,
         subcommands: [
             SiteCommand.self, DBCommand.self, DemoCommand.self, BenchCommand.self,
+            DispatchCommand.self,
             IngestCommand.self, UploadsCommand.self,
             IngestCommand.self, UploadsCommand.self,
         ]

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Dispatcher
+import Foundation
+import VPPCore
+
+/// `vpp dispatch plan|run|history|bench` — wiring only; the model lives in Dispatcher.
+struct DispatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dispatch", abstract: "Battery dispatch: optimal plans (LP, COIN-OR CLP), scheduled runs, history.",
+        subcommands: [Plan.self, Run.self, History.self, Bench.self])
+
+    enum Objective: String, ExpressibleByArgument, CaseIterable { case cost, co2, `self`, peak, weights }
+    enum ExportPriceSource: String, ExpressibleByArgument, CaseIterable { case flat, smp }
+
+    struct ModelOptions: ParsableArguments {
+        @Option(help: "Site config TOML.") var config: String = "site-configs/seodaemun.toml"
+        @Option(help: "Horizon, e.g. 48h or 2d.") var horizon: String = "48h"
+        @Option(help: "Slot length: 15m or 1h.") var step: String = "15m"
+        @Option(help: "Objective: cost, co2, self, peak or weights (with --weights).") var objective: Objective = .cost
+        @Option(help: "Weights for --objective weights: cost=1,export=1,co2=0,self=0,peak=1,cycling=1.") var weights: String?
+        @Option(help: "Export value: flat (config) or smp (hourly KPX SMP from the shared data).") var exportPrice: ExportPriceSource = .flat
+        @Option(help: "Shared data folder (recorded PV and load profiles, SMP).") var dataDir: String = "../shared/data"
+        @Option(help: "Optional shared import limit across all dongs [kW].") var sharedImportLimitKw: Double?
+
+        func slots(_ step: SlotLength) throws -> Int {
+            let t = horizon.lowercased()
+            var hours = 0
+            if t.hasSuffix("h"), let h = Int(t.dropLast()) { hours = h }
+            else if t.hasSuffix("d"), let d = Int(t.dropLast()) { hours = d * 24 }
+            guard hours > 0, hours <= 24 * 14 else { throw ValidationError("--horizon must look like 48h or 2d (at most 14 days)") }
+            return hours * 3600 / step.seconds
+        }
+        var slotLength: SlotLength { get throws {
+            guard let s = SlotLength(text: step) else { throw ValidationError("--step must be 15m or 1h") }
+            return s
+        } }
+        func objectiveWeights() throws -> ObjectiveWeights {
+            switch objective {
+            case .weights:
+                guard let w = weights else { throw ValidationError("--objective weights needs --weights") }
+                return try ObjectiveWeights.parse(w)
+            case .cost: return .preset(.cost)
+            case .co2: return .preset(.co2)
+            case .self: return .preset(.self)
+            case .peak: return .preset(.peak)
+            }
+        }
+        func builder() throws -> (SiteProblemBuilder, RecordedProfiles) {
+            let site = try SiteConfigParser().parse(fileAt: config)
+            var b = SiteProblemBuilder(site: site)
+            b.weights = try objectiveWeights()
+            if exportPrice == .smp {
+                b.exportSeries = try SiteProblemBuilder.loadSMP(dataDir + "/kpx-demand-smp-2021/kpx_demand_smp_hourly_2021.csv")
+            }
+            return (b, try RecordedProfiles.load(dataDir: dataDir))
+        }
+    }
+
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Solve one plan and print it per battery with the objective breakdown vs no battery and a rule-based baseline.",
+            discussion: "Load and PV come from recorded profiles (Dangjin PV scaled to each dong's kWp, GIST apartment feeder shape scaled to households) until stored forecasts are wired in.")
+        @OptionGroup var model: ModelOptions
+        @Option(help: "First slot, KST (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default: the current slot.") var start: String?
+        @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+        @Option(help: "Also write the LP as free MPS to this file (check with Benchmarks/dispatch-mps-check.py).") var exportMps: String?
+        @Flag(help: "Print only the breakdown, not every slot.") var summary = false
+
+        func run() async throws {
+            let step = try model.slotLength
+            let n = try model.slots(step)
+            let t0: Int64
+            if let s = start {
+                guard let k = KSTDateTime.parse(s) else { throw ValidationError("--start: '\(s)' is not a KST date/time") }
+                t0 = Slot(containing: k.epochSeconds, length: step).start
+            } else { t0 = Slot(containing: Int64(Date().timeIntervalSince1970), length: step).start }
+            let (b, prof) = try model.builder()
+            var p = try b.problem(start: t0, step: step, slots: n, series: b.recordedSeries(prof, start: t0, step: step, slots: n))
+            p.sharedImportLimitKW = model.sharedImportLimitKw
+            if let path = exportMps { try MPSWriter.write(try DispatchModel.buildLP(p).0, to: path) }
+            let plan = try DispatchModel.solve(p)
+            let rule = Evaluation.breakdown(p, Evaluation.ruleBased(p))
+            let none = Evaluation.breakdown(p, Evaluation.noBattery(p))
+            let terms: [(String, (ObjectiveBreakdown) -> Double)] = [
+                ("total_cost_krw", \.totalCostKRW), ("import_cost_krw", \.importCostKRW), ("export_revenue_krw", \.exportRevenueKRW),
+                ("demand_charge_krw", \.demandChargeKRW), ("cycling_cost_krw", \.cyclingCostKRW), ("co2_kg", \.co2Kg),
+                ("import_kwh", \.importKWh), ("export_kwh", \.exportKWh), ("spill_kwh", \.spillKWh),
+                ("pv_self_consumption_pct", { $0.pvSelfConsumptionShare * 100 }), ("self_sufficiency_pct", { $0.selfSufficiency * 100 }),
+                ("sum_dong_peak_import_kw", \.sumDongPeakImportKW), ("district_peak_import_kw", \.districtPeakImportKW),
+                ("discharge_kwh", \.dischargeKWh), ("limit_violations", { Double($0.limitViolations) }),
+            ]
+            let bh = ["term", "optimal", "rule_based", "no_battery"]
+            let brows = terms.map { name, f in [name, fmt(f(plan.breakdown), 2), fmt(f(rule), 2), fmt(f(none), 2)] }
+            let sh = ["slot_start_kst", "battery", "dong", "charge_kw", "discharge_kw", "soc_kwh"]
+            var srows: [[String]] = []
+            if !summary {
+                for bt in plan.batteries {
+                    for t in 0..<plan.slotCount {
+                        srows.append([KSTDateTime(epochSeconds: plan.slotStart(t)).description, bt.id, bt.dong,
+                                      fmt(bt.chargeKW[t], 3), fmt(bt.dischargeKW[t], 3), fmt(bt.socKWh[t], 3)])
+                    }
+                }
+            }
+            switch format {
+            case .json:
+                struct Out: Encodable {
+                    var objective: Double; var solverObjective: Double; var solveMs: Double; var buildMs: Double
+                    var rows: Int; var columns: Int; var nonZeros: Int; var optimal: ObjectiveBreakdown
+                    var ruleBased: ObjectiveBreakdown; var noBattery: ObjectiveBreakdown; var batteries: [BatterySchedule]?
+                    var startEpoch: Int64; var stepSeconds: Int
+                }
+                print(try renderJSON(Out(objective: plan.objective, solverObjective: plan.solverObjective, solveMs: plan.solveSeconds * 1000,
+                                         buildMs: plan.buildSeconds * 1000, rows: plan.rows, columns: plan.columns, nonZeros: plan.nonZeros,
+                                         optimal: plan.breakdown, ruleBased: rule, noBattery: none,
+                                         batteries: summary ? nil : plan.batteries, startEpoch: plan.startEpoch, stepSeconds: step.seconds)))
+            case .csv:
+                print(renderCSV(headers: summary ? bh : sh, rows: summary ? brows : srows))
+            case .table:
+                if !summary { print(renderTable(headers: sh, rows: srows, numeric: [3, 4, 5])); print() }
+                print(renderTable(headers: bh, rows: brows, numeric: [1, 2, 3]))
+                print("objective \(String(format: "%.6f", plan.objective)) (CLP \(String(format: "%.6f", plan.solverObjective))); \(plan.rows) rows × \(plan.columns) columns, \(plan.nonZeros) nonzeros; build \(fmt(plan.buildSeconds * 1000, 1)) ms, solve \(fmt(plan.solveSeconds * 1000, 1)) ms")
+            }
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Scheduled run (MPC): latest SoC, solve, store the run, write setpoint files atomically to the outbox.",
+            discussion: "Exit 75 if another run holds the lock. A failed run is recorded with its reason and leaves the previous setpoint files in place.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var model: ModelOptions
+        @Option(help: "Outbox folder for setpoint files (one JSON per battery).") var outbox: String = "outbox/setpoints"
+        @Option(help: "Lock file.") var lock: String = "/tmp/vpp-dispatch.lock"
+        @Option(help: "SoC telemetry file: CSV battery_id,soc_kwh or JSON {\"id\": kWh}.") var telemetry: String?
+        @Option(help: "Solver time limit [s].") var timeLimit: Double = 30
+
+        func run() async throws {
+            let step = try model.slotLength
+            let (b, prof) = try model.builder()
+            var o = DispatchRunner.Options(outbox: outbox, lockPath: lock, telemetryPath: telemetry)
+            o.step = step; o.slots = try model.slots(step); o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
+            let runner = DispatchRunner(builder: b, store: try global.openStore(), options: o) { s, st, n in
+                b.recordedSeries(prof, start: s, step: st, slots: n)
+            }
+            let r = try runner.run(now: Int64(Date().timeIntervalSince1970))
+            print("run \(r.runID): ok, objective \(fmt(r.plan.objective, 2)), \(r.files.count) setpoint files in \(outbox), SoC from \(r.socSource), build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms")
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List dispatch runs with objective, status and solve time.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Most recent runs to list.") var limit: Int = 20
+        @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+        func run() async throws {
+            let runs = try global.openStore().dispatchRuns(limit: limit)
+            if format == .json { print(try renderJSON(runs)); return }
+            let h = ["id", "started_kst", "status", "objective", "value", "solve_ms", "message"]
+            let rows = runs.map { r in
+                [String(r.id), KSTDateTime(epochSeconds: r.startedAt).description, r.status, r.objective,
+                 r.objectiveValue.map { fmt($0, 2) } ?? "", r.solveMs.map { fmt($0, 1) } ?? "", r.message ?? ""]
+            }
+            print(format == .csv ? renderCSV(headers: h, rows: rows) : renderTable(headers: h, rows: rows, numeric: [0, 4, 5]))
+        }
+    }
+
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Dispatch benchmark: solve times (Seodaemun, 25 districts, scaling) and savings on a real week (use a release build).")
+        @Option(help: "Site config TOML.") var config: String = "site-configs/seodaemun.toml"
+        @Option(help: "Shared data folder.") var dataDir: String = "../shared/data"
+        @Flag(help: "Smaller grid, fewer repeats.") var quick = false
+        func run() async throws {
+            let site = try SiteConfigParser().parse(fileAt: config)
+            for line in try DispatchBenchmarks.run(site: site, dataDir: dataDir, quick: quick) { print(line) }
+        }
+    }
+}

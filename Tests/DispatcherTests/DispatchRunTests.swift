@@ -1,0 +1,155 @@
+import Testing
+import Foundation
+import VPPCore
+import VPPTestSupport
+@testable import Dispatcher
+
+func tempDir() throws -> String {
+    let d = NSTemporaryDirectory() + "vpp-dispatch-test-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+/// A two-dong site with one battery each and a flat-ish TOU tariff.
+func smallSite() -> SiteConfig {
+    let tariff = TariffTable(name: "t", effectiveFrom: "2020-01-01", seasons: [TariffSeason(name: "all", months: Array(1...12))],
+                             periods: [TariffPeriod(season: "all", period: .offPeak, hours: Array(0..<8) + [22, 23], rateKRWPerKWh: 90),
+                                       TariffPeriod(season: "all", period: .mid, hours: [8, 9, 10, 12, 21], rateKRWPerKWh: 140),
+                                       TariffPeriod(season: "all", period: .peak, hours: [11] + Array(13...20), rateKRWPerKWh: 160)])
+    let dongs = (0..<2).map { k in
+        DongConfig(code: "11410\(k)", nameKo: "동\(k)", name: "D\(k)", latitudeDeg: 37.57, longitudeDeg: 126.94, households: 10_000,
+                   importLimitKW: 5000, exportLimitKW: 2000,
+                   pvFleets: [PVFleetConfig(id: "pv\(k)", kind: .rooftop, units: 1, unitW: 300_000, tiltDeg: 30, azimuthDeg: 180)],
+                   batteries: [BatteryConfig(id: "bat\(k)", capacityKWh: 400, maxChargeKW: 200, maxDischargeKW: 200)])
+    }
+    return SiteConfig(site: SiteInfo(id: "test", name: "Test", nameKo: "테스트"), dongs: dongs, tariffs: [tariff],
+                      emissionFactors: [EmissionFactorEntry(year: 2023, label: "2023", tco2eqPerMWh: 0.4173)],
+                      export: ExportPrice(flatKRWPerKWh: 80))
+}
+
+/// Synthetic series: load 200 kW flat plus an evening bump, PV a half-sine 6–18 h.
+let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Double], pv: [Double])] = { start, step, n in
+    (0..<2).map { _ in
+        var l: [Double] = [], p: [Double] = []
+        for t in 0..<n {
+            let h = Double(KSTDateTime(epochSeconds: start + Int64(t * step.seconds)).hour)
+            l.append(200 + (h >= 18 && h < 22 ? 150 : 0)); p.append(max(0, 300 * sin((h - 6) / 12 * .pi)))
+        }
+        return (l, p)
+    }
+}
+
+@Suite struct Lock {
+    @Test func second_lock_is_refused_until_release() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/dispatch.lock"
+        let a = try DispatchLock(path: path)
+        #expect(throws: DispatchError.locked(path: path)) { _ = try DispatchLock(path: path) }
+        #expect(DispatchError.locked(path: path).category == .temporary)
+        a.release()
+        let b = try DispatchLock(path: path)
+        b.release()
+    }
+}
+
+@Suite struct Runs {
+    @Test func run_writes_setpoints_atomically_and_records_history() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (store, sdir) = try TestStore.make()
+        defer { TempDirectory.remove(sdir) }
+        var o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock")
+        o.step = .hour; o.slots = 24
+        let runner = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), store: store, options: o, series: syntheticSeries)
+        let now = KSTDateTime(year: 2026, month: 7, day: 1, hour: 0, minute: 7).epochSeconds
+        let r = try runner.run(now: now)
+        #expect(r.files.count == 2)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/outbox").sorted()
+        #expect(files == ["bat0.json", "bat1.json"])   // no temp files left behind
+        let f = try JSONDecoder().decode(SetpointWriter.File.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/outbox/bat0.json")))
+        #expect(f.setpoints.count == 24)
+        #expect(f.setpoints[0].slot_start_epoch == KSTDateTime(year: 2026, month: 7, day: 1).epochSeconds)
+        let b0 = r.plan.batteries[0]
+        #expect(abs(f.setpoints[19].kw - (b0.dischargeKW[19] - b0.chargeKW[19])) < 1e-3)
+        // Evening peak: the battery discharges at 18–21 h.
+        #expect(f.setpoints[18...20].reduce(0) { $0 + $1.kw } > 100)
+        let runs = try store.dispatchRuns()
+        #expect(runs.count == 1 && runs[0].status == "ok" && runs[0].solveMs != nil && runs[0].objectiveValue != nil)
+
+        // Second run picks up the planned SoC of the first.
+        let r2 = try runner.run(now: now + 3600)
+        #expect(r2.socSource == "previous run's planned SoC")
+        #expect(try store.dispatchRuns().count == 2)
+    }
+
+    @Test func failed_run_keeps_previous_setpoints_and_records_reason() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (store, sdir) = try TestStore.make()
+        defer { TempDirectory.remove(sdir) }
+        var o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock")
+        o.step = .hour; o.slots = 24
+        let now = KSTDateTime(year: 2026, month: 7, day: 1).epochSeconds
+        _ = try DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), store: store, options: o, series: syntheticSeries).run(now: now)
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/outbox/bat0.json"))
+        // Load far above the import limit: infeasible.
+        let bad: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Double], pv: [Double])] = { _, _, n in
+            (0..<2).map { _ in ([Double](repeating: 9000, count: n), [Double](repeating: 0, count: n)) }
+        }
+        let failing = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), store: store, options: o, series: bad)
+        #expect(throws: DispatchError.self) { try failing.run(now: now + 3600) }
+        let after = try Data(contentsOf: URL(fileURLWithPath: dir + "/outbox/bat0.json"))
+        #expect(before == after)
+        let runs = try store.dispatchRuns()
+        #expect(runs[0].status == "failed")
+        #expect(runs[0].message?.contains("import_connection_limit") == true)
+    }
+
+    @Test func run_is_refused_while_locked() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (store, sdir) = try TestStore.make()
+        defer { TempDirectory.remove(sdir) }
+        let o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock")
+        let held = try DispatchLock(path: dir + "/lock")
+        defer { held.release() }
+        let runner = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), store: store, options: o, series: syntheticSeries)
+        #expect(throws: DispatchError.locked(path: dir + "/lock")) { try runner.run(now: 1_800_000_000) }
+        #expect(try store.dispatchRuns().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/outbox"))
+    }
+
+    @Test func telemetry_csv_and_json() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "battery_id,soc_kwh\nbat0,120.5\nbat1,80\n".write(toFile: dir + "/t.csv", atomically: true, encoding: .utf8)
+        #expect(try SoCTelemetry.read(dir + "/t.csv") == ["bat0": 120.5, "bat1": 80])
+        try "{\"bat0\": 10}".write(toFile: dir + "/t.json", atomically: true, encoding: .utf8)
+        #expect(try SoCTelemetry.read(dir + "/t.json") == ["bat0": 10])
+        try "bat0,abc\nbat1,1\n".write(toFile: dir + "/bad.csv", atomically: true, encoding: .utf8)
+        try "x,1\nbat0,abc\n".write(toFile: dir + "/bad2.csv", atomically: true, encoding: .utf8)
+        #expect(throws: DispatchError.invalidInput("\(dir)/bad2.csv:2:2: 'abc' is not a number")) { try SoCTelemetry.read(dir + "/bad2.csv") }
+    }
+}
+
+@Suite struct RealData {
+    @Test func seodaemun_48h_plan_beats_rule_based() throws {
+        guard Paths.hasSharedData, FileManager.default.fileExists(atPath: Paths.seodaemunConfig.path) else { return }
+        let site = try SiteConfigParser().parse(fileAt: Paths.seodaemunConfig.path)
+        let prof = try RecordedProfiles.load(dataDir: Paths.sharedData.path)
+        let b = SiteProblemBuilder(site: site)
+        let start = KSTDateTime(year: 2026, month: 7, day: 6).epochSeconds
+        let p = try b.problem(start: start, step: .quarterHour, slots: 192,
+                              series: b.recordedSeries(prof, start: start, step: .quarterHour, slots: 192, pvYear: 2019))
+        #expect(p.dongs.count == 14 && p.batteryCount >= 14)
+        let plan = try DispatchModel.solve(p)
+        #expect(PlanChecker.check(p, plan).isEmpty)
+        let rule = Evaluation.breakdown(p, Evaluation.ruleBased(p))
+        let none = Evaluation.breakdown(p, Evaluation.noBattery(p))
+        #expect(plan.breakdown.totalCostKRW <= rule.totalCostKRW + 1e-6)
+        #expect(plan.breakdown.totalCostKRW <= none.totalCostKRW + 1e-6)
+        // PV profile is real: daytime output, nothing at night.
+        #expect(p.dongs[0].pvKW[0] == 0 && (p.dongs[0].pvKW.max() ?? 0) > 0)
+    }
+}
