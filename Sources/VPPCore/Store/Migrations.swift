@@ -182,6 +182,42 @@ public enum VPPMigrations {
                 CREATE INDEX reading_change_upload ON reading_change(upload_id);
                 """)
         }
+        // Server (issue 7): API bearer tokens (salted HMAC-SHA256 only, never the token), the audit
+        // trail of every upload and token action, and which token made which upload.
+        m.registerMigration("auth-v1-tokens-audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_token (
+                    id INTEGER PRIMARY KEY,
+                    key_id TEXT NOT NULL UNIQUE,
+                    salt BLOB NOT NULL,
+                    secret_hmac BLOB NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('office', 'operator')),
+                    office TEXT,
+                    complexes_json TEXT NOT NULL DEFAULT '[]',
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER,
+                    CHECK (role = 'operator' OR office IS NOT NULL)
+                );
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    token_id INTEGER,
+                    action TEXT NOT NULL,
+                    target TEXT,
+                    outcome TEXT NOT NULL,
+                    detail TEXT NOT NULL DEFAULT ''
+                );
+                CREATE INDEX audit_log_at ON audit_log(at);
+                CREATE TABLE upload_owner (
+                    upload_id INTEGER PRIMARY KEY NOT NULL REFERENCES upload(id),
+                    token_id INTEGER NOT NULL REFERENCES api_token(id),
+                    office TEXT,
+                    complex TEXT
+                );
+                CREATE INDEX upload_owner_token ON upload_owner(token_id);
+                """)
+        }
         return m
     }
 }

@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import Synchronization
+import VPPCore
+
+/// Reads `Authorization: Bearer <token>` (or, for GET pages only, the `vpp_token` cookie set by
+/// the login form), authenticates it against the store and puts the principal in the context.
+/// Rejects with 401 `auth_missing` / `auth_invalid` / `auth_revoked`.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = VPPRequestContext
+    let store: VPPStore
+    let allowCookie: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.principal = try authenticate(request)
+        return try await next(request, context)
+    }
+
+    func authenticate(_ request: Request) throws -> Principal {
+        if let h = request.headers[.authorization] {
+            let parts = h.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw AuthError(.invalidToken) }
+            return try store.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        }
+        if allowCookie, request.method == .get || request.method == .head, let t = request.cookies["vpp_token"]?.value, !t.isEmpty {
+            return try store.authenticate(token: t)
+        }
+        throw AuthError(.missingToken)
+    }
+}
+
+/// Token bucket per token (issue 7: per-token rate limit). 429 `rate_limited` with Retry-After.
+final class RateLimiter: Sendable {
+    private struct Bucket { var tokens: Double; var last: UInt64 }
+    private let state = Mutex<[Int64: Bucket]>([:])
+    let ratePerS: Double
+    let burst: Double
+
+    init(ratePerS: Double, burst: Double) { self.ratePerS = ratePerS; self.burst = max(1, burst) }
+
+    /// True when the request may go ahead; otherwise the seconds until one token is back.
+    func take(_ key: Int64, now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> (ok: Bool, retryAfterS: Double) {
+        state.withLock { buckets in
+            var b = buckets[key] ?? Bucket(tokens: burst, last: now)
+            let elapsed = Double(now &- b.last) / 1e9
+            b.tokens = min(burst, b.tokens + elapsed * ratePerS)
+            b.last = now
+            if b.tokens >= 1 {
+                b.tokens -= 1
+                buckets[key] = b
+                return (true, 0)
+            }
+            buckets[key] = b
+            return (false, (1 - b.tokens) / ratePerS)
+        }
+    }
+}
+
+struct RateLimitMiddleware: RouterMiddleware {
+    typealias Context = VPPRequestContext
+    let limiter: RateLimiter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let p = context.principal {
+            let r = limiter.take(p.tokenID)
+            if !r.ok {
+                throw APIError(.tooManyRequests, "rate_limited", "too many requests for this token; retry later",
+                               headers: [.retryAfter: String(max(1, Int(r.retryAfterS.rounded(.up))))])
+            }
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Runs `body`, throwing 503 `timeout` if it has not finished within `seconds`.
+func withDeadline<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw APIError(.serviceUnavailable, "timeout", "the request took longer than \(Int(seconds)) s")
+        }
+        return value
+    }
+}

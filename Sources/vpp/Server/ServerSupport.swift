@@ -1,0 +1,197 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import VPPCore
+
+/// Limits and settings of `vpp serve` (issue 7).
+struct ServerSettings: Sendable {
+    var host = "127.0.0.1"
+    var port = 8080
+    /// Largest accepted request body [bytes]; 413 beyond.
+    var maxBodyBytes = 20 * 1024 * 1024
+    /// Time a read request may take before 503 `timeout` [s].
+    var requestTimeoutS: Double = 15
+    /// Time an upload body may take to arrive [s] (slow clients); ingestion itself is not cut off,
+    /// so an upload either commits whole or not at all.
+    var uploadBodyTimeoutS: Double = 120
+    /// Connection idle timeout [s].
+    var idleTimeoutS: Double = 60
+    /// Per-token rate limit: sustained requests per second and burst size.
+    var rateLimitPerS: Double = 50
+    var rateBurst: Double = 100
+    /// First rejects returned inline with an upload response.
+    var rejectsInline = 20
+    /// Read-API response cache lifetime [s] (also invalidated by any new upload/run/site load).
+    var cacheTTLS: Double = 5
+    /// Private folder for spooling upload bodies to the ingestor (never a path from the request).
+    var spoolDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("vpp-serve-spool").path
+}
+
+/// Per-request context: the authenticated principal once the auth middleware ran.
+struct VPPRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    var principal: Principal?
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+    /// Only used by Hummingbird's own decoders; uploads enforce `ServerSettings.maxBodyBytes` themselves.
+    var maxUploadSize: Int { 64 * 1024 }
+
+    func requirePrincipal() throws -> Principal {
+        guard let p = principal else { throw AuthError(.missingToken) }
+        return p
+    }
+}
+
+/// An API error with a stable machine code. The JSON body is
+/// `{"error": {"code": "...", "message": "..."}}`; messages never carry internals.
+struct APIError: Error, Sendable {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status; self.code = code; self.message = message; self.headers = headers
+    }
+
+    static func badRequest(_ message: String, code: String = "bad_request") -> APIError { APIError(.badRequest, code, message) }
+    static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) not found") }
+
+    func response(requestID: String? = nil) -> Response {
+        var body = "{\"error\":{\"code\":" + JSONText.string(code) + ",\"message\":" + JSONText.string(message)
+        if let requestID { body += ",\"request_id\":" + JSONText.string(requestID) }
+        body += "}}"
+        var h = headers
+        h[.contentType] = "application/json; charset=utf-8"
+        h[.cacheControl] = "no-store"
+        return Response(status: status, headers: h, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// Maps any error to what the client may see. Unknown errors become 500 `internal` with a
+    /// request id; the detail goes only to the server log.
+    static func from(_ error: any Error, logger: Logger, requestID: String) -> APIError {
+        switch error {
+        case let e as APIError: return e
+        case let e as AuthError:
+            switch e.reason {
+            case .missingToken, .invalidToken, .revokedToken:
+                return APIError(.unauthorized, e.code, e.description, headers: [.wwwAuthenticate: "Bearer realm=\"vpp\""])
+            case .forbidden: return APIError(.forbidden, e.code, e.description)
+            case .usage: return APIError(.badRequest, e.code, e.description)
+            case .unknownToken: return APIError(.notFound, e.code, "not found")
+            }
+        case let e as HTTPError:
+            switch e.status {
+            case .notFound: return APIError(.notFound, "not_found", "no such resource")
+            case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "method not allowed")
+            case .contentTooLarge: return APIError(.contentTooLarge, "body_too_large", "request body too large")
+            case .badRequest: return APIError(.badRequest, "bad_request", "bad request")
+            default:
+                if e.status.code < 500 { return APIError(e.status, "http_\(e.status.code)", e.status.reasonPhrase) }
+                logger.error("request \(requestID): \(String(reflecting: e))")
+                return APIError(.internalServerError, "internal", "internal error (request \(requestID))")
+            }
+        case let e as any HTTPResponseError where e.status == .contentTooLarge:
+            return APIError(.contentTooLarge, "body_too_large", "request body too large")
+        case let e as any HTTPResponseError where e.status.code < 500:
+            return APIError(e.status, "http_\(e.status.code)", e.status.reasonPhrase)
+        default:
+            logger.error("request \(requestID): \(String(reflecting: error))")
+            return APIError(.internalServerError, "internal", "internal error (request \(requestID))")
+        }
+    }
+}
+
+/// Outermost responder: every error, including router 404s and framework errors, becomes the
+/// JSON error body, and every response gets the security headers.
+struct ErrorMappingResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == VPPRequestContext {
+    typealias Context = VPPRequestContext
+    let inner: Inner
+    let logger: Logger
+
+    func respond(to request: Request, context: VPPRequestContext) async throws -> Response {
+        var response: Response
+        do {
+            response = try await inner.respond(to: request, context: context)
+        } catch {
+            response = APIError.from(error, logger: logger, requestID: context.id).response(requestID: context.id)
+        }
+        response.headers[.init("X-Content-Type-Options")!] = "nosniff"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        return response
+    }
+}
+
+
+/// Minimal JSON text building without Foundation's encoder on hot paths.
+enum JSONText {
+    static func string(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    static func number(_ d: Double?, digits: Int = 3) -> String {
+        guard let d, d.isFinite else { return "null" }
+        return String(format: "%.\(digits)f", d)
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.keyEncodingStrategy = .convertToSnakeCase
+        return e
+    }()
+
+    static func encode(_ v: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(v), as: UTF8.self)
+    }
+}
+
+func jsonResponse(_ text: String, status: HTTPResponse.Status = .ok, cache: Bool = false) -> Response {
+    Response(status: status,
+             headers: [.contentType: "application/json; charset=utf-8", .cacheControl: cache ? "private, max-age=5" : "no-store"],
+             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+}
+
+func htmlResponse(_ html: String, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+    var h: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'",
+    ]
+    for f in extra { h.append(f) }
+    return Response(status: status, headers: h, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+}
+
+/// HTML escaping for server-rendered pages.
+func esc(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for c in s.unicodeScalars {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.unicodeScalars.append(c)
+        }
+    }
+    return out
+}
