@@ -31,6 +31,8 @@ final class IngestWriter {
         var existingMax: Int64 = .min
     }
     private var states: [AssetState]
+    private let flows: [AssetDirectory.Flow]
+    private let dongIndex: [Int]
     private let cIDs: [UnsafeMutablePointer<CChar>]
     private let cLens: [Int32]
     private let upsert: OpaquePointer
@@ -49,6 +51,8 @@ final class IngestWriter {
     init(db: Database, uploadID: Int64, dir: AssetDirectory, kind: IngestKind, failAfterRows: Int?) throws {
         self.db = db; self.uploadID = uploadID; self.dir = dir; self.kind = kind; self.failAfterRows = failAfterRows
         states = Array(repeating: AssetState(), count: dir.assets.count)
+        flows = dir.assets.map(\.flow)
+        dongIndex = dir.assets.map(\.dongIndex)
         cIDs = dir.assets.map { strdup($0.id)! }
         cLens = dir.assets.map { Int32($0.id.utf8.count) }
         upsert = try db.cachedStatement(sql: """
@@ -153,16 +157,16 @@ final class IngestWriter {
 
     @inline(__always)
     private func addRollup(_ a: Int, slotStart: Int64, deltaWh: Int64, coveredS: Int64) {
-        let asset = dir.assets[a]
-        if asset.flow == .none { return }
+        let flow = flows[a]
+        if flow == .none { return }
         var hour = slotStart / 3600
         if slotStart % 3600 < 0 { hour -= 1 }
-        let key = hour << 8 | Int64(asset.dongIndex)
+        let key = hour << 8 | Int64(dongIndex[a])
         if key != lastKey {
             if lastKey >= 0 { rollups[lastKey, default: Cell()].merge(lastCell) }
             lastKey = key; lastCell = Cell()
         }
-        if asset.flow == .generation { lastCell.gen += deltaWh; lastCell.genS += coveredS } else {
+        if flow == .generation { lastCell.gen += deltaWh; lastCell.genS += coveredS } else {
             lastCell.cons += deltaWh; lastCell.consS += coveredS
         }
     }

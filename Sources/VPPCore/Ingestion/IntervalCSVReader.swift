@@ -50,6 +50,8 @@ final class IntervalCSVReader {
     private var lastUnit: [EnergyUnit?]
     private var unitSwitched: [Bool]
     private var unitWarnings = 0
+    private let assetFlow: [AssetDirectory.Flow]
+    private let assetIsBattery: [Bool]
 
     init(file: String, kind: IngestKind, mapping: IngestMapping, dir: AssetDirectory, layout: Layout) {
         self.file = file; self.kind = kind; self.mapping = mapping; self.dir = dir; self.layout = layout
@@ -58,6 +60,7 @@ final class IntervalCSVReader {
         regLast = Array(repeating: nil, count: n); regLastValue = Array(repeating: 0, count: n)
         regLastStamp = Array(repeating: 0, count: n); regLastLine = Array(repeating: 0, count: n)
         lastUnit = Array(repeating: nil, count: n); unitSwitched = Array(repeating: false, count: n)
+        assetFlow = dir.assets.map(\.flow); assetIsBattery = dir.assets.map { $0.kind == "battery" }
     }
 
     // MARK: - Layout sniffing
@@ -317,11 +320,11 @@ final class IntervalCSVReader {
         for s in layout.series {
             let a = s.asset ?? fixedMeter
             let col = s.column
-            if kind == .pv && dir.assets[a].flow != .generation {
+            if kind == .pv && assetFlow[a] != .generation {
                 try w.reject(line: line, column: col + 1, raw: p, reason: "asset \(dir.assets[a].id) is not a PV/generation asset (--kind pv)")
                 continue
             }
-            if dir.assets[a].kind == "battery" {
+            if assetIsBattery[a] {
                 try w.reject(line: line, column: col + 1, raw: p, reason: "asset \(dir.assets[a].id) is a battery; battery telemetry is not a meter reading")
                 continue
             }

@@ -89,7 +89,8 @@ final class MonthlyERPReader {
         if Self.isTotalLabel(a) || Self.isTotalLabel(b) {
             try w.reject(line: line, column: 1, raw: p, reason: "total/subtotal row (\(a.isEmpty ? b : a)), not a household"); return
         }
-        guard sp.count >= 5 else {
+        // E may be omitted (spreadsheets drop trailing empty cells); C and D may not.
+        guard sp.count >= 4 else {
             try w.reject(line: line, column: nil, raw: p,
                          reason: "wrong column count: \(sp.count); XpERP needs A 동, B 호, C 전월지침, D 당월지침, E 사용량")
             return
@@ -111,7 +112,7 @@ final class MonthlyERPReader {
         }
         let (okC, c) = try num(2, "C 전월지침"); if !okC { return }
         let (okD, d0) = try num(3, "D 당월지침"); if !okD { return }
-        let (okE, e) = try num(4, "E 사용량"); if !okE { return }
+        let (okE, e) = sp.count > 4 ? try num(4, "E 사용량") : (true, nil); if !okE { return }
         guard let d = d0 else { try w.reject(line: line, column: 4, raw: p, reason: "empty D 당월지침 (current register)"); return }
         let unit = "\(Self.label(a))-\(Self.label(b))"
         if let first = seenUnits[unit] {
