@@ -65,6 +65,8 @@ public struct DispatchPlan: Sendable, Codable {
     public var solveSeconds = 0.0
     public var rows = 0, columns = 0, nonZeros = 0
     public var clippedExportSlots = 0
+    /// Independent LP blocks solved (1 = monolithic; dongs when decomposed).
+    public var blocks = 1
     /// Battery-slot pairs where the solver returned charge and discharge together and the
     /// checker netted them (0 in every test so far; kept as evidence).
     public var nettedPairs = 0

@@ -230,6 +230,18 @@ func randomProblem(_ rng: inout SplitMix64) -> DispatchProblem {
         #expect(plan.objective <= DispatchModel.lpObjective(p, idle) + 1e-6 * max(1, abs(plan.objective)))
     }
 
+    @Test(arguments: Array(UInt64(100)...UInt64(115)))
+    func decomposed_solve_equals_monolithic(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        var p = randomProblem(&rng)
+        p.sharedImportLimitKW = nil
+        let whole = try DispatchModel.solve(p, decompose: false)
+        let split = try DispatchModel.solve(p, decompose: true)
+        #expect(whole.blocks == 1 && split.blocks == p.dongs.count)
+        #expect(abs(whole.objective - split.objective) <= 1e-7 * max(1, abs(whole.objective)))
+        #expect(abs(whole.solverObjective - split.solverObjective) <= 1e-7 * max(1, abs(whole.objective)))
+    }
+
     @Test func checker_catches_broken_plans() throws {
         var rng = SplitMix64(seed: 7)
         let p = randomProblem(&rng)
