@@ -1,0 +1,128 @@
+/// Hour-by-hour renewable-energy accounting for one dong (design.md §7).
+///
+/// Definitions (each hour, at the dong level, energies in Wh):
+/// - **Direct self-consumed PV** = min(generation, consumption).
+/// - **PV surplus** = generation − direct self-consumed PV.
+/// - **PV-sourced charge** = min(charge, PV surplus); the rest of the charge came from the grid.
+/// - The dong's batteries are treated as one *well-mixed store*: each charge adds
+///   charge × η_rt (round-trip efficiency η_rt = η_charge × η_discharge, from the site config)
+///   of deliverable energy, tagged PV or grid. A discharge draws both tags in proportion to
+///   what the store holds, and never more PV energy than it holds. Energy already in the
+///   batteries before the first hour read is unknown and counted as grid energy (conservative).
+/// - **PV via storage** = the PV-tagged share of the discharge, capped at the load PV did not
+///   cover directly (max(0, consumption − generation)); discharge exported to the grid is not
+///   used on site and does not count.
+/// - **Self-consumed PV** = direct self-consumed PV + PV via storage.
+/// - **Renewable energy** = self-consumed PV (PV is the only renewable source metered today).
+/// - **RE100 share** = renewable / consumption.
+/// - **Storage loss** (round-trip) = charge × (1 − η_rt): what the energy stored in the hour
+///   will lose before it comes back out.
+/// - **Import / export**: the rollup row's metered values when it carries any (import or export
+///   non-zero); otherwise import = max(0, consumption + charge − generation − discharge) and
+///   export = max(0, generation + discharge − consumption − charge).
+public struct HourlyRollup: Sendable, Equatable {
+    /// Start of the hour [UTC epoch s] (hour-beginning).
+    public var hourStart: Int64
+    public var generationWh: Int64
+    public var consumptionWh: Int64
+    public var chargeWh: Int64
+    public var dischargeWh: Int64
+    public var importWh: Int64
+    public var exportWh: Int64
+    /// Seconds of the hour for which generation / consumption were metered [s, 0–3600].
+    public var generationCoveredS: Int64
+    public var consumptionCoveredS: Int64
+
+    public init(hourStart: Int64, generationWh: Int64 = 0, consumptionWh: Int64 = 0, chargeWh: Int64 = 0,
+                dischargeWh: Int64 = 0, importWh: Int64 = 0, exportWh: Int64 = 0,
+                generationCoveredS: Int64 = 3600, consumptionCoveredS: Int64 = 3600) {
+        self.hourStart = hourStart; self.generationWh = generationWh; self.consumptionWh = consumptionWh
+        self.chargeWh = chargeWh; self.dischargeWh = dischargeWh; self.importWh = importWh; self.exportWh = exportWh
+        self.generationCoveredS = generationCoveredS; self.consumptionCoveredS = consumptionCoveredS
+    }
+}
+
+/// Energy summed over a bucket (hour, day, month, …) [Wh]. `Double` because PV via storage is
+/// de-rated by the round-trip efficiency; rounded to whole Wh only when shown.
+public struct EnergyTotals: Sendable, Equatable {
+    public var generation = 0.0
+    public var consumption = 0.0
+    public var directPV = 0.0
+    public var pvViaStorage = 0.0
+    public var charged = 0.0
+    public var discharged = 0.0
+    public var storageLoss = 0.0
+    public var imported = 0.0
+    public var exported = 0.0
+    /// tCO2e avoided = renewable MWh × the emission factor of each hour's KST calendar year.
+    public var tco2Avoided = 0.0
+    /// Metered seconds summed over hours (and dongs, for district totals) [s].
+    public var generationCoveredS: Int64 = 0
+    public var consumptionCoveredS: Int64 = 0
+
+    public init() {}
+
+    /// Renewable energy used on site [Wh] = self-consumed PV.
+    @inlinable public var renewable: Double { directPV + pvViaStorage }
+    @inlinable public var selfConsumedPV: Double { directPV + pvViaStorage }
+
+    @inlinable public mutating func add(_ o: EnergyTotals) {
+        generation += o.generation; consumption += o.consumption; directPV += o.directPV
+        pvViaStorage += o.pvViaStorage; charged += o.charged; discharged += o.discharged
+        storageLoss += o.storageLoss; imported += o.imported; exported += o.exported
+        tco2Avoided += o.tco2Avoided
+        generationCoveredS += o.generationCoveredS; consumptionCoveredS += o.consumptionCoveredS
+    }
+}
+
+/// Applies the definitions above to one dong's hourly rollups, in time order (the store of
+/// PV-tagged energy carries over from hour to hour).
+public struct DongEnergyAccountant: Sendable {
+    /// η_charge × η_discharge of the dong's batteries [0–1].
+    public let roundTripEfficiency: Double
+    /// Deliverable energy in the store by origin [Wh].
+    public private(set) var pvStoredWh = 0.0
+    public private(set) var gridStoredWh = 0.0
+
+    public init(roundTripEfficiency: Double) { self.roundTripEfficiency = roundTripEfficiency }
+
+    /// Round-trip efficiency of a dong: capacity-weighted mean of η_charge × η_discharge over its
+    /// batteries; 1 when it has none (nothing is stored then).
+    public static func roundTripEfficiency(of dong: DongConfig) -> Double {
+        let cap = dong.batteries.reduce(0.0) { $0 + $1.capacityKWh }
+        guard cap > 0 else { return 1 }
+        return dong.batteries.reduce(0.0) { $0 + $1.capacityKWh * $1.chargeEfficiency * $1.dischargeEfficiency } / cap
+    }
+
+    /// One hour's contribution (tCO2 is left at 0; the caller applies the year's factor).
+    public mutating func account(_ r: HourlyRollup) -> EnergyTotals {
+        let g = Double(max(0, r.generationWh)), c = Double(max(0, r.consumptionWh))
+        let ch = Double(max(0, r.chargeWh)), d = Double(max(0, r.dischargeWh))
+        var t = EnergyTotals()
+        t.generation = g; t.consumption = c; t.charged = ch; t.discharged = d
+        let direct = min(g, c)
+        t.directPV = direct
+        let surplus = g - direct
+        let pvCharge = min(ch, surplus)
+        let eta = roundTripEfficiency
+        pvStoredWh += pvCharge * eta
+        gridStoredWh += (ch - pvCharge) * eta
+        t.storageLoss = ch * (1 - eta)
+        if d > 0 {
+            let held = pvStoredWh + gridStoredWh
+            let pvOut = held > 0 ? min(pvStoredWh, d * pvStoredWh / held) : 0
+            let gridOut = min(gridStoredWh, d - pvOut)
+            pvStoredWh -= pvOut; gridStoredWh -= gridOut
+            t.pvViaStorage = min(pvOut, max(0, c - g))
+        }
+        if r.importWh != 0 || r.exportWh != 0 {
+            t.imported = Double(r.importWh); t.exported = Double(r.exportWh)
+        } else {
+            let net = c + ch - g - d
+            t.imported = max(0, net); t.exported = max(0, -net)
+        }
+        t.generationCoveredS = min(3600, max(0, r.generationCoveredS))
+        t.consumptionCoveredS = min(3600, max(0, r.consumptionCoveredS))
+        return t
+    }
+}

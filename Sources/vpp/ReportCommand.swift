@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import VPPCore
+
+/// `vpp report` — tracking report (RE100, tCO2 avoided, progress to targets) per dong and
+/// district for a month, a year or a date range (KST). Wiring only; the work is in
+/// VPPCore/Tracking.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Renewable energy, RE100 share, tCO2 avoided and progress to targets, per dong and district.",
+        discussion: """
+            Periods are KST: --period 2024-07 (month), 2024 (year), 2024-07-01..2024-07-31 (dates, end inclusive).
+            Values whose data cover less than --min-coverage-pct of their bucket are gaps (null in JSON,
+            empty in CSV, "gap" in tables, breaks in HTML charts), never 0. Every report names the
+            emission factor it used.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json, html }
+    enum By: String, ExpressibleByArgument, CaseIterable { case period, day, month, year }
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Period (KST): YYYY-MM, YYYY or YYYY-MM-DD..YYYY-MM-DD (end inclusive).") var period: String
+    @Option(help: "Limit to one dong (10-digit administrative code).") var dong: String?
+    @Option(help: "Output format: table, csv, json or html.") var format: Format = .table
+    @Option(help: "Rows per: period (totals), day, month or year (table, csv, json).") var by: By = .period
+    @Option(help: "Write to this file instead of stdout (html defaults to out/report.html).") var out: String?
+    @Option(help: "Minimum data coverage for a value to be shown [%].") var minCoveragePct: Double = 90
+
+    func validate() throws {
+        guard (0...100).contains(minCoveragePct) else { throw ValidationError("--min-coverage-pct must be within 0–100") }
+        _ = try ReportPeriod.parse(period)
+    }
+
+    func run() async throws {
+        let store = try global.openStore()
+        let written = try Self.produce(store: store, period: try ReportPeriod.parse(period), dong: dong, format: format, by: by,
+                                       out: out, minCoveragePct: minCoveragePct)
+        if let written { FileHandle.standardError.write(Data("report written to \(written)\n".utf8)) }
+    }
+
+    /// Builds and writes one report; returns the file written, if any. Shared with `vpp demo`.
+    @discardableResult
+    static func produce(store: VPPStore, period: ReportPeriod, dong: String?, format: Format, by: By, out: String?,
+                        minCoveragePct: Double = 90) throws -> String? {
+        let report = try TrackingReportBuilder.build(
+            store: store, period: period, options: TrackingOptions(coverageThresholdPct: minCoveragePct, dongCode: dong))
+        let renderer = TrackingReportRenderer(report)
+        let granularity = ReportGranularity(rawValue: by.rawValue) ?? .period
+        let text: String
+        var target = out
+        switch format {
+        case .csv: text = renderer.csv(by: granularity)
+        case .json: text = renderer.json(by: granularity)
+        case .html:
+            text = TrackingHTMLReport(report).render()
+            if target == nil { target = "out/report.html" }
+        case .table:
+            let cells = renderer.tableCells(by: granularity)
+            text = renderTable(headers: cells.headers, rows: cells.rows, numeric: cells.numeric) + "\n\n"
+                + renderer.notes().joined(separator: "\n") + "\n"
+        }
+        guard let target else { print(text, terminator: ""); return nil }
+        let dir = (target as NSString).deletingLastPathComponent
+        do {
+            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            try Data(text.utf8).write(to: URL(fileURLWithPath: target))
+        } catch {
+            throw VPPError(.noInput, "cannot write \(target): \(error.localizedDescription)")
+        }
+        return target
+    }
+}
+
+/// `vpp bench report` — district-year report timing (registered in BenchCommand).
+struct BenchReport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Time a district-year tracking report (14 dongs, hourly rollups, one year).")
+    @Option(help: "Site config.") var site: String = "site-configs/seodaemun.toml"
+    @Option(help: "Shared real-data folder (pv-dangjin, gist-campus).") var dataDir: String = "../shared/data"
+    @Option(help: "Scratch directory.") var dir: String = NSTemporaryDirectory()
+    @Option(help: "Keep the filled database at this path (for the screenshot check).") var keepDb: String?
+    @Option(help: "Year to fill (KST).") var year: Int = 2024
+    @Option(help: "Timed runs.") var iterations: Int = 7
+    func run() async throws {
+        for line in try ReportBenchmark.run(siteConfigPath: site, dataDirectory: dataDir, directory: dir, keepDB: keepDb,
+                                            year: year, iterations: iterations) { print(line) }
+    }
+}
