@@ -6,7 +6,7 @@ import VPPCore
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print measured figures (use a release build).",
-        subcommands: [Store.self, Ingest.self])
+        subcommands: [Store.self, BenchReport.self, Ingest.self])
 
     struct Store: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Store insert throughput (readings rows/s).")

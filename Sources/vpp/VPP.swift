@@ -18,6 +18,7 @@ struct VPP: AsyncParsableCommand {
             DispatchCommand.self,
             IngestCommand.self, UploadsCommand.self,
             IngestCommand.self, UploadsCommand.self,
+            ReportCommand.self,
             ServeCommand.self, TokensCommand.self,
         ]
     )
