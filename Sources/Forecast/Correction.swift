@@ -26,6 +26,8 @@ public struct PVCorrectionModel: Sendable, Equatable, Codable {
         "phys", "cs", "cs*cf", "cs*cf^2", "cs*cf^3", "cs*rh", "cs*rh*cf", "cs*sinEl", "phys^2", "cs*cosDoy", "cs*sinDoy",
         "cs*cosHour", "cs*sinHour", "cs*T/30", "phys*cf", "cs*cosDoy*cf", "cs*sinDoy*cf",
         "cs*sky1", "cs*sky2", "cs*sky3", "cs*sky4", "cs*sky1*rh", "cs*sky3*rh", "cs*sky4*rh",
+        "cs*skyBefore1", "cs*skyBefore2", "cs*skyBefore3", "cs*skyBefore4",
+        "cs*skyAfter1", "cs*skyAfter2", "cs*skyAfter3", "cs*skyAfter4", "cs*dayCF", "cs*dayCF^2",
     ]
     public var version = 1
     public var systemID: String
@@ -51,10 +53,17 @@ public struct PVCorrectionModel: Sendable, Equatable, Codable {
         let hA = 2 * Double.pi * (Double(t.hour) + Double(t.minute) / 60) / 24
         // Triangular memberships of the (possibly interpolated) KMA sky code in its four classes.
         let sky = min(max(r.weather.sky, 1), 4)
-        let m = (1...4).map { max(0, 1 - abs(sky - Double($0))) }
+        func memberships(_ v: Double) -> [Double] {
+            let x = min(max(v, 1), 4)
+            return (1...4).map { max(0, 1 - abs(x - Double($0))) }
+        }
+        let m = memberships(sky)
+        let mb = memberships(r.skyBefore ?? sky), ma = memberships(r.skyAfter ?? sky)
+        let dcf = r.dayCloudFraction ?? cf
         return [p, c, c * cf, c * cf * cf, c * cf * cf * cf, c * rh, c * rh * cf, c * sinEl, p * p, c * cos(dA), c * sin(dA),
                 c * cos(hA), c * sin(hA), c * r.weather.temperatureC / 30, p * cf, c * cos(dA) * cf, c * sin(dA) * cf,
-                c * m[0], c * m[1], c * m[2], c * m[3], c * m[0] * rh, c * m[2] * rh, c * m[3] * rh]
+                c * m[0], c * m[1], c * m[2], c * m[3], c * m[0] * rh, c * m[2] * rh, c * m[3] * rh,
+                c * mb[0], c * mb[1], c * mb[2], c * mb[3], c * ma[0], c * ma[1], c * ma[2], c * ma[3], c * dcf, c * dcf * dcf]
     }
 
     /// Corrected mean AC power [kW] for a physical slot result, clamped to [0, inverter limit].

@@ -66,10 +66,11 @@ public struct DistrictPVForecaster: Sendable {
                 var kwPhys = 0.0, kw = 0.0
                 for (f, sys) in systems[d].enumerated() {
                     let elev = SPA.topocentric(gMid, observer: sys.observer).elevationDeg
-                    let r = PhysicalPV.SlotResult(slotStart: t0, seconds: length.seconds, acKW: accAC[d][f] / n,
+                    var r = PhysicalPV.SlotResult(slotStart: t0, seconds: length.seconds, acKW: accAC[d][f] / n,
                                                   clearSkyACKW: accCS[d][f] / n, poa: accPOA[d][f] / n,
                                                   clearSkyPOA: accCSPOA[d][f] / n, ghi: accGHI[d][f] / n,
                                                   clearSkyGHI: accCSGHI[d][f] / n, midElevationDeg: elev, weather: wMid)
+                    if correction != nil { r.addContext(ws) }
                     kwPhys += r.acKW
                     kw += correction?.predictKW(r, acLimitKW: sys.acKW, capacityKW: sys.dcKW) ?? r.acKW
                 }

@@ -119,7 +119,25 @@ public enum PhysicalPV {
         /// Sun elevation at the slot midpoint [°].
         public var midElevationDeg: Double
         public var weather: WeatherPoint
+        /// Forecast sky code 3 h before and after the slot midpoint and the mean cloud fraction of
+        /// the KST day's 06–18 h (context for the learned correction; nil when not computed).
+        public var skyBefore: Double? = nil
+        public var skyAfter: Double? = nil
+        public var dayCloudFraction: Double? = nil
         public var energyWh: Double { acKW * 1000 * Double(seconds) / 3600 }
+
+        /// Fills the context fields from the series.
+        public mutating func addContext(_ w: WeatherSeries) {
+            let mid = slotStart + Int64(seconds / 2)
+            skyBefore = w.at(mid - 3 * 3600)?.sky
+            skyAfter = w.at(mid + 3 * 3600)?.sky
+            let day = mid - ((mid + KST.offsetSeconds) % 86_400 + 86_400) % 86_400
+            var s = 0.0, n = 0.0
+            for h in stride(from: 6, through: 18, by: 1) {
+                if let p = w.at(day + Int64(h) * 3600) { s += p.cloudFraction; n += 1 }
+            }
+            dayCloudFraction = n > 0 ? s / n : nil
+        }
     }
 
     /// Physical forecast for consecutive slots of one system.
@@ -145,9 +163,11 @@ public enum PhysicalPV {
             }
             midElev = SPA.topocentric(SPA.geocentric(epochSeconds: Double(mid)), observer: s.observer).elevationDeg
             let n = Double(subSteps)
-            out.append(SlotResult(slotStart: t0, seconds: length.seconds, acKW: acc.0 / n, clearSkyACKW: acc.1 / n,
-                                  poa: acc.2 / n, clearSkyPOA: acc.3 / n, ghi: acc.4 / n, clearSkyGHI: acc.5 / n,
-                                  midElevationDeg: midElev, weather: wMid))
+            var r = SlotResult(slotStart: t0, seconds: length.seconds, acKW: acc.0 / n, clearSkyACKW: acc.1 / n,
+                               poa: acc.2 / n, clearSkyPOA: acc.3 / n, ghi: acc.4 / n, clearSkyGHI: acc.5 / n,
+                               midElevationDeg: midElev, weather: wMid)
+            r.addContext(weather)
+            out.append(r)
         }
         return out
     }
