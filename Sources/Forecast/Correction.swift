@@ -82,11 +82,13 @@ public struct PVCorrectionModel: Sendable, Equatable, Codable {
     public static func fit(systemID: String, capacityKW cap: Double, rows: [(PhysicalPV.SlotResult, Double)],
                            trainFrom: Int64, trainTo: Int64, seed: UInt64 = 42,
                            lambdas: [Double] = [1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1], folds: Int = 5,
-                           absoluteLoss: Bool = false, irlsIterations: Int = 15) throws -> PVCorrectionModel {
+                           lowOutputWeight: Double = 0.3) throws -> PVCorrectionModel {
         let use = rows.filter { $0.0.clearSkyACKW > 0 }
         guard use.count >= 50 else { throw ForecastError.insufficientData("correction fit needs ≥ 50 daylight rows, got \(use.count)") }
         let xs = use.map { features($0.0, capacityKW: cap) }
         let ys = use.map { $0.1 / cap }
+        // KPX scores only hours with output ≥ 10 % of capacity; weight the others down.
+        let rowWeights = ys.map { $0 >= 0.1 ? 1.0 : lowOutputWeight }
         let p = featureNames.count
         // Column scales (RMS) so one penalty fits all features.
         var scale = [Double](repeating: 0, count: p)
@@ -109,31 +111,17 @@ public struct PVCorrectionModel: Sendable, Equatable, Codable {
             var err = 0.0
             for k in 0..<folds {
                 let idx = (0..<zs.count).filter { rowFold[$0] != k }
-                guard let w = ridge(zs, ys, rows: idx, lambda: lam) else { continue }
+                guard let w = ridge(zs, ys, rows: idx, lambda: lam, weights: rowWeights) else { continue }
                 for i in 0..<zs.count where rowFold[i] == k {
                     var yh = 0.0
                     for j in 0..<p { yh += zs[i][j] * w[j] }
-                    err += abs(max(yh, 0) - ys[i])
+                    err += rowWeights[i] * abs(max(yh, 0) - ys[i])
                 }
             }
             if err < bestErr { bestErr = err; bestLambda = lam }
         }
-        guard var w = ridge(zs, ys, rows: Array(0..<zs.count), lambda: bestLambda) else {
+        guard let w = ridge(zs, ys, rows: Array(0..<zs.count), lambda: bestLambda, weights: rowWeights) else {
             throw ForecastError.insufficientData("correction fit: singular system")
-        }
-        // KPX scores absolute error, so refine towards least absolute deviations by iteratively
-        // reweighted least squares (weights 1/max(|r|, ε); Schlossmacher 1973, JASA 68:857).
-        if absoluteLoss {
-            for _ in 0..<irlsIterations {
-                var weights = [Double](repeating: 1, count: zs.count)
-                for i in 0..<zs.count {
-                    var yh = 0.0
-                    for j in 0..<p { yh += zs[i][j] * w[j] }
-                    weights[i] = 1 / max(abs(yh - ys[i]), 0.01)
-                }
-                guard let next = ridge(zs, ys, rows: Array(0..<zs.count), lambda: bestLambda, weights: weights) else { break }
-                w = next
-            }
         }
         return PVCorrectionModel(systemID: systemID, capacityKW: cap, coefficients: (0..<p).map { w[$0] / scale[$0] },
                                  lambda: bestLambda, trainFrom: trainFrom, trainTo: trainTo, trainRows: use.count, seed: seed)
