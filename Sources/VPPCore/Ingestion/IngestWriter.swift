@@ -36,6 +36,9 @@ final class IngestWriter {
     private let cIDs: [UnsafeMutablePointer<CChar>]
     private let cLens: [Int32]
     private let upsert: OpaquePointer
+    /// Plain insert for rows that cannot exist yet (after this file's last slot of the asset and
+    /// outside the stored range): skips the conflict clause.
+    private let insert: OpaquePointer
     private let selectOne: OpaquePointer
     private let insertChange: Statement
     private let insertReject: Statement
@@ -59,6 +62,9 @@ final class IngestWriter {
             INSERT INTO reading (asset_id, slot_start, duration_s, energy_wh, quality, upload_id) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (asset_id, slot_start, duration_s) DO UPDATE SET
               energy_wh = excluded.energy_wh, quality = excluded.quality, upload_id = excluded.upload_id
+            """).sqliteStatement
+        insert = try db.cachedStatement(sql: """
+            INSERT INTO reading (asset_id, slot_start, duration_s, energy_wh, quality, upload_id) VALUES (?, ?, ?, ?, ?, ?)
             """).sqliteStatement
         selectOne = try db.cachedStatement(sql: """
             SELECT energy_wh, upload_id FROM reading WHERE asset_id = ? AND slot_start = ? AND duration_s = ?
@@ -94,7 +100,7 @@ final class IngestWriter {
         let st = states[a]
         let fresh = slotStart > st.lastSlot && (slotStart > st.existingMax || slotStart < st.existingMin)
         if fresh {
-            try bindAndStep(upsert, a, slotStart, duration, wh, quality)
+            try bindAndStep(insert, a, slotStart, duration, wh, quality)
             addRollup(a, slotStart: slotStart, deltaWh: wh, coveredS: Int64(duration))
         } else {
             // Possible overlap with stored data or a repeat inside this file: look it up.

@@ -252,7 +252,10 @@ final class IntervalCSVReader {
     // MARK: - Rows
 
     private func resolveMeter(_ f: UnsafeBufferPointer<UInt8>) -> Int {
-        if lastMeterAsset != -2 && f.elementsEqual(lastMeter) { return lastMeterAsset }
+        if lastMeterAsset != -2 && f.count == lastMeter.count {
+            let same = lastMeter.withUnsafeBufferPointer { l in f.count == 0 || memcmp(l.baseAddress!, f.baseAddress!, f.count) == 0 }
+            if same { return lastMeterAsset }
+        }
         let name = String(decoding: f, as: UTF8.self)
         let idx: Int
         if let c = meterCache[name] { idx = c } else {
