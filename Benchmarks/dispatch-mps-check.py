@@ -87,6 +87,9 @@ def main():
                   options={"primal_feasibility_tolerance": 1e-9, "dual_feasibility_tolerance": 1e-9})
     dt = time.perf_counter() - t
     print(f"model {path}: {A.shape[0]} rows, {A.shape[1]} columns, {A.nnz} nonzeros")
+    if res.status != 0:
+        print(f"highs status {res.status} ({res.message}) in {dt*1000:.1f} ms")
+        sys.exit(2)
     print(f"highs status {res.status} ({res.message}) objective {res.fun:.10f} in {dt*1000:.1f} ms")
     if len(sys.argv) > 2:
         exp = float(sys.argv[2])

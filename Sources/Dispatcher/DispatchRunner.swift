@@ -212,7 +212,7 @@ public struct DispatchRunner {
                                         schedule: rows)
             return Result(runID: runID, plan: plan, files: files.map { options.outbox + "/" + $0.battery_id + ".json" }, socSource: source)
         } catch {
-            let msg = (error as? CustomStringConvertible)?.description ?? "\(error)"
+            let msg = String(describing: error)
             try? store.finishDispatchRun(id: runID, finishedAt: now, status: "failed", objectiveValue: nil, breakdownJSON: "{}",
                                          solveMs: nil, message: msg, schedule: [])
             throw error
