@@ -266,4 +266,54 @@ struct IngestEdgeCaseTests {
         #expect(r.rowsOK == 1)
         #expect(try env.wh("faculty-apt", t(0)) == 1_071_700)
     }
+
+    @Test("interval data in an .xlsx with Excel serial dates; sheet chosen by name")
+    func intervalXLSX() throws {
+        let env = try IngestEnv()
+        let path = env.dir + "/ami.xlsx"
+        // 44743 = 2022-07-01 (Excel 1900 date system); + h/24 for the hour.
+        try XLSXWriter.write(rows: [
+            [.text("timestamp"), .text("meter_id"), .text("kWh")],
+            [.number(44_743 + 1.0 / 24), .text("FACULTY-APT"), .number(71.7)],
+            [.number(44_743 + 2.0 / 24), .text("FACULTY-APT"), .number(61.8)],
+            [.text("2022-07-01 03:00"), .text("FACULTY-APT"), .number(57.8)],
+        ], sheetName: "AMI 7월", to: path)
+        var m = endingHourly
+        m.sheet = "AMI 7월"
+        let r = try env.ingest(path, mapping: m)
+        #expect(r.rowsOK == 3 && r.rowsRejected == 0)
+        #expect(try env.wh("faculty-apt", t(0)) == 71_700)
+        #expect(try env.wh("faculty-apt", t(1)) == 61_800)
+        #expect(try env.wh("faculty-apt", t(2)) == 57_800)
+        m.sheet = "없는 시트"
+        let env2 = try IngestEnv()
+        #expect { _ = try env2.ingest(path, mapping: m) } throws: {
+            guard let e = $0 as? IngestError, case .workbook(let why) = e.reason else { return false }
+            return why.contains("no sheet \"없는 시트\" (sheets: AMI 7월)")
+        }
+    }
+
+    @Test("mapping files: keys parsed, unknown keys refused")
+    func mappingFiles() throws {
+        let m = try IngestMapping.parse(text: """
+            encoding = "euc-kr"
+            convention = "hour-ending"
+            slot = "15m"
+            unit = "MWh"
+            max_kwh_per_slot = 300
+            unmapped_meters = "skip"
+            [meters]
+            "LG library" = "yeonhui-rooftop"
+            """)
+        #expect(m.encoding == .cp949 && m.convention == .hourEnding && m.slot == .quarterHour && m.unit == .mwh)
+        #expect(m.maxKWhPerSlot == 300 && m.unmappedMeters == .skip && m.meters == ["LG library": "yeonhui-rooftop"])
+        #expect { _ = try IngestMapping.parse(text: "unit_kwh = 1") } throws: {
+            guard let e = $0 as? IngestError, case .mapping(let why) = e.reason else { return false }
+            return why.contains("unknown key \"unit_kwh\"")
+        }
+        var flags = IngestMapping()
+        flags.unit = .kwh
+        #expect(m.overridden(by: flags).unit == .kwh)
+        #expect(m.overridden(by: flags).slot == .quarterHour)
+    }
 }
