@@ -58,6 +58,14 @@ curl -fsS -H "Authorization: Bearer $OFFICE" -H "Content-Type: text/csv" \
   --data-binary @"$WORK/erp-2025-08.csv" "$BASE/api/v1/uploads?kind=monthly&month=2025-08&filename=erp-2025-08.csv" >"$WORK/upload.json"
 echo "screenshot: upload → $(cat "$WORK/upload.json" | head -c 200)…"
 
+# A forecast (PV physical model, Dangjin forecast weather of 2019-07-01 as a stand-in) and a
+# dispatch plan, so the dashboard shows its forecast and battery-plan charts. Optional.
+if [ -f ../shared/data/pv-dangjin/dangjin_fcst.csv ]; then
+  "$VPP_BIN" forecast run --db "$DB" --date 2019-07-01 --horizon 48h --step 1h \
+    --weather-csv ../shared/data/pv-dangjin/dangjin_fcst.csv >/dev/null 2>&1 || echo "screenshot: (forecast step skipped)"
+fi
+"$VPP_BIN" dispatch run --db "$DB" --horizon 24h --step 1h --outbox "$WORK/outbox" >/dev/null 2>&1 || echo "screenshot: (dispatch step skipped)"
+
 curl -fsS -H "Authorization: Bearer $TOKEN" "$BASE/dashboard?period=2024" -o "$WORK/dashboard.html"
 shoot() { # url png height
   "$CHROME" --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \

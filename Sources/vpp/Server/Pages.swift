@@ -20,7 +20,7 @@ struct Pages: Sendable {
         .card b{display:block;font-size:22px}.card span{font-size:12px;color:#5b6675}.muted{color:#6b7685;font-size:12px}
         .legend span{display:inline-block;margin-right:14px;font-size:12px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}
         form label{display:block;margin:10px 0 4px;font-weight:600;font-size:14px}input,select{font-size:14px;padding:6px;width:100%;max-width:460px;box-sizing:border-box}
-        button{margin-top:14px;font-size:15px;padding:8px 18px;background:#17324d;color:#fff;border:0;border-radius:4px}
+        button{display:block;margin-top:14px;font-size:15px;padding:8px 18px;background:#17324d;color:#fff;border:0;border-radius:4px}
         .ok{background:#e5f4ea;border-color:#9fd3ae}.bad{background:#fbe9e9;border-color:#e3a5a5}nav a{color:#fff;margin-right:14px;font-size:13px}
         """
 
@@ -146,7 +146,7 @@ struct Pages: Sendable {
     func lineChart(series: [([Double], String)], labels: [String], width: Int, height: Int) -> String {
         let n = labels.count
         guard n > 0 else { return "<p class=muted>no data in this period</p>" }
-        let left = 60.0, right = 10.0, top = 10.0, bottom = 28.0
+        let left = 60.0, right = 44.0, top = 10.0, bottom = 28.0
         let pw = Double(width) - left - right, ph = Double(height) - top - bottom
         let maxV = axisMax(series.flatMap(\.0).max() ?? 0)
         func x(_ i: Int) -> Double { left + (n == 1 ? pw / 2 : pw * Double(i) / Double(n - 1)) }
@@ -243,7 +243,7 @@ struct Pages: Sendable {
             <form method="post" action="/upload" enctype="multipart/form-data">
             <label for="token">토큰 Token</label><input id="token" name="token" type="password" autocomplete="off" required placeholder="vpp_…">
             <label for="kind">종류 Kind</label><select id="kind" name="kind"><option value="monthly">월별 검침 monthly (XpERP)</option><option value="interval">시간별 interval (AMI)</option><option value="pv">태양광 PV</option></select>
-            <label for="month">청구월 Billing month (월별)</label><input id="month" name="month" type="month" placeholder="2025-08">
+            <label for="month">청구월 Billing month (월별)</label><input id="month" name="month" type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}" placeholder="YYYY-MM, 예: 2025-08">
             <label for="complex">단지 Complex (meter id)</label><input id="complex" name="complex" type="text" placeholder="예: cheonyeon-apt">
             <label for="file">파일 File</label><input id="file" name="file" type="file" required accept=".csv,.txt,.xlsx">
             <button type="submit">업로드 Upload</button></form></section>

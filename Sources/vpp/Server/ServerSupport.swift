@@ -119,6 +119,11 @@ struct ErrorMappingResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Co
         } catch {
             response = APIError.from(error, logger: logger, requestID: context.id).response(requestID: context.id)
         }
+        // Framework answers without a body (router 404/405): give them the JSON error too.
+        if response.status.code >= 400, response.headers[.contentType] == nil {
+            let e = APIError.from(HTTPError(response.status), logger: logger, requestID: context.id)
+            response = e.response(requestID: context.id)
+        }
         response.headers[.init("X-Content-Type-Options")!] = "nosniff"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         response.headers[.init("Referrer-Policy")!] = "no-referrer"
