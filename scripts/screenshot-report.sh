@@ -31,7 +31,8 @@ find_chromium() {
 }
 
 CHROMIUM=$(find_chromium || true)
-if [ -z "$CHROMIUM" ] || ! fc-list 2>/dev/null | grep -qi "cjk"; then
+FONTS=$(fc-list 2>/dev/null || true)
+if [ -z "$CHROMIUM" ] || ! grep -qi "cjk" <<<"$FONTS"; then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
         echo "installing chromium and fonts-noto-cjk with apt-get ..." >&2
         if ! { apt-get install -y chromium fonts-noto-cjk >/dev/null 2>&1 \

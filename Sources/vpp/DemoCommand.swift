@@ -26,5 +26,9 @@ struct DemoCommand: AsyncParsableCommand {
         // ---- 2. ingest (issue 3) — sample exports under samples/; code in IngestCommands.swift ----
         try DemoIngestStep.run(store: store, samples: samples)
         // ---- end of step 2 (ingest) ----
+
+        // ---- final step: tracking report (issue 6) — out/report.html + table; code in ReportCommand.swift ----
+        try DemoReportStep.run(store: store)
+        // ---- end of final step (report) ----
     }
 }

@@ -87,3 +87,20 @@ struct BenchReport: AsyncParsableCommand {
                                             year: year, iterations: iterations) { print(line) }
     }
 }
+
+/// The last step of `vpp demo`: the tracking report for the month of the newest rollup in the
+/// demo database, written as HTML and printed as a table.
+enum DemoReportStep {
+    static func run(store: VPPStore, html: String = "out/report.html") throws {
+        guard let span = try store.trackingRollupSpan() else {
+            print("== report: no hourly rollups in the demo database, so there is nothing to report yet")
+            return
+        }
+        let last = KSTDateTime(epochSeconds: span.last)
+        let period = ReportPeriod.month(YearMonth(year: last.year, month: last.month))
+        print("== report: tracking report for \(period.label) (KST, month of the newest data)")
+        try ReportCommand.produce(store: store, period: period, dong: nil, format: .html, by: .period, out: html)
+        print("HTML report written to \(html)")
+        try ReportCommand.produce(store: store, period: period, dong: nil, format: .table, by: .period, out: nil)
+    }
+}

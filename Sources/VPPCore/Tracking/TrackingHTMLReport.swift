@@ -23,7 +23,7 @@ public struct TrackingHTMLReport: Sendable {
             body{font-family:"Noto Sans CJK KR","Noto Sans KR","Apple SD Gothic Neo","Malgun Gothic",sans-serif;margin:24px;color:#222;max-width:1240px}
             h1{font-size:24px;margin:0 0 6px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ccc;padding-bottom:4px}
             .meta{color:#555;font-size:13px;margin:2px 0} table{border-collapse:collapse;font-size:12px;margin:8px 0}
-            th,td{border:1px solid #ddd;padding:3px 6px} td.n{text-align:right;font-variant-numeric:tabular-nums}
+            th,td{border:1px solid #ddd;padding:3px 6px} td{white-space:nowrap} td.n{text-align:right;font-variant-numeric:tabular-nums}
             th{background:#f3f3f3} td.gap{color:#999;font-style:italic;text-align:center} tr.total td{font-weight:bold;background:#fafafa}
             .grid{display:grid;grid-template-columns:1fr 1fr;gap:6px 18px} svg text{font-family:inherit}
             details{margin:6px 0} summary{cursor:pointer;color:#335}
@@ -55,7 +55,7 @@ public struct TrackingHTMLReport: Sendable {
         h += "<h2>목표 대비 진척 Progress to the district’s share of the city targets</h2>\n"
         let w = 1180, rowH = 46
         h += "<svg id=\"chart-targets\" width=\"\(w)\" height=\"\(rowH * r.targets.count + 10)\" viewBox=\"0 0 \(w) \(rowH * r.targets.count + 10)\" role=\"img\" aria-label=\"progress to targets\">\n"
-        let barX = 330, barW = 640
+        let barX = 330, barW = 540
         for (i, t) in r.targets.enumerated() {
             let y = i * rowH + 8
             let pct = t.progressPct

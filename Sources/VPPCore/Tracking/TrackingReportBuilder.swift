@@ -191,10 +191,14 @@ public struct TrackingReportBuilder: Sendable {
         }
         let wFrom = KSTDateTime(epochSeconds: rrStart).dateString, wTo = KSTDateTime(epochSeconds: end - 86_400).dateString
         let method: RunRate.Method
-        let explanation: String
+        var explanation: String
         if dr.value == nil {
             method = .none
-            explanation = "no day in \(wFrom)..\(wTo) has coverage ≥ \(fmtNum(options.coverageThresholdPct, 0)) %; no run-rate"
+            explanation = "no day in \(wFrom)..\(wTo) has coverage ≥ \(fmtNum(options.coverageThresholdPct, 0)) % for the whole scope; no run-rate"
+            let known = scopeDongs.compactMap { byDong[$0.code] ?? nil }
+            if !known.isEmpty && scopeDongs.count > 1 {
+                explanation += " (partial: the \(known.count) of \(scopeDongs.count) dongs with data add up to \(fmtNum(known.reduce(0, +), 3)) tCO2e/yr; see each dong's run-rate)"
+            }
         } else if dr.covered == windowDays {
             method = .last12Months
             explanation = "sum of tCO2 avoided over the last 12 months, \(wFrom)..\(wTo) (all \(windowDays) days covered)"

@@ -7,10 +7,12 @@ import Foundation
 ///   `shared/data/pv-dangjin/energy.csv`, kWh per kWp per hour; months 3–12 from 2019 and 1–2
 ///   from 2020 (so 29 Feb exists), mapped onto the same month/day/hour of the target year and
 ///   scaled to each dong's installed kWp.
-/// - Consumption: the mean hour-of-day shape of the GIST faculty-apartment feeder (교원아파트,
-///   `shared/data/gist-campus/load_hourly_by_feeder.csv`, Jul–Aug 2022, normalised to mean 1)
-///   × the dong's households × 407 kWh/month (Seoul average home 2019, FACTS.md §3). The summer
-///   shape is used all year (ESTIMATE; no seasonal scaling).
+/// - Consumption: the REAL hourly series of the GIST faculty-apartment feeder (교원아파트,
+///   `shared/data/gist-campus/load_hourly_by_feeder.csv`, 62 days Jul–Aug 2022, normalised to
+///   mean 1), repeated every 62 days, × the metered households × 407 kWh/month (Seoul average
+///   home 2019, FACTS.md §3). Metered households = 10 % of the dong's households (ESTIMATE: the
+///   apartment complexes whose meters the VPP reads, not the whole dong). The summer series is
+///   used all year (no seasonal scaling).
 /// - Batteries (rule of thumb, not the dispatcher): charge from PV surplus when there is any,
 ///   otherwise from the grid 00–06 h up to the SoC ceiling; discharge 18–22 h down to the
 ///   reserve floor; the configured efficiencies apply.
@@ -20,7 +22,7 @@ public enum TrackingSampleData {
     public struct Shapes: Sendable {
         /// kWh per kWp for (month, day, hour-beginning KST), key = (month × 100 + day) × 24 + hour.
         public var pvPerKWp: [Int: Double]
-        /// 24 hour-of-day factors, mean 1.
+        /// Hourly load factors (days × 24, mean 1), repeated day after day.
         public var loadShape: [Double]
     }
 
@@ -44,18 +46,19 @@ public enum TrackingSampleData {
             guard start.year == wanted else { continue }
             pv[(start.month * 100 + start.day) * 24 + start.hour] = kwh / 1000
         }
-        var sums = [Double](repeating: 0, count: 24), counts = [Double](repeating: 0, count: 24)
+        var series: [Double] = []
         header = true
         for line in String(decoding: loadData, as: UTF8.self).split(separator: "\n") {
             if header { header = false; continue }
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count >= 6, f[4] == "교원아파트", let h = Int(f[2]), (0..<24).contains(h), let kw = Double(f[5]) else { continue }
-            sums[h] += kw; counts[h] += 1
+            guard f.count >= 6, f[4] == "교원아파트", let kw = Double(f[5]) else { continue }
+            series.append(kw)   // rows are in time order, one per hour
         }
-        guard counts.allSatisfy({ $0 > 0 }) else { throw VPPError(.badData, "\(loadPath): no 교원아파트 rows for every hour") }
-        let means = zip(sums, counts).map { $0 / $1 }
-        let avg = means.reduce(0, +) / 24
-        return Shapes(pvPerKWp: pv, loadShape: means.map { $0 / avg })
+        guard series.count >= 24, series.count % 24 == 0 else {
+            throw VPPError(.badData, "\(loadPath): expected whole days of 교원아파트 rows, found \(series.count)")
+        }
+        let avg = series.reduce(0, +) / Double(series.count)
+        return Shapes(pvPerKWp: pv, loadShape: series.map { $0 / avg })
     }
 
     /// Rollups for `year` (KST) for every dong of `config`.
@@ -70,7 +73,7 @@ public enum TrackingSampleData {
         let gapB = (KSTDateTime(year: year, month: 7, day: 20).epochSeconds, KSTDateTime(year: year, month: 7, day: 22).epochSeconds)
         for (k, d) in dongs.enumerated() {
             let kwp = d.pvCapacity.kWp
-            let meanKW = Double(d.households) * 407 * 12 / 365 / 24
+            let meanKW = Double(d.households) * 0.10 * 407 * 12 / 365 / 24
             let capWh = d.batteryCapacity.kWh * 1000
             let pC = d.batteries.reduce(0.0) { $0 + $1.maxChargeKW } * 1000
             let pD = d.batteries.reduce(0.0) { $0 + $1.maxDischargeKW } * 1000
@@ -84,7 +87,7 @@ public enum TrackingSampleData {
                 if k == 2 && t >= gapA.0 && t < gapA.1 { continue }
                 let kst = KSTDateTime(epochSeconds: t)
                 let gen = (shapes.pvPerKWp[(kst.month * 100 + kst.day) * 24 + kst.hour] ?? 0) * kwp * 1000
-                let cons = meanKW * shapes.loadShape[kst.hour] * 1000
+                let cons = meanKW * shapes.loadShape[i % shapes.loadShape.count] * 1000
                 var charge = 0.0, discharge = 0.0
                 if capWh > 0 {
                     let surplus = max(0, gen - cons)
@@ -142,8 +145,8 @@ public enum ReportBenchmark {
         build.sort(); total.sort()
         let med = { (a: [Double]) in a[a.count / 2] }
         return [
-            "report benchmark: district-year report, \(config.dongs.count) dongs × \(rows.count / max(1, config.dongs.count)) hourly rollups (\(rows.count) rows, year \(year) KST)",
-            "  data: Dangjin PV profile × dong kWp, GIST 교원아파트 load shape × households × 407 kWh/month (TrackingSampleData)",
+            "report benchmark: district-year report, \(config.dongs.count) dongs, \(rows.count) hourly rollup rows (year \(year) KST, 72 h left out on purpose as a gap)",
+            "  data: Dangjin PV (2019-03..2020-02) × dong kWp; GIST 교원아파트 hourly load × 10 % of households × 407 kWh/month (TrackingSampleData)",
             String(format: "  fill: %.2f s (one transaction)%@", fillS, keepDB.map { ", kept at \($0)" } ?? ""),
             String(format: "  build (SQL + accounting + days/months/year, run-rate, SoC): min %.1f ms, median %.1f ms over %d runs", build[0], med(build), iterations),
             String(format: "  build + render table, CSV, JSON, HTML:                     min %.1f ms, median %.1f ms (target < 200 ms)", total[0], med(total)),
