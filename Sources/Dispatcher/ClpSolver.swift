@@ -99,13 +99,18 @@ public struct LPSolution: Sendable {
     public var iterations: Int
 }
 
+/// Which CLP algorithm starts the solve. Measured on the Seodaemun 48 h model (CLP 1.17.6):
+/// primal simplex needs ~25% fewer iterations and time than dual; barrier is slower here.
+public enum LPAlgorithm: String, Sendable, Codable, CaseIterable {
+    case automatic, dual, primal, barrier
+}
+
 /// Thin wrapper around COIN-OR CLP's C interface (coin/Clp_C_Interface.h). One model per solve;
-/// the model is freed before returning. Dual simplex (CLP's default `initialSolve` choice for
-/// this shape), scaling on, logging off.
+/// the model is freed before returning. Presolve and scaling as CLP's defaults, logging off.
 public enum ClpSolver {
     public static var version: String { String(cString: Clp_Version()) }
 
-    public static func solve(_ lp: SparseLP, maxSeconds: Double? = nil, logLevel: Int32 = 0) -> LPSolution {
+    public static func solve(_ lp: SparseLP, maxSeconds: Double? = nil, algorithm: LPAlgorithm = .primal, logLevel: Int32 = 0) -> LPSolution {
         guard let model = Clp_newModel() else {
             return LPSolution(status: .error, rawStatus: 4, secondaryStatus: 0, objective: .nan, x: [], rowActivity: [], iterations: 0)
         }
@@ -124,7 +129,12 @@ public enum ClpSolver {
             }
         }
         if let s = maxSeconds { Clp_setMaximumSeconds(model, s) }
-        _ = Clp_initialSolve(model)
+        switch algorithm {
+        case .automatic: _ = Clp_initialSolve(model)
+        case .dual: _ = Clp_initialDualSolve(model)
+        case .primal: _ = Clp_initialPrimalSolve(model)
+        case .barrier: _ = Clp_initialBarrierSolve(model)
+        }
         let raw = Clp_status(model)
         let sec = Clp_secondaryStatus(model)
         let status: LPStatus

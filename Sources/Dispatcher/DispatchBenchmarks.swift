@@ -32,13 +32,13 @@ public enum DispatchBenchmarks {
         return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1e6
     }
 
-    public static func time(_ p: DispatchProblem, repeats: Int, decompose: Bool = true) throws -> (median: Double, min: Double, cpu: Double, plan: DispatchPlan) {
+    public static func time(_ p: DispatchProblem, repeats: Int, decompose: Bool = true, algorithm: LPAlgorithm = .primal) throws -> (median: Double, min: Double, cpu: Double, plan: DispatchPlan) {
         var times: [Double] = [], cpus: [Double] = []
         var last: DispatchPlan?
         let clock = ContinuousClock()
         for _ in 0..<max(1, repeats) {
             let t0 = clock.now, c0 = threadCPUms()
-            last = try DispatchModel.solve(p, decompose: decompose)
+            last = try DispatchModel.solve(p, decompose: decompose, algorithm: algorithm)
             times.append(ms(clock.now - t0)); cpus.append(threadCPUms() - c0)
         }
         times.sort(); cpus.sort()
@@ -60,8 +60,12 @@ public enum DispatchBenchmarks {
                               series: b.recordedSeries(prof, start: startEpoch, step: .quarterHour, slots: slots, pvYear: 2019))
         let r = try time(p, repeats: quick ? 3 : 11)
         let mono = try time(p, repeats: quick ? 1 : 3, decompose: false)
+        for alg in [LPAlgorithm.dual, .automatic] {
+            let a = try time(p, repeats: quick ? 1 : 5, algorithm: alg)
+            out.append("seodaemun 48h@15m per-dong blocks, \(alg.rawValue) simplex: wall median \(fmt(a.median, 1)) ms, CPU \(fmt(a.cpu, 1)) ms, \(a.plan.iterations) iterations")
+        }
         out.append("seodaemun 48h@15m monolithic LP: build+solve wall median \(fmt(mono.median, 1)) ms (min \(fmt(mono.min, 1)) ms), CPU \(fmt(mono.cpu, 1)) ms, \(mono.plan.iterations) iterations, objective \(String(format: "%.6f", mono.plan.solverObjective))")
-        out.append("seodaemun 48h@15m per-dong blocks (default, objective \(String(format: "%.6f", r.plan.solverObjective))): \(r.plan.rows) rows × \(r.plan.columns) cols, \(r.plan.nonZeros) nz; build+solve wall median \(fmt(r.median, 1)) ms (min \(fmt(r.min, 1)) ms), CPU \(fmt(r.cpu, 1)) ms (solve alone \(fmt(r.plan.solveSeconds * 1000, 1)) ms, build \(fmt(r.plan.buildSeconds * 1000, 1)) ms), \(r.plan.iterations) iterations; target < 100 ms")
+        out.append("seodaemun 48h@15m per-dong blocks, primal simplex (default, objective \(String(format: "%.6f", r.plan.solverObjective))): \(r.plan.rows) rows × \(r.plan.columns) cols, \(r.plan.nonZeros) nz; build+solve wall median \(fmt(r.median, 1)) ms (min \(fmt(r.min, 1)) ms), CPU \(fmt(r.cpu, 1)) ms (solve alone \(fmt(r.plan.solveSeconds * 1000, 1)) ms, build \(fmt(r.plan.buildSeconds * 1000, 1)) ms), \(r.plan.iterations) iterations; target < 100 ms")
 
         // 2. Scaling over batteries × slots.
         out.append("scaling (build+solve, per-dong blocks, median of 3; 1 run at 25 districts): districts × 14 batteries, slots at 15 min")

@@ -224,7 +224,8 @@ public enum DispatchModel {
     /// each dong's block is solved as its own LP and the solutions are concatenated — the same
     /// optimum as the monolithic LP (the MPS export is always the whole model, so the HiGHS
     /// cross-check also checks this), at a fraction of the simplex iterations.
-    public static func solve(_ problem: DispatchProblem, maxSeconds: Double? = nil, decompose: Bool = true) throws -> DispatchPlan {
+    public static func solve(_ problem: DispatchProblem, maxSeconds: Double? = nil, decompose: Bool = true,
+                             algorithm: LPAlgorithm = .primal) throws -> DispatchPlan {
         try problem.validate()
         var plan: DispatchPlan
         if decompose && problem.dongs.count > 1 && problem.sharedImportLimitKW == nil && problem.sharedExportLimitKW == nil {
@@ -235,7 +236,7 @@ public enum DispatchModel {
                 var sub = problem
                 sub.dongs = [d]
                 let left = maxSeconds.map { max(0.001, $0 - (clock.now - start).seconds) }
-                do { parts.append(try solveBlock(sub, maxSeconds: left)) } catch DispatchError.infeasible {
+                do { parts.append(try solveBlock(sub, maxSeconds: left, algorithm: algorithm)) } catch DispatchError.infeasible {
                     throw DispatchError.infeasible(causes: diagnose(problem))
                 }
             }
@@ -248,7 +249,7 @@ public enum DispatchModel {
             }
             plan.blocks = parts.count
         } else {
-            plan = try solveBlock(problem, maxSeconds: maxSeconds)
+            plan = try solveBlock(problem, maxSeconds: maxSeconds, algorithm: algorithm)
         }
         plan.clippedExportSlots = (0..<problem.slotCount).filter {
             problem.weights.export * problem.exportPriceKRWPerKWh[$0] > importCoefficient(problem, $0) + 1e-12
@@ -264,12 +265,12 @@ public enum DispatchModel {
 
     /// Builds and solves one LP (the whole model or one dong's block) and nets any
     /// simultaneous pairs; no final invariant check.
-    static func solveBlock(_ problem: DispatchProblem, maxSeconds: Double?) throws -> DispatchPlan {
+    static func solveBlock(_ problem: DispatchProblem, maxSeconds: Double?, algorithm: LPAlgorithm) throws -> DispatchPlan {
         let clock = ContinuousClock()
         let t0 = clock.now
         let (lp, L, _) = build(problem)
         let t1 = clock.now
-        let sol = ClpSolver.solve(lp, maxSeconds: maxSeconds)
+        let sol = ClpSolver.solve(lp, maxSeconds: maxSeconds, algorithm: algorithm)
         let t2 = clock.now
         switch sol.status {
         case .optimal: break
