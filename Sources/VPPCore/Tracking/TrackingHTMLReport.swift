@@ -23,7 +23,7 @@ public struct TrackingHTMLReport: Sendable {
             body{font-family:"Noto Sans CJK KR","Noto Sans KR","Apple SD Gothic Neo","Malgun Gothic",sans-serif;margin:24px;color:#222;max-width:1240px}
             h1{font-size:24px;margin:0 0 6px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ccc;padding-bottom:4px}
             .meta{color:#555;font-size:13px;margin:2px 0} table{border-collapse:collapse;font-size:12px;margin:8px 0}
-            th,td{border:1px solid #ddd;padding:3px 6px} td{white-space:nowrap} td.n{text-align:right;font-variant-numeric:tabular-nums}
+            th,td{border:1px solid #ddd;padding:3px 6px} td{white-space:nowrap} td.wrap{white-space:normal;min-width:360px} td.n{text-align:right;font-variant-numeric:tabular-nums}
             th{background:#f3f3f3} td.gap{color:#999;font-style:italic;text-align:center} tr.total td{font-weight:bold;background:#fafafa}
             .grid{display:grid;grid-template-columns:1fr 1fr;gap:6px 18px} svg text{font-family:inherit}
             details{margin:6px 0} summary{cursor:pointer;color:#335}
@@ -69,7 +69,7 @@ public struct TrackingHTMLReport: Sendable {
         }
         h += "</svg>\n<table><tr><th>target</th><th>actual</th><th>target (district share)</th><th>unit</th><th>progress %</th><th>basis</th></tr>\n"
         for t in r.targets {
-            h += "<tr><td>\(esc(targetLabelKo(t.key))) \(esc(t.label))</td>\(num(t.actual, t.unit == "households" ? 0 : 3))\(num(t.target, t.unit == "households" ? 0 : 1))<td>\(esc(t.unit))</td>\(num(t.progressPct, 2))<td>\(esc(t.note))</td></tr>\n"
+            h += "<tr><td>\(esc(targetLabelKo(t.key))) \(esc(t.label))</td>\(num(t.actual, t.unit == "households" ? 0 : 3))\(num(t.target, t.unit == "households" ? 0 : 1))<td>\(esc(t.unit))</td>\(num(t.progressPct, 2))<td class=\"wrap\">\(esc(t.note))</td></tr>\n"
         }
         h += "</table>\n<p class=\"meta\">tCO2 run-rate method: \(esc(r.runRate.explanation))</p>\n"
         if r.dongs.count > 1 {
