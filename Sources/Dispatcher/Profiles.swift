@@ -93,6 +93,24 @@ public struct SiteProblemBuilder: Sendable {
     /// Optional hourly export price series [KRW/kWh] by hour-beginning epoch (e.g. SMP).
     public var exportSeries: [Int64: Double]? = nil
     public var weights = ObjectiveWeights()
+    /// Raised resilience reserve in time windows (e.g. heat-wave alerts: cooling-shelter backup),
+    /// applied to every battery: [from, to) UTC epoch s and the reserve [% of capacity].
+    public var reserveWindows: [ReserveWindow] = []
+
+    public struct ReserveWindow: Sendable, Equatable {
+        public var from: Int64, to: Int64, pct: Double
+        public init(from: Int64, to: Int64, pct: Double) { self.from = from; self.to = to; self.pct = pct }
+        /// Parses `2026-07-06T12:00/2026-07-06T20:00=60` (KST).
+        public init(text: String) throws {
+            let eq = text.split(separator: "=", maxSplits: 1)
+            let ft = eq.first.map { $0.split(separator: "/", maxSplits: 1) } ?? []
+            guard eq.count == 2, ft.count == 2, let a = KSTDateTime.parse(String(ft[0])), let b = KSTDateTime.parse(String(ft[1])),
+                  let pct = Double(eq[1]), pct >= 0, pct <= 100, a < b else {
+                throw DispatchError.invalidInput("reserve window '\(text)': expected FROM/TO=PCT, e.g. 2026-07-06T12:00/2026-07-06T20:00=60")
+            }
+            self.init(from: a.epochSeconds, to: b.epochSeconds, pct: pct)
+        }
+    }
 
     public init(site: SiteConfig) { self.site = site }
 
@@ -131,7 +149,21 @@ public struct SiteProblemBuilder: Sendable {
                       batteries: d.batteries.map { BatteryInput(config: $0, initialSocKWh: initialSoCKWh[$0.id]) })
         }
         let days = Double(slots * step.seconds) / 86_400
-        return DispatchProblem(startEpoch: start, step: step, slotCount: slots, dongs: dongs, importPriceKRWPerKWh: prices,
+        var dongs2 = dongs
+        if !reserveWindows.isEmpty {
+            for k in dongs2.indices {
+                for j in dongs2[k].batteries.indices {
+                    var bt = dongs2[k].batteries[j]
+                    bt.reserveKWh = (0..<slots).map { t in
+                        let e = start + Int64(t * step.seconds)
+                        let raised = reserveWindows.filter { e >= $0.from && e < $0.to }.map { $0.pct / 100 * bt.capacityKWh }.max() ?? 0
+                        return min(bt.socMaxKWh, max(bt.constantReserveKWh, raised))
+                    }
+                    dongs2[k].batteries[j] = bt
+                }
+            }
+        }
+        return DispatchProblem(startEpoch: start, step: step, slotCount: slots, dongs: dongs2, importPriceKRWPerKWh: prices,
                                exportPriceKRWPerKWh: export, emissionKgPerKWh: ef, loadPeriods: periods,
                                demandChargeKRWPerKW: demandChargeKRWPerKWMonth * days / 30, weights: weights)
     }

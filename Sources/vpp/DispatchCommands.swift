@@ -21,6 +21,8 @@ struct DispatchCommand: AsyncParsableCommand {
         @Option(help: "Export value: flat (config) or smp (hourly KPX SMP from the shared data).") var exportPrice: ExportPriceSource = .flat
         @Option(help: "Shared data folder (recorded PV and load profiles, SMP).") var dataDir: String = "../shared/data"
         @Option(help: "Optional shared import limit across all dongs [kW].") var sharedImportLimitKw: Double?
+        @Option(help: "Raised reserve window, KST FROM/TO=PCT (e.g. heat-wave alert 2026-07-06T12:00/2026-07-06T20:00=60); repeatable.")
+        var reserveWindow: [String] = []
 
         func slots(_ step: SlotLength) throws -> Int {
             let t = horizon.lowercased()
@@ -49,6 +51,7 @@ struct DispatchCommand: AsyncParsableCommand {
             let site = try SiteConfigParser().parse(fileAt: config)
             var b = SiteProblemBuilder(site: site)
             b.weights = try objectiveWeights()
+            b.reserveWindows = try reserveWindow.map { try SiteProblemBuilder.ReserveWindow(text: $0) }
             if exportPrice == .smp {
                 b.exportSeries = try SiteProblemBuilder.loadSMP(dataDir + "/kpx-demand-smp-2021/kpx_demand_smp_hourly_2021.csv")
             }

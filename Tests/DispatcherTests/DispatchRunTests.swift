@@ -153,3 +153,19 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
         #expect(p.dongs[0].pvKW[0] == 0 && (p.dongs[0].pvKW.max() ?? 0) > 0)
     }
 }
+
+@Suite struct ReserveWindows {
+    @Test func heat_wave_window_raises_reserve_only_inside() throws {
+        var b = SiteProblemBuilder(site: smallSite())
+        b.reserveWindows = [try .init(text: "2026-07-01T12:00/2026-07-01T20:00=60")]
+        let start = KSTDateTime(year: 2026, month: 7, day: 1).epochSeconds
+        let p = try b.problem(start: start, step: .hour, slots: 24, series: try syntheticSeries(start, .hour, 24))
+        let bt = p.dongs[0].batteries[0]
+        #expect(bt.reserve(11) == 80)            // config reserve 20 % of 400 kWh
+        #expect(bt.reserve(12) == 240 && bt.reserve(19) == 240)
+        #expect(bt.reserve(20) == 80)
+        let plan = try DispatchModel.solve(p)
+        for t in 12..<20 { #expect(plan.batteries[0].socKWh[t] >= 240 - 1e-6) }
+        #expect(throws: DispatchError.self) { try SiteProblemBuilder.ReserveWindow(text: "2026-07-01T12:00=60") }
+    }
+}
