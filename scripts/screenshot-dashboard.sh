@@ -71,7 +71,7 @@ shoot() { # url png height
   "$CHROME" --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
     --window-size=1240,"$3" --screenshot="$2" "$1" >/dev/null 2>&1
 }
-shoot "file://$WORK/dashboard.html" "$OUT/dashboard.png" 1900
+shoot "file://$WORK/dashboard.html" "$OUT/dashboard.png" 3000
 shoot "$BASE/upload" "$OUT/upload.png" 900
 
 ok=1

@@ -14,7 +14,7 @@ enum OpenAPIDocument {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "vpp_<16 hex>_<43 base64url>"}},
         "schemas": {
           "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "string", "enum": ["auth_missing", "auth_invalid", "auth_revoked", "forbidden", "not_found", "method_not_allowed", "bad_request", "bad_kind", "bad_month", "bad_encoding", "bad_convention", "bad_unit", "bad_dong", "bad_quantity", "bad_time", "bad_range", "range_too_long", "bad_period", "bad_upload_id", "missing_file", "empty_upload", "malformed_multipart", "bad_upload_parameters", "upload_unreadable", "body_too_large", "unsupported_media_type", "unsupported_encoding", "unsupported_charset", "rate_limited", "timeout", "not_ready", "internal"]},
+            "code": {"type": "string", "enum": ["auth_missing", "auth_invalid", "auth_revoked", "forbidden", "not_found", "method_not_allowed", "bad_request", "bad_kind", "bad_month", "bad_encoding", "bad_convention", "bad_unit", "bad_dong", "bad_quantity", "bad_time", "bad_range", "range_too_long", "bad_period", "bad_granularity", "bad_upload_id", "missing_file", "empty_upload", "malformed_multipart", "bad_upload_parameters", "upload_unreadable", "body_too_large", "unsupported_media_type", "unsupported_encoding", "unsupported_charset", "rate_limited", "timeout", "not_ready", "internal"]},
             "message": {"type": "string"}, "request_id": {"type": "string"}}}}},
           "Reject": {"type": "object", "properties": {"line": {"type": "integer"}, "column": {"type": ["integer", "null"]}, "reason": {"type": "string"}, "raw": {"type": "string"}}},
           "UploadResult": {"type": "object", "properties": {
@@ -85,9 +85,11 @@ enum OpenAPIDocument {
           "parameters": [{"name": "dong", "in": "query", "schema": {"type": "string"}}, {"name": "quantity", "in": "query", "schema": {"type": "string", "enum": ["pv", "load"]}}],
           "responses": {"200": {"description": "{run, points}"}}}},
         "/api/v1/schedules/latest": {"get": {"summary": "The latest battery schedule (operators)", "responses": {"200": {"description": "{run, slots}"}}}},
-        "/api/v1/report": {"get": {"summary": "Per-dong and district totals over a period (operators)",
-          "parameters": [{"name": "period", "in": "query", "schema": {"type": "string"}, "description": "YYYY, YYYY-MM or YYYY-MM-DD (KST); default the year of the latest data"}],
-          "responses": {"200": {"description": "{period, dongs, district}"}, "400": {"$ref": "#/components/responses/BadRequest"}}}},
+        "/api/v1/report": {"get": {"summary": "Tracking report (schema vpp.tracking-report/1, as `vpp report --format json`): RE100 share, tCO2 avoided, targets, per dong and district (operators)",
+          "parameters": [{"name": "period", "in": "query", "schema": {"type": "string"}, "description": "YYYY-MM, YYYY or YYYY-MM-DD..YYYY-MM-DD (KST, end inclusive); default the year of the latest data"},
+                         {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["period", "day", "month", "year"], "default": "period"}},
+                         {"name": "dong", "in": "query", "schema": {"type": "string"}}],
+          "responses": {"200": {"description": "the tracking report JSON"}, "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
         "/api/v1/audit": {"get": {"summary": "Audit trail of uploads and token actions, newest first (operators)",
           "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100}}], "responses": {"200": {"description": "{events}"}}}},
         "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1"}}}},

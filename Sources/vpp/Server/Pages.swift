@@ -6,6 +6,7 @@ import VPPCore
 struct Pages: Sendable {
     let store: VPPStore
     let settings: ServerSettings
+    let readAPI: ReadAPI
 
     struct Message: Sendable { var ok: Bool; var text: String }
 
@@ -59,6 +60,8 @@ struct Pages: Sendable {
         b += card("PV 비율 PV share", cons > 0 ? String(format: "%.1f %%", Double(gen) / Double(cons) * 100) : "–")
         b += card("동 Dongs", "\(dongs.count)")
         b += "</div>"
+        b += try scheduleSection(names: names)
+        b += try forecastSection()
         b += "<section><h2>일별 발전·소비 Daily generation and consumption (district, kWh, KST days)</h2>"
         b += legend([("#e8a317", "발전 generation"), ("#2f6db5", "소비 consumption")])
         b += lineChart(series: [(daily.map { Double($0.generationWh) / 1000 }, "#e8a317"), (daily.map { Double($0.consumptionWh) / 1000 }, "#2f6db5")],
@@ -75,8 +78,6 @@ struct Pages: Sendable {
             b += "<td class=n>\(kwh(t.chargeWh))</td><td class=n>\(kwh(t.dischargeWh))</td><td class=n>\(share)</td><td class=n>\(t.hours)</td></tr>"
         }
         b += "</table></section>"
-        b += try forecastSection()
-        b += try scheduleSection(names: names)
         b += "<section><h2>최근 업로드 Recent uploads</h2><table><tr><th class=n>id</th><th>file</th><th>source</th><th>kind</th><th>received (KST)</th><th class=n>ok</th><th class=n>rejected</th><th>status</th></tr>"
         for u in uploads {
             b += "<tr><td class=n>\(u.id)</td><td>\(esc(u.fileName))</td><td>\(esc(u.source))</td><td>\(esc(u.kind))</td><td>\(KSTDateTime(epochSeconds: u.receivedAt))</td>"
@@ -84,9 +85,41 @@ struct Pages: Sendable {
         }
         if uploads.isEmpty { b += "<tr><td colspan=8 class=muted>no uploads yet</td></tr>" }
         b += "</table></section>"
+        b += trackingSection(periodText: periodText, fallback: period)
         let spanText = span.map { "data \(KSTDateTime(epochSeconds: $0.first).dateString) – \(KSTDateTime(epochSeconds: $0.last).dateString) KST" } ?? "no data yet"
         return page(title: "서대문구 가상발전소 VPP — 운영 대시보드", subtitle: "period \(period.label) · \(spanText) · hour-beginning stamps, energies in kWh",
                     body: b)
+    }
+
+    /// The tracking report's sections (targets, RE100 by dong, daily per dong, SoC) embedded as
+    /// they render in `vpp report --format html`, with its stylesheet scoped to `.trk`.
+    func trackingSection(periodText: String?, fallback: APIPeriod) -> String {
+        let period: ReportPeriod
+        if let t = periodText, !t.isEmpty, let p = try? ReportPeriod.parse(t) { period = p }
+        else if fallback.label.count == 4, let y = Int(fallback.label) { period = .year(y) }
+        else if let p = try? ReportPeriod.parse(fallback.label) { period = p }
+        else { return "" }
+        guard let html = try? readAPI.reportHTML(period: period),
+              let b0 = html.range(of: "<body>"), let b1 = html.range(of: "</body>", options: .backwards) else {
+            return "<section><h2>추적 보고서 Tracking report</h2><p class=muted>not available for this period</p></section>"
+        }
+        var css = ""
+        if let s0 = html.range(of: "<style>"), let s1 = html.range(of: "</style>") { css = Self.scopeCSS(String(html[s0.upperBound..<s1.lowerBound]), scope: ".trk") }
+        return "<style>\(css)</style><section class=\"trk\">" + String(html[b0.upperBound..<b1.lowerBound]) + "</section>"
+    }
+
+    /// Prefixes every selector of a flat stylesheet with `scope` (`body` becomes the scope itself).
+    static func scopeCSS(_ css: String, scope: String) -> String {
+        var out = ""
+        for rule in css.split(separator: "}") {
+            guard let brace = rule.firstIndex(of: "{") else { continue }
+            let selectors = rule[..<brace].split(separator: ",").map { sel -> String in
+                let t = sel.trimmingCharacters(in: .whitespacesAndNewlines)
+                return t == "body" ? scope : scope + " " + t
+            }
+            out += selectors.joined(separator: ",") + String(rule[brace...]) + "}\n"
+        }
+        return out
     }
 
     func forecastSection() throws -> String {

@@ -157,43 +157,37 @@ struct ReadAPI: Sendable {
         }
     }
 
+    /// `GET /api/v1/report?period=&by=&dong=`: the same tracking report as `vpp report --format json`
+    /// (schema vpp.tracking-report/1), built by VPPCore.Tracking and cached until the data changes.
     func report(query: [String: String]) throws -> String {
-        let period: APIPeriod
-        if let p = query["period"] {
-            guard let v = APIPeriod.parse(p) else { throw APIError.badRequest("period: use YYYY, YYYY-MM or YYYY-MM-DD (KST)", code: "bad_period") }
-            period = v
-        } else {
-            guard let span = try store.rollupSpan() else { return "{\"period\":null,\"dongs\":[],\"district\":null}" }
-            period = APIPeriod.year(containing: span.last)
-        }
-        return try cache.body("report|\(period.label)") {
-            let rows = try store.dongPeriodTotals(from: period.start, to: period.end)
-            var district = DongPeriodTotals(dongCode: "district", hours: 0, generationWh: 0, consumptionWh: 0, chargeWh: 0,
-                                            dischargeWh: 0, importWh: 0, exportWh: 0)
-            var out = "{\"period\":{\"label\":\"\(period.label)\",\"start\":\(period.start),\"end\":\(period.end)},\"unit\":\"kWh\",\"dongs\":["
-            for (i, r) in rows.enumerated() {
-                district.hours = max(district.hours, r.hours)
-                district.generationWh += r.generationWh; district.consumptionWh += r.consumptionWh
-                district.chargeWh += r.chargeWh; district.dischargeWh += r.dischargeWh
-                district.importWh += r.importWh; district.exportWh += r.exportWh
-                if i > 0 { out += "," }
-                out += Self.totalsJSON(r)
-            }
-            out += "],\"district\":" + Self.totalsJSON(district)
-            out += ",\"definitions\":[\"energies are sums of hourly rollups over the period in kWh\",\"pv_share_pct = generation / consumption × 100 (gross, before export)\"]}"
-            return out
+        let period = try Self.reportPeriod(query["period"], store: store)
+        let by = ReportGranularity(rawValue: query["by"] ?? "period")
+        guard let by else { throw APIError.badRequest("by must be period, day, month or year", code: "bad_granularity") }
+        let dong = query["dong"].flatMap { $0.isEmpty ? nil : $0 }
+        if let dong, !(try store.dongExists(dong)) { throw APIError.notFound("dong \(dong)") }
+        return try cache.body("report|\(period.label)|\(by.rawValue)|\(dong ?? "")") {
+            let report = try TrackingReportBuilder.build(store: store, period: period, options: TrackingOptions(dongCode: dong))
+            return TrackingReportRenderer(report).json(by: by)
         }
     }
 
-    static func totalsJSON(_ r: DongPeriodTotals) -> String {
-        let share = r.consumptionWh > 0 ? Double(r.generationWh) / Double(r.consumptionWh) * 100 : nil
-        return "{\"dong\":\"\(r.dongCode)\",\"hours\":\(r.hours),\"generation_kwh\":" + JSONText.number(Double(r.generationWh) / 1000)
-            + ",\"consumption_kwh\":" + JSONText.number(Double(r.consumptionWh) / 1000)
-            + ",\"charge_kwh\":" + JSONText.number(Double(r.chargeWh) / 1000)
-            + ",\"discharge_kwh\":" + JSONText.number(Double(r.dischargeWh) / 1000)
-            + ",\"import_kwh\":" + JSONText.number(Double(r.importWh) / 1000)
-            + ",\"export_kwh\":" + JSONText.number(Double(r.exportWh) / 1000)
-            + ",\"pv_share_pct\":" + JSONText.number(share, digits: 2) + "}"
+    /// The tracking report's own HTML (same charts as `vpp report --format html`), cached.
+    func reportHTML(period: ReportPeriod) throws -> String {
+        try cache.body("reporthtml|\(period.label)") {
+            TrackingHTMLReport(try TrackingReportBuilder.build(store: store, period: period)).render()
+        }
+    }
+
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD..YYYY-MM-DD` (KST); default the year of the newest rollup.
+    static func reportPeriod(_ text: String?, store: VPPStore) throws -> ReportPeriod {
+        if let text, !text.isEmpty {
+            do { return try ReportPeriod.parse(text) } catch {
+                throw APIError.badRequest("period: use YYYY-MM (month), YYYY (year) or YYYY-MM-DD..YYYY-MM-DD (KST, end inclusive)",
+                                          code: "bad_period")
+            }
+        }
+        let last = try store.rollupSpan()?.last ?? store.clock.now()
+        return .year(KSTDateTime(epochSeconds: last).year)
     }
 
     func uploadJSON(id: Int64, principal: Principal, rejectsLimit: Int = 0, rejectsOffset: Int = 0) throws -> String {

@@ -92,7 +92,7 @@ struct VPPServer: Sendable {
         }
 
         // Pages.
-        let pages = Pages(store: store, settings: settings)
+        let pages = Pages(store: store, settings: settings, readAPI: readAPI)
         let dashboard = router.group("/dashboard")
             .add(middleware: AuthMiddleware(store: store, allowCookie: true))
             .add(middleware: RateLimitMiddleware(limiter: limiter))
