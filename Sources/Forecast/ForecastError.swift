@@ -21,10 +21,12 @@ public enum ForecastError: CategorizedError, Equatable {
         case .noInput: return .noInput
         case .badData, .insufficientData: return .badData
         case .kmaError(let code, _):
-            // 22 LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS, 01 APPLICATION_ERROR, 04 HTTP_ERROR,
-            // 05 SERVICETIME_OUT → try later; key/registration problems → unavailable; 03 NO_DATA → bad data.
+            // KMA/data.go.kr codes: 01 APPLICATION_ERROR, 02 DB_ERROR, 04 HTTP_ERROR, 05 SERVICETIME_OUT,
+            // 22 LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS → try later (and retried); 03 NODATA → bad
+            // data; 10/11/12 request/parameter errors → usage; 20/21/30/31/32/33 key or access
+            // problems and 99 → unavailable.
             switch code {
-            case "01", "04", "05", "22": return .temporary
+            case "01", "02", "04", "05", "22": return .temporary
             case "03": return .badData
             case "10", "11", "12": return .usage
             default: return .unavailable

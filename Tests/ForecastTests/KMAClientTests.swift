@@ -143,3 +143,14 @@ struct KMAClientTests {
         #expect(throws: ForecastError.self) { _ = try KMAClient.Configuration.fromEnvironment([:]) }
     }
 }
+
+@Suite("KMA error categories")
+struct KMAErrorCategoryTests {
+    @Test("Codes map to exit categories", arguments: [
+        ("01", ErrorCategory.temporary), ("02", .temporary), ("03", .badData), ("05", .temporary), ("10", .usage),
+        ("22", .temporary), ("30", .unavailable), ("99", .unavailable),
+    ])
+    func categories(code: String, category: ErrorCategory) {
+        #expect(ForecastError.kmaError(code: code, message: "").category == category)
+    }
+}
