@@ -142,8 +142,10 @@ struct DispatchCommand: AsyncParsableCommand {
             let (b, prof) = try model.builder()
             var o = DispatchRunner.Options(outbox: outbox, lockPath: lock, telemetryPath: telemetry)
             o.step = step; o.slots = try model.slots(step); o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
-            let runner = DispatchRunner(builder: b, store: try global.openStore(), options: o) { s, st, n in
-                b.recordedSeries(prof, start: s, step: st, slots: n)
+            let store = try global.openStore()
+            // Latest stored forecast (issue 4) where it covers the horizon, recorded profiles elsewhere.
+            let runner = DispatchRunner(builder: b, store: store, options: o) { s, st, n in
+                try ForecastSeries.latest(store: store, builder: b, profiles: prof, start: s, step: st, slots: n).series
             }
             let r = try runner.run(now: Int64(Date().timeIntervalSince1970))
             print("run \(r.runID): ok, objective \(fmt(r.plan.objective, 2)), \(r.files.count) setpoint files in \(outbox), SoC from \(r.socSource), build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms")
