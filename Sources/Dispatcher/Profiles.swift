@@ -96,6 +96,8 @@ public struct SiteProblemBuilder: Sendable {
     /// Raised resilience reserve in time windows (e.g. heat-wave alerts: cooling-shelter backup),
     /// applied to every battery: [from, to) UTC epoch s and the reserve [% of capacity].
     public var reserveWindows: [ReserveWindow] = []
+    /// Optional limit on the sum of all dongs' import (shared transformer) [kW].
+    public var sharedImportLimitKW: Double? = nil
 
     public struct ReserveWindow: Sendable, Equatable {
         public var from: Int64, to: Int64, pct: Double
@@ -165,7 +167,8 @@ public struct SiteProblemBuilder: Sendable {
         }
         return DispatchProblem(startEpoch: start, step: step, slotCount: slots, dongs: dongs2, importPriceKRWPerKWh: prices,
                                exportPriceKRWPerKWh: export, emissionKgPerKWh: ef, loadPeriods: periods,
-                               demandChargeKRWPerKW: demandChargeKRWPerKWMonth * days / 30, weights: weights)
+                               demandChargeKRWPerKW: demandChargeKRWPerKWMonth * days / 30,
+                               sharedImportLimitKW: sharedImportLimitKW, weights: weights)
     }
 
     /// Export value for an hour: the series' value at that hour, else at the same month, day and

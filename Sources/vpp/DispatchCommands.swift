@@ -52,6 +52,7 @@ struct DispatchCommand: AsyncParsableCommand {
             var b = SiteProblemBuilder(site: site)
             b.weights = try objectiveWeights()
             b.reserveWindows = try reserveWindow.map { try SiteProblemBuilder.ReserveWindow(text: $0) }
+            b.sharedImportLimitKW = sharedImportLimitKw
             if exportPrice == .smp {
                 b.exportSeries = try SiteProblemBuilder.loadSMP(dataDir + "/kpx-demand-smp-2021/kpx_demand_smp_hourly_2021.csv")
             }
@@ -78,8 +79,7 @@ struct DispatchCommand: AsyncParsableCommand {
                 t0 = Slot(containing: k.epochSeconds, length: step).start
             } else { t0 = Slot(containing: Int64(Date().timeIntervalSince1970), length: step).start }
             let (b, prof) = try model.builder()
-            var p = try b.problem(start: t0, step: step, slots: n, series: b.recordedSeries(prof, start: t0, step: step, slots: n))
-            p.sharedImportLimitKW = model.sharedImportLimitKw
+            let p = try b.problem(start: t0, step: step, slots: n, series: b.recordedSeries(prof, start: t0, step: step, slots: n))
             if let path = exportMps { try MPSWriter.write(try DispatchModel.buildLP(p).0, to: path) }
             let plan = try DispatchModel.solve(p)
             let rule = Evaluation.breakdown(p, Evaluation.ruleBased(p))
