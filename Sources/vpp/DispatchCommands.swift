@@ -181,3 +181,17 @@ struct DispatchCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `vpp bench dispatch` — the same benchmark as `vpp dispatch bench`, for BenchCommand's
+/// subcommand list (add `BenchDispatch.self` there).
+struct BenchDispatch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dispatch", abstract: "Dispatch LP solve times, scaling and real-week savings (use a release build).")
+    @Option(help: "Site config TOML.") var config: String = "site-configs/seodaemun.toml"
+    @Option(help: "Shared data folder.") var dataDir: String = "../shared/data"
+    @Flag(help: "Smaller grid, fewer repeats.") var quick = false
+    func run() async throws {
+        let site = try SiteConfigParser().parse(fileAt: config)
+        for line in try DispatchBenchmarks.run(site: site, dataDir: dataDir, quick: quick) { print(line) }
+    }
+}
