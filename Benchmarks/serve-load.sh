@@ -23,20 +23,21 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-start_server() { # db portfile extra...
+start_server() { # db portfile extra...   (sets SERVER_PORT; not in a subshell, so PIDS is kept)
   local db=$1 pf=$2; shift 2
-  "$VPP_BIN" serve --db "$db" --bind 127.0.0.1:0 --port-file "$pf" --rate-limit-per-s 100000 --rate-burst 100000 "$@" 2>>"$WORK/serve.log" &
+  "$VPP_BIN" serve --db "$db" --bind 127.0.0.1:0 --port-file "$pf" --rate-limit-per-s 100000 --rate-burst 100000 "$@" \
+    >/dev/null 2>>"$WORK/serve.log" &
   PIDS+=($!)
-  for _ in $(seq 1 300); do [ -s "$pf" ] && break; sleep 0.1; done
-  cat "$pf"
+  for _ in $(seq 1 600); do [ -s "$pf" ] && break; sleep 0.1; done
+  SERVER_PORT=$(cat "$pf")
 }
 
 echo "== vpp serve load benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, binary $VPP_BIN)"
 DB="$WORK/read.sqlite"
 "$VPP_BIN" site load --db "$DB" site-configs/seodaemun.toml >/dev/null
 TOKEN=$("$VPP_BIN" tokens create --db "$DB" --operator 2>/dev/null)
-PORT=$(start_server "$DB" "$WORK/port" --seed-synthetic-year 2024)
-BASE="http://127.0.0.1:$PORT"
+start_server "$DB" "$WORK/port" --seed-synthetic-year 2024
+BASE="http://127.0.0.1:$SERVER_PORT"
 CODE=1141069000
 cat >"$WORK/paced.lua" <<'LUA'
 function delay() return 40 end
@@ -82,7 +83,7 @@ for run in 1 2 3; do
   cli+=("$(echo "$t1 - $t0" | bc)")
   d="$WORK/http$run.sqlite"; "$VPP_BIN" site load --db "$d" site-configs/seodaemun.toml >/dev/null
   tok=$("$VPP_BIN" tokens create --db "$d" --operator 2>/dev/null)
-  p=$(start_server "$d" "$WORK/port-http$run")
+  start_server "$d" "$WORK/port-http$run"; p=$SERVER_PORT
   t0=$(now)
   code=$(curl -sS -o "$WORK/up$run.json" -w "%{http_code}" -H "Authorization: Bearer $tok" -H "Content-Type: text/csv" \
     --data-binary @"$WORK/interval-100k.csv" "http://127.0.0.1:$p/api/v1/uploads?kind=interval&complex=cheonyeon-feeder&convention=hour-beginning&filename=interval-100k.csv")

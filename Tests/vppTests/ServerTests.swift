@@ -40,8 +40,12 @@ struct ServerTests {
         // Wrong office: uploading for another office's complex.
         let other = try await s.uploadRaw(ServerFixtures.monthlyCSV(), query: "kind=monthly&month=2025-08&complex=bugahyeon-apt", token: s.officeToken)
         #expect(other.status == 403 && other.errorCode == "forbidden")
+        // An upload without a token is refused and audited as anonymous.
+        let anon = try await s.uploadRaw(ServerFixtures.monthlyCSV(), query: "kind=monthly&month=2025-08", token: nil)
+        #expect(anon.status == 401 && anon.errorCode == "auth_missing")
         // No secret or hash ever appears in responses or the audit log.
         let audit = try s.store.auditLog(limit: 100)
+        #expect(audit.contains { $0.actor == "anonymous" && $0.action == "upload.denied" && $0.outcome == "auth_missing" })
         #expect(audit.contains { $0.action == "upload.denied" && $0.outcome == "denied" })
         #expect(audit.contains { $0.action == "token.revoke" })
         #expect(!audit.contains { $0.detail.contains(s.operatorToken) || $0.detail.contains(extra.text) })

@@ -13,7 +13,16 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.principal = try authenticate(request)
+        do {
+            context.principal = try authenticate(request)
+        } catch let e as AuthError {
+            // Refused uploads are audited too, even without a principal.
+            if request.method == .post {
+                try? store.appendAudit(AuditEvent(at: store.clock.now(), actor: "anonymous", tokenID: nil, action: "upload.denied",
+                                                  target: nil, outcome: e.code, detail: request.uri.path))
+            }
+            throw e
+        }
         return try await next(request, context)
     }
 

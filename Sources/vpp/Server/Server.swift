@@ -108,6 +108,8 @@ struct VPPServer: Sendable {
             let (input, token) = try await self.readUploadForm(request)
             let principal: Principal
             do { principal = try self.store.authenticate(token: token) } catch let e as AuthError {
+                try? self.store.appendAudit(AuditEvent(at: self.store.clock.now(), actor: "anonymous", tokenID: nil, action: "upload.denied",
+                                                       target: nil, outcome: e.code, detail: "/upload form: \(input.displayName)"))
                 return htmlResponse(pages.uploadForm(message: .init(ok: false, text: e.description)), status: .unauthorized)
             }
             if !self.limiter.take(principal.tokenID).ok {
