@@ -12,6 +12,7 @@ def main():
     path, db, map_path = sys.argv[1:4]
     meters = json.load(open(map_path))  # alias -> [asset_id, dong_code]
     t0 = time.perf_counter()
+    c0 = time.process_time()
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
@@ -70,7 +71,8 @@ def main():
                     [(k[0], k[1], v, covered[k]) for k, v in rollup.items()])
     con.execute("COMMIT")
     dt = time.perf_counter() - t0
-    print(f"python rows={n} ok={ok} rejected={len(rejects)} seconds={dt:.3f}")
+    cpu = time.process_time() - c0
+    print(f"python rows={n} ok={ok} rejected={len(rejects)} seconds={dt:.3f} cpu_seconds={cpu:.3f}")
 
 if __name__ == "__main__":
     main()

@@ -92,7 +92,7 @@ struct IngestCommand: AsyncParsableCommand {
         print(r.summary)
         if r.duplicate { return }
         if let a = r.firstSlot, let b = r.lastSlot {
-            print("  readings \(KSTDateTime(epochSeconds: a)) … \(KSTDateTime(epochSeconds: b)) KST (slot starts), \(r.rollupHours) rollup hours updated, \(String(format: "%.2f", r.seconds)) s")
+            print("  readings \(KSTDateTime(epochSeconds: a)) … \(KSTDateTime(epochSeconds: b)) KST (slot starts), \(r.rollupHours) rollup rows written, \(String(format: "%.2f", r.seconds)) s")
         }
         for w in r.warnings { print("  warning: \(w)") }
         for j in r.rejects.prefix(5) {

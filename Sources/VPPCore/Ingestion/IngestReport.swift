@@ -71,7 +71,7 @@ public struct IngestReport: Sendable, Codable {
     public var warnings: [String] = []
     /// The first rejects (all are in the store).
     public var rejects: [RejectedRow] = []
-    /// Rollup hours touched.
+    /// Rollup rows (dong-hours) written; a dong-hour may count twice for files spanning years.
     public var rollupHours = 0
     public var seconds: Double = 0
     /// KST stamp range of the accepted readings (interval/pv) or the billing month (monthly).

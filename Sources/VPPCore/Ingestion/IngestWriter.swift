@@ -50,6 +50,8 @@ final class IngestWriter {
     private var rollups: [Int64: Cell] = [:]
     private var lastKey: Int64 = -1
     private var lastCell = Cell()
+    /// Rollup rows written by partial flushes so far.
+    private(set) var rollupRowsWritten = 0
 
     init(db: Database, uploadID: Int64, dir: AssetDirectory, kind: IngestKind, failAfterRows: Int?) throws {
         self.db = db; self.uploadID = uploadID; self.dir = dir; self.kind = kind; self.failAfterRows = failAfterRows
@@ -134,6 +136,9 @@ final class IngestWriter {
             }
         }
         if slotStart > states[a].lastSlot { states[a].lastSlot = slotStart }
+        // Bounded memory: partial rollup sums are added to the table (additive upsert) when the
+        // in-memory map grows past 64k dong-hours (files spanning years).
+        if rollups.count >= 65_536 { rollupRowsWritten += try flushRollups() }
         if slotStart < firstSlot { firstSlot = slotStart }
         if slotStart > lastSlot { lastSlot = slotStart }
         ok += 1
@@ -205,11 +210,24 @@ final class IngestWriter {
               consumption_wh = consumption_wh + excluded.consumption_wh,
               generation_covered_s = generation_covered_s + excluded.generation_covered_s,
               consumption_covered_s = consumption_covered_s + excluded.consumption_covered_s
-            """)
-        for (key, c) in rollups.sorted(by: { $0.key < $1.key }) {
-            let dong = dir.dongs[Int(key & 0xFF)]
-            try stmt.execute(arguments: [dong, (key >> 8) * 3600, c.gen, c.cons, c.genS, c.consS])
+            """).sqliteStatement
+        // Raw binds (one row per dong-hour; 10^5 rows for a 1M-row file), in key order.
+        let dongC = dir.dongs.map { strdup($0)! }
+        defer { for p in dongC { free(p) } }
+        for key in rollups.keys.sorted() {
+            let c = rollups[key]!
+            let d = Int(key & 0xFF)
+            sqlite3_reset(stmt)
+            sqlite3_bind_text(stmt, 1, dongC[d], Int32(strlen(dongC[d])), nil)
+            sqlite3_bind_int64(stmt, 2, (key >> 8) * 3600)
+            sqlite3_bind_int64(stmt, 3, c.gen)
+            sqlite3_bind_int64(stmt, 4, c.cons)
+            sqlite3_bind_int64(stmt, 5, c.genS)
+            sqlite3_bind_int64(stmt, 6, c.consS)
+            let rc = sqlite3_step(stmt)
+            if rc != SQLITE_DONE { try check(rc, stmt) }
         }
+        sqlite3_reset(stmt)
         let n = rollups.count
         rollups.removeAll()
         return n
