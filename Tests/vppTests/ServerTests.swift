@@ -227,6 +227,19 @@ struct ServerTests {
         #expect(denied.status == 401 && denied.text.contains("not valid"))
     }
 
+    @Test func slowUploadBodyTimesOut() async throws {
+        let s = try await LiveServer.start { $0.uploadBodyTimeoutS = 0.5 }
+        defer { Task { await s.stop() } }
+        let started = Date()
+        // Announce 1000 bytes and send none: the server gives up after the body timeout.
+        let r = try await LoopbackHTTP.async(port: s.port, method: "POST", path: "/api/v1/uploads?kind=monthly&month=2025-08&complex=cheonyeon-apt",
+                                             headers: [("Content-Type", "text/csv"), ("Authorization", "Bearer \(s.officeToken)"), ("Content-Length", "1000")],
+                                             sendContentLength: false)
+        #expect(r.status == 408 && r.errorCode == "timeout", "\(r.status) \(r.text)")
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(try s.store.uploads().isEmpty)
+    }
+
     @Test func perTokenRateLimit() async throws {
         let s = try await LiveServer.start { $0.rateLimitPerS = 0.5; $0.rateBurst = 3 }
         defer { Task { await s.stop() } }

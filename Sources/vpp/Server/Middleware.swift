@@ -82,18 +82,32 @@ struct RateLimitMiddleware: RouterMiddleware {
     }
 }
 
-/// Runs `body`, throwing 503 `timeout` if it has not finished within `seconds`.
+/// Runs `body`, answering 503 `timeout` once `seconds` have passed even if `body` is stuck in
+/// blocking work (it is cancelled and its late result dropped). A task group would wait for it.
 func withDeadline<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-            return nil
+    let gate = ResumeOnce<T>()
+    return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        gate.arm(c)
+        let timer = Task {
+            try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            if Task.isCancelled { return }
+            gate.resume(.failure(APIError(.serviceUnavailable, "timeout", "the request took longer than \(Int(seconds)) s")))
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw APIError(.serviceUnavailable, "timeout", "the request took longer than \(Int(seconds)) s")
+        Task {
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            timer.cancel()
+            gate.resume(result)
         }
-        return value
+    }
+}
+
+/// Resumes a continuation exactly once.
+final class ResumeOnce<T: Sendable>: Sendable {
+    private let state = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    func arm(_ c: CheckedContinuation<T, any Error>) { state.withLock { $0 = c } }
+    func resume(_ r: Result<T, any Error>) {
+        let c = state.withLock { s -> CheckedContinuation<T, any Error>? in defer { s = nil }; return s }
+        c?.resume(with: r)
     }
 }
