@@ -17,7 +17,6 @@ struct VPP: AsyncParsableCommand {
             SiteCommand.self, DBCommand.self, DemoCommand.self, BenchCommand.self,
             DispatchCommand.self,
             IngestCommand.self, UploadsCommand.self,
-            IngestCommand.self, UploadsCommand.self,
             ReportCommand.self,
             ServeCommand.self, TokensCommand.self,
         ]
