@@ -81,6 +81,13 @@ struct TrackingOutputTests {
         #expect(html.contains("<td class=\"gap\">—</td>"))
     }
 
+    @Test func numberFormattingIsFixedPoint() {
+        #expect(fmtNum(0.05, 2) == "0.05" && fmtNum(3.5, 2) == "3.50" && fmtNum(0, 0) == "0" && fmtNum(0, 3) == "0.000")
+        #expect(fmtNum(-2.25, 1) == "-2.3" && fmtNum(-0.0001, 2) == "0.00" && fmtNum(12_000, 3) == "12000.000")
+        #expect(fmtGroup(1_234_567.891, 1) == "1,234,567.9" && fmtGroup(-1_234.5, 1) == "-1,234.5" && fmtGroup(999, 0) == "999")
+        #expect(fmtGroup(1000, 0) == "1,000" && fmtNum(.nan, 2) == "")
+    }
+
     @Test func svgLinesBreakAtGaps() {
         let h = TrackingHTMLReport(TrackingReport.emptyForTests())
         let s = h.line([1, 2, nil, 3, 4, nil, 5], color: "#000", x: { Double($0) }, y: { $0 })

@@ -284,19 +284,7 @@ public struct TrackingHTMLReport: Sendable {
 func f1(_ v: Double) -> String { fmtNum(v, 1) }
 
 /// Fixed decimals with thousands separators (1,234.5).
-func fmtGroup(_ v: Double, _ digits: Int) -> String {
-    let s = fmtNum(v, digits)
-    var intPart = Substring(s), rest = Substring("")
-    if let dot = s.firstIndex(of: ".") { intPart = s[s.startIndex..<dot]; rest = s[dot...] }
-    var neg = false
-    if intPart.hasPrefix("-") { neg = true; intPart = intPart.dropFirst() }
-    var out = ""
-    for (i, c) in intPart.enumerated() {
-        if i > 0 && (intPart.count - i) % 3 == 0 { out += "," }
-        out.append(c)
-    }
-    return (neg ? "-" : "") + out + rest
-}
+func fmtGroup(_ v: Double, _ digits: Int) -> String { fmtNum(v, digits, grouped: true) }
 
 /// HTML text escaping.
 func esc(_ s: String) -> String {

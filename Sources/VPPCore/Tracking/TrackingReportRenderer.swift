@@ -172,25 +172,30 @@ indirect enum JSONValue {
             }
             out += "[\n"
             for (i, v) in a.enumerated() {
-                out += String(repeating: " ", count: indent + 2)
+                out += jsonIndent(indent + 2)
                 v.write(into: &out, indent: indent + 2)
                 out += i < a.count - 1 ? ",\n" : "\n"
             }
-            out += String(repeating: " ", count: indent) + "]"
+            out += jsonIndent(indent)
+            out += "]"
         case .object(let o):
             if o.isEmpty { out += "{}"; return }
             out += "{\n"
             for (i, (k, v)) in o.enumerated() {
-                out += String(repeating: " ", count: indent + 2)
+                out += jsonIndent(indent + 2)
                 jsonEscape(k, into: &out)
                 out += ": "
                 v.write(into: &out, indent: indent + 2)
                 out += i < o.count - 1 ? ",\n" : "\n"
             }
-            out += String(repeating: " ", count: indent) + "}"
+            out += jsonIndent(indent)
+            out += "}"
         }
     }
 }
+
+private let jsonIndents: [String] = (0..<16).map { String(repeating: " ", count: $0 * 2) }
+func jsonIndent(_ n: Int) -> String { n / 2 < jsonIndents.count ? jsonIndents[n / 2] : String(repeating: " ", count: n) }
 
 func jsonEscape(_ s: String, into out: inout String) {
     out += "\""
