@@ -20,6 +20,7 @@ OUT_DIR=${OUT_DIR:-out/screenshot}
 DATA=${VPP_SHARED_DATA:-../shared/data}
 PERIOD=${PERIOD:-2024-07}
 mkdir -p "$OUT_DIR"
+OUT_DIR=$(cd "$OUT_DIR" && pwd)
 
 skip() { echo "SKIP screenshot-report: $*" >&2; exit 0; }
 
@@ -63,7 +64,7 @@ rm -f "$PNG"
 
 # Chromium writes the file and may still exit non-zero on harmless sandbox/DBus noise.
 "$CHROMIUM" --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
-    --screenshot="$PWD/$PNG" --window-size=1280,2400 "file://$PWD/$HTML" >/dev/null 2>&1 || true
+    --screenshot="$PNG" --window-size=1280,2400 "file://$HTML" >/dev/null 2>&1 || true
 
 fail() { echo "FAIL screenshot-report: $*" >&2; exit 1; }
 [ -f "$PNG" ] || fail "no screenshot written at $PNG"
