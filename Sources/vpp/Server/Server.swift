@@ -300,9 +300,11 @@ struct VPPServer: Sendable {
         -> Application<ErrorMappingResponder<RouterResponder<VPPRequestContext>>>
     {
         let responder = ErrorMappingResponder(inner: makeRouter().buildResponder(), logger: logger)
+        let maxBody = settings.maxBodyBytes
         return Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeoutS * 1000)))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: maxBody)],
+                                                idleTimeout: .milliseconds(Int64(settings.idleTimeoutS * 1000)))),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "vpp"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)

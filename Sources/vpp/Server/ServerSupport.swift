@@ -22,8 +22,9 @@ struct ServerSettings: Sendable {
     var rateBurst: Double = 100
     /// First rejects returned inline with an upload response.
     var rejectsInline = 20
-    /// Read-API response cache lifetime [s] (also invalidated by any new upload/run/site load).
-    var cacheTTLS: Double = 5
+    /// Read-API response cache lifetime [s]; entries are dropped at once when the data stamp changes
+    /// (new upload, forecast or dispatch run, site load), so this only bounds staleness for other writes.
+    var cacheTTLS: Double = 300
     /// Private folder for spooling upload bodies to the ingestor (never a path from the request).
     var spoolDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("vpp-serve-spool").path
 }
