@@ -29,7 +29,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...100).contains(minCoveragePct) else { throw ValidationError("--min-coverage-pct must be within 0–100") }
-        _ = try ReportPeriod.parse(period)
+        do { _ = try ReportPeriod.parse(period) } catch let e as VPPError { throw ValidationError(e.message) }
     }
 
     func run() async throws {
