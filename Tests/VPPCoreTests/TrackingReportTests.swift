@@ -99,6 +99,11 @@ struct TrackingReportTests {
         let report = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
         let r = report.summary[0]
         #expect(r.generationKWh == 1_200 && r.consumptionKWh == nil && r.re100SharePct == nil && r.gap)
+        // Even with no threshold, the uncovered hours add no self-consumption and no export.
+        let all = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07-01..2024-07-01"),
+                                                  options: TrackingOptions(coverageThresholdPct: 0))
+        #expect(all.summary[0].generationKWh == 1_200 && all.summary[0].exportKWh == 0 && all.summary[0].directPVKWh == 0)
+        #expect(all.summary[0].consumptionCoveragePct == 0)
     }
 
     /// Targets: households 1000 + 2000; district share 3.24 %. PV 2 × 32.5 = 65 kWp of

@@ -20,6 +20,8 @@
 /// - **Import / export**: the rollup row's metered values when it carries any (import or export
 ///   non-zero); otherwise import = max(0, consumption + charge − generation − discharge) and
 ///   export = max(0, generation + discharge − consumption − charge).
+/// - An hour without generation or consumption coverage counts no self-consumption, no PV
+///   charge and no computed import/export (its balance is unknown).
 public struct HourlyRollup: Sendable, Equatable {
     /// Start of the hour [UTC epoch s] (hour-beginning).
     public var hourStart: Int64
@@ -84,7 +86,12 @@ public struct DongEnergyAccountant: Sendable {
     public private(set) var pvStoredWh = 0.0
     public private(set) var gridStoredWh = 0.0
 
-    public init(roundTripEfficiency: Double) { self.roundTripEfficiency = roundTripEfficiency }
+    /// False for a dong without PV: its generation needs no meter, so it is always "covered".
+    public let hasPV: Bool
+
+    public init(roundTripEfficiency: Double, hasPV: Bool = true) {
+        self.roundTripEfficiency = roundTripEfficiency; self.hasPV = hasPV
+    }
 
     /// Round-trip efficiency of a dong: capacity-weighted mean of η_charge × η_discharge over its
     /// batteries; 1 when it has none (nothing is stored then).
@@ -100,9 +107,13 @@ public struct DongEnergyAccountant: Sendable {
         let ch = Double(max(0, r.chargeWh)), d = Double(max(0, r.dischargeWh))
         var t = EnergyTotals()
         t.generation = g; t.consumption = c; t.charged = ch; t.discharged = d
-        let direct = min(g, c)
+        // An hour missing generation or consumption data has no known balance: nothing derived
+        // is counted for it (its charge is treated as grid energy), so a gap never shows up as
+        // self-consumption or as export/import.
+        let complete = (!hasPV || r.generationCoveredS > 0) && r.consumptionCoveredS > 0
+        let direct = complete ? min(g, c) : 0
         t.directPV = direct
-        let surplus = g - direct
+        let surplus = complete ? g - direct : 0
         let pvCharge = min(ch, surplus)
         let eta = roundTripEfficiency
         pvStoredWh += pvCharge * eta
@@ -113,11 +124,11 @@ public struct DongEnergyAccountant: Sendable {
             let pvOut = held > 0 ? min(pvStoredWh, d * pvStoredWh / held) : 0
             let gridOut = min(gridStoredWh, d - pvOut)
             pvStoredWh -= pvOut; gridStoredWh -= gridOut
-            t.pvViaStorage = min(pvOut, max(0, c - g))
+            t.pvViaStorage = complete ? min(pvOut, max(0, c - g)) : 0
         }
         if r.importWh != 0 || r.exportWh != 0 {
             t.imported = Double(r.importWh); t.exported = Double(r.exportWh)
-        } else {
+        } else if complete {
             let net = c + ch - g - d
             t.imported = max(0, net); t.exported = max(0, -net)
         }

@@ -76,7 +76,8 @@ public struct TrackingReportBuilder: Sendable {
         var dongDays: [[EnergyTotals]] = []
         var districtDays = [EnergyTotals](repeating: EnergyTotals(), count: nDays)
         for dong in scopeDongs {
-            var acct = DongEnergyAccountant(roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: dong))
+            var acct = DongEnergyAccountant(roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: dong),
+                                           hasPV: dong.pvCapacity.kWp > 0)
             var days = [EnergyTotals](repeating: EnergyTotals(), count: nDays)
             for r in rollups[dong.code] ?? [] {
                 let t = acct.account(r)
