@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import Forecast
 import VPPCore
 
 /// `vpp bench …` — measured figures (run on a release build: `swift run -c release vpp bench …`).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print measured figures (use a release build).",
-        subcommands: [Store.self, BenchReport.self, Ingest.self])
+        subcommands: [Store.self, Ingest.self, BenchForecast.self, BenchDispatch.self, BenchReport.self])
 
     struct Store: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Store insert throughput (readings rows/s).")
@@ -15,5 +16,16 @@ struct BenchCommand: AsyncParsableCommand {
         func run() async throws {
             for line in try StoreBenchmark.run(rows: rows, directory: dir) { print(line) }
         }
+    }
+}
+
+/// `vpp bench forecast` — the same figures as `vpp forecast bench`.
+struct BenchForecast: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forecast", abstract: "Forecast quality (Dangjin NMAE, GIST arrays, load) and 14-dong timing (use a release build).")
+    @Option(help: "shared/data folder.") var data: String = "../shared/data"
+    @Option(help: "Site config for the 14-dong timing run.") var config: String = "site-configs/seodaemun.toml"
+    func run() async throws {
+        for l in try ForecastBenchmarks.run(dataDirectory: data, siteConfigPath: config) { print(l) }
     }
 }

@@ -2,14 +2,15 @@ import ArgumentParser
 import Foundation
 import VPPCore
 
-/// The main job end to end on the embedded SQLite store: load the district and show it.
-/// Later stages (ingest → forecast → dispatch → report) extend this command.
+/// The main job end to end on the embedded SQLite store: load the district, ingest sample
+/// exports, forecast the next day, run the dispatcher on it, and report.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Run the main job on a fresh demo database: load Seodaemun and show it.")
+        commandName: "demo", abstract: "Run the main job on a fresh demo database: site → ingest → forecast → dispatch → report.")
     @Option(help: "Database file for the demo (recreated).") var db: String = "out/demo.sqlite"
     @Option(help: "Site config.") var site: String = "site-configs/seodaemun.toml"
     @Option(help: "Folder with the sample exports ingested by step 2.") var samples: String = "samples"
+    @Option(help: "Shared data folder (recorded profiles for dongs without a forecast).") var dataDir: String = "../shared/data"
 
     func run() async throws {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
@@ -26,6 +27,11 @@ struct DemoCommand: AsyncParsableCommand {
         // ---- 2. ingest (issue 3) — sample exports under samples/; code in IngestCommands.swift ----
         try DemoIngestStep.run(store: store, samples: samples)
         // ---- end of step 2 (ingest) ----
+
+        // ---- 3. forecast and 4. dispatch — code in DemoForecastDispatchSteps.swift ----
+        try DemoForecastDispatchSteps.run(store: store, samples: samples, outDir: { let d = (db as NSString).deletingLastPathComponent; return d.isEmpty ? "." : d }(),
+                                          dataDir: dataDir)
+        // ---- end of steps 3–4 ----
 
         // ---- final step: tracking report (issue 6) — out/report.html + table; code in ReportCommand.swift ----
         try DemoReportStep.run(store: store)

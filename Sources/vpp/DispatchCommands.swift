@@ -136,6 +136,7 @@ struct DispatchCommand: AsyncParsableCommand {
         @Option(help: "Lock file.") var lock: String = "/tmp/vpp-dispatch.lock"
         @Option(help: "SoC telemetry file: CSV battery_id,soc_kwh or JSON {\"id\": kWh}.") var telemetry: String?
         @Option(help: "Solver time limit [s].") var timeLimit: Double = 30
+        @Option(help: "Run as if at this KST time (YYYY-MM-DDTHH:MM), e.g. to replay a past day; default: now.") var at: String?
 
         func run() async throws {
             let step = try model.slotLength
@@ -147,7 +148,12 @@ struct DispatchCommand: AsyncParsableCommand {
             let runner = DispatchRunner(builder: b, store: store, options: o) { s, st, n in
                 try ForecastSeries.latest(store: store, builder: b, profiles: prof, start: s, step: st, slots: n).series
             }
-            let r = try runner.run(now: Int64(Date().timeIntervalSince1970))
+            var now = Int64(Date().timeIntervalSince1970)
+            if let at {
+                guard let k = KSTDateTime.parse(at) else { throw ValidationError("--at: '\(at)' is not a KST date/time") }
+                now = k.epochSeconds
+            }
+            let r = try runner.run(now: now)
             print("run \(r.runID): ok, objective \(fmt(r.plan.objective, 2)), \(r.files.count) setpoint files in \(outbox), SoC from \(r.socSource), build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms")
         }
     }

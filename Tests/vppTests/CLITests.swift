@@ -97,5 +97,12 @@ struct CLITests {
         let r = try run(["demo", "--db", dir.appendingPathComponent("demo.sqlite").path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("서대문구"))
+        // Every stage of the main job ran: ingest, forecast, dispatch (setpoints written), report.
+        #expect(r.stdout.contains("== 3. forecast"))
+        #expect(r.stdout.contains("PV for 14 dongs"))
+        #expect(r.stdout.contains("== 4. dispatch run 1"))
+        let setpoints = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("outbox").path)
+        #expect(setpoints.filter { $0.hasSuffix(".json") }.count == 14)
+        #expect(r.stdout.contains("emission factor used"))
     }
 }
