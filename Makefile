@@ -3,12 +3,20 @@
 
 SWIFT ?= swift
 DEB_PACKAGES := pkg-config libsqlite3-dev libcurl4-openssl-dev coinor-libclp-dev
+# The test suite also renders the HTML report and dashboard in headless Chromium.
+TEST_DEB_PACKAGES := $(DEB_PACKAGES) chromium fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps test-deps install-debs build demo test bench clean
 
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-debs PKGS="$(DEB_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-debs PKGS="$(TEST_DEB_PACKAGES)"
+
+install-debs:
+	@missing=""; for p in $(PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -23,13 +31,17 @@ build: deps
 demo: build
 	$(SWIFT) run vpp demo
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 bench: deps
-	$(SWIFT) build -c release
-	$(SWIFT) run -c release vpp bench store
+	$(SWIFT) build -c release --product vpp
+	.build/release/vpp bench store
+	.build/release/vpp bench ingest
+	.build/release/vpp bench forecast
+	.build/release/vpp bench dispatch
+	.build/release/vpp bench report
 
 clean:
 	rm -rf .build out

@@ -51,7 +51,7 @@ let package = Package(
             ]
         ),
         .target(name: "VPPTestSupport", dependencies: ["VPPCore"]),
-        .testTarget(name: "VPPCoreTests", dependencies: ["VPPCore", "VPPTestSupport"]),
+        .testTarget(name: "VPPCoreTests", dependencies: ["VPPCore", "VPPTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast", "VPPTestSupport"]),
         .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "VPPTestSupport"]),
         .testTarget(name: "vppTests", dependencies: ["vpp", "VPPTestSupport"]),
