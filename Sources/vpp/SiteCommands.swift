@@ -74,7 +74,7 @@ struct DBCommand: AsyncParsableCommand {
             let info = try global.openStore().info()
             if format == .json { print(try renderJSON(info)); return }
             print("database: \(info.path)")
-            print("schema:   \(info.schemaVersion)")
+            print("schema:   \(info.schemaVersion) (migrations: \(info.migrationsApplied.joined(separator: ", ")))")
             print("size:     \(info.fileBytes) bytes (database + WAL)")
             print(renderTable(headers: ["table", "rows"], rows: info.rowCounts.sorted { $0.key < $1.key }.map { [$0.key, String($0.value)] }, numeric: [1]))
         }

@@ -16,8 +16,8 @@ struct VPP: AsyncParsableCommand {
         subcommands: [
             SiteCommand.self, DBCommand.self, DemoCommand.self, BenchCommand.self,
             DispatchCommand.self,
-            IngestCommand.self, UploadsCommand.self,
-            ReportCommand.self,
+            ForecastCommand.self,
+            IngestCommand.self, UploadsCommand.self, ReportCommand.self,
             ServeCommand.self, TokensCommand.self,
         ]
     )
