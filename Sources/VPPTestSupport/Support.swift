@@ -36,19 +36,6 @@ public enum Paths {
     public static var seodaemunConfig: URL { packageRoot.appendingPathComponent("site-configs/seodaemun.toml") }
 }
 
-/// Seeded SplitMix64 (Steele, Lea & Flood 2014) for repeatable property tests.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Builds small site configs for tests.
 public enum SiteBuilder {
     public static func tiny(dongs: Int = 2, batteryKWh: Double = 100) -> SiteConfig {

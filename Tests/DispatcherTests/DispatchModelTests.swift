@@ -3,17 +3,8 @@ import Foundation
 import VPPCore
 @testable import Dispatcher
 
-/// SplitMix64 (Steele, Lea & Flood 2014), seeded, for repeatable random sites.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Uniform draws from the seeded SplitMix64 in VPPCore, for repeatable random sites.
+extension SplitMix64 {
     mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * Double(next() >> 11) / Double(1 << 53) }
 }
 

@@ -286,18 +286,3 @@ func f1(_ v: Double) -> String { fmtNum(v, 1) }
 /// Fixed decimals with thousands separators (1,234.5).
 func fmtGroup(_ v: Double, _ digits: Int) -> String { fmtNum(v, digits, grouped: true) }
 
-/// HTML text escaping.
-func esc(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
-    for c in s.unicodeScalars {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out
-}

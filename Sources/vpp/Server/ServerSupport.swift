@@ -185,19 +185,3 @@ func htmlResponse(_ html: String, status: HTTPResponse.Status = .ok, headers ext
     return Response(status: status, headers: h, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
 }
 
-/// HTML escaping for server-rendered pages.
-func esc(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
-    for c in s.unicodeScalars {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out
-}
