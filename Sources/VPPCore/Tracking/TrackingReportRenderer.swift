@@ -197,23 +197,5 @@ indirect enum JSONValue {
 private let jsonIndents: [String] = (0..<16).map { String(repeating: " ", count: $0 * 2) }
 func jsonIndent(_ n: Int) -> String { n / 2 < jsonIndents.count ? jsonIndents[n / 2] : String(repeating: " ", count: n) }
 
-func jsonEscape(_ s: String, into out: inout String) {
-    out += "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 {
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            } else { out.unicodeScalars.append(u) }
-        }
-    }
-    out += "\""
-}
 
 import Foundation

@@ -136,21 +136,10 @@ struct ErrorMappingResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Co
 /// Minimal JSON text building without Foundation's encoder on hot paths.
 enum JSONText {
     static func string(_ s: String) -> String {
-        var out = "\""
+        var out = ""
         out.reserveCapacity(s.utf8.count + 2)
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        jsonEscape(s, into: &out)
+        return out
     }
 
     static func number(_ d: Double?, digits: Int = 3) -> String {
