@@ -118,7 +118,10 @@ final class IntervalCSVReader {
             }
         }
         guard let headerIndex, let timeCol else {
-            let first = String(decoding: nonBlank[0].0.prefix(200), as: UTF8.self)
+            // Show the line as people can read it: undecodable bytes and control characters as "?".
+            let first = String(String(decoding: nonBlank[0].0.prefix(120), as: UTF8.self).unicodeScalars.map { u in
+                u.value < 0x20 || u.value == 0xFFFD || (0x7F...0x9F).contains(u.value) ? "?" : Character(u)
+            })
             throw IngestError(file: file, line: nonBlank[0].1, .layout(
                 "no header with a time column (검침일시/일시/timestamp/time) in the first 20 lines; first line: \"\(first)\"; give --time-column"))
         }
