@@ -53,3 +53,26 @@ public enum SiteBuilder {
             targets: Targets(districtShare: 0.0324, districtShareBasis: "test"))
     }
 }
+
+/// Runs a program from the package root with extra environment and returns its exit status and
+/// combined stdout + stderr (tests that drive scripts and the built `vpp`).
+public enum ProcessRunner {
+    public static func run(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:])
+        throws -> (status: Int32, output: String)
+    {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        p.currentDirectoryURL = Paths.packageRoot
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in extra { env[k] = v }
+        p.environment = env
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+}

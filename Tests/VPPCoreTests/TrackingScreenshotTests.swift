@@ -24,22 +24,10 @@ struct TrackingScreenshotTests {
         }
         let out = try TempDirectory.make()
         defer { TempDirectory.remove(out) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["scripts/screenshot-report.sh"]
-        p.currentDirectoryURL = Paths.packageRoot
-        var env = ProcessInfo.processInfo.environment
-        env["VPP_BIN"] = bin.path
-        env["OUT_DIR"] = out.path
-        env["VPP_SHARED_DATA"] = Paths.sharedData.path
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let (status, text) = try ProcessRunner.run("/bin/bash", ["scripts/screenshot-report.sh"], environment: [
+            "VPP_BIN": bin.path, "OUT_DIR": out.path, "VPP_SHARED_DATA": Paths.sharedData.path,
+        ])
+        #expect(status == 0, "\(text)")
         if text.contains("SKIP screenshot-report") { print(text); return }
         let png = out.appendingPathComponent("report.png").path
         let size = (try? FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0

@@ -10,20 +10,9 @@ struct ServerScreenshotTests {
     @Test func dashboardAndUploadPageRender() throws {
         let out = try TempDirectory.make()
         defer { TempDirectory.remove(out) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["scripts/screenshot-dashboard.sh", out.path]
-        p.currentDirectoryURL = Paths.packageRoot
-        var env = ProcessInfo.processInfo.environment
-        env["VPP_BIN"] = CLITests.binary.path
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let (status, text) = try ProcessRunner.run("/bin/bash", ["scripts/screenshot-dashboard.sh", out.path],
+                                                   environment: ["VPP_BIN": CLITests.binary.path])
+        #expect(status == 0, "\(text)")
         if text.contains("SKIPPED") { return }
         for name in ["dashboard.png", "upload.png"] {
             let size = (try? FileManager.default.attributesOfItem(atPath: out.appendingPathComponent(name).path)[.size] as? Int) ?? 0
