@@ -36,6 +36,18 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "One asset id for the whole file (monthly uploads, single-meter files).") var meter: String?
     @Option(help: "Reject readings above this energy per slot [kWh].") var maxKwhPerSlot: Double?
     @Flag(help: "Skip (and count) rows of meters that map to no asset instead of rejecting them.") var skipUnmapped = false
+    @Option(help: "Largest decompressed size of one .xlsx part [MiB] (1–4096).") var xlsxMaxMib: Int = 64
+    @Option(help: "Most cells (and shared strings) read from one .xlsx (1–50000000).") var xlsxMaxCells: Int = 2_000_000
+
+    func validate() throws {
+        guard (1...4096).contains(xlsxMaxMib) else { throw ValidationError("--xlsx-max-mib must be 1–4096") }
+        guard (1...50_000_000).contains(xlsxMaxCells) else { throw ValidationError("--xlsx-max-cells must be 1–50000000") }
+        if let m = maxKwhPerSlot, !(m > 0 && m <= 1e9) { throw ValidationError("--max-kwh-per-slot must be > 0 and ≤ 1e9 kWh") }
+    }
+
+    var workbookLimits: XLSXReader.Limits {
+        XLSXReader.Limits(maxPartBytes: xlsxMaxMib << 20, maxCells: xlsxMaxCells, maxSharedStrings: xlsxMaxCells)
+    }
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
 
     func mappingFromFlags() throws -> IngestMapping {
@@ -74,7 +86,8 @@ struct IngestCommand: AsyncParsableCommand {
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
             let progress = (isatty(2) == 1 && size > 4 << 20) ? ProgressBar(label: (file as NSString).lastPathComponent).callback : nil
             do {
-                let r = try store.ingest(file: file, options: IngestOptions(kind: kind, source: source, mapping: mapping, progress: progress))
+                let r = try store.ingest(file: file, options: IngestOptions(kind: kind, source: source, mapping: mapping, progress: progress,
+                                                                               workbookLimits: workbookLimits))
                 if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 reports.append(r)
                 if format == .table { printReport(r) }
@@ -123,7 +136,7 @@ final class ProgressBar: @unchecked Sendable {
 struct UploadsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uploads", abstract: "List uploads and show what happened to every row of one.",
-        subcommands: [List.self, Show.self])
+        subcommands: [List.self, Show.self, Review.self, Resolve.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Uploads, newest first.")

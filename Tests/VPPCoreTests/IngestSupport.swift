@@ -14,11 +14,12 @@ struct IngestEnv {
     static var shared: String { root + "/../shared/data" }
     static func sharedExists(_ rel: String) -> Bool { FileManager.default.fileExists(atPath: shared + "/" + rel) }
 
-    init() throws {
+    /// A temporary store with `site` loaded (default: the ingestion test site).
+    init(site: String = Self.fixtures + "/ingest-site.toml") throws {
         dir = NSTemporaryDirectory() + "vpp-ingest-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         store = try VPPStore(path: dir + "/store.sqlite", clock: FixedWallClock(KSTDateTime(year: 2026, month: 11, day: 22, hour: 9)))
-        try store.loadSite(try SiteConfigParser().parse(fileAt: Self.fixtures + "/ingest-site.toml"))
+        try store.loadSite(try SiteConfigParser().parse(fileAt: site))
     }
 
     func file(_ name: String, _ text: String) throws -> String {

@@ -120,6 +120,19 @@ public struct IngestMapping: Sendable, Equatable {
         return m
     }
 
+    /// Every asset the mapping names must exist in the loaded site: a typo fails the whole file
+    /// before anything is read, naming the key, not as one reject per row.
+    public func checkTargets(in dir: AssetDirectory, file: String) throws {
+        var named: [(key: String, target: String)] = []
+        if let m = meter { named.append(("meter", m)) }
+        named += meters.sorted { $0.key < $1.key }.map { ("[meters] \"\($0.key)\"", $0.value) }
+        named += columns.sorted { $0.key < $1.key }.map { ("[columns] \"\($0.key)\"", $0.value) }
+        for (key, target) in named where dir.lookup(target) == nil {
+            if key == "meter", dir.lookupComplex(target) != nil { continue }
+            throw IngestError(file: file, .mapping("\(key) = \"\(target)\": not an asset of the loaded site; \(dir.hint(for: target))"))
+        }
+    }
+
     public static func load(path: String) throws -> IngestMapping {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw IngestError(file: path, .cannotOpen("mapping file not found"))
@@ -175,8 +188,8 @@ public struct IngestMapping: Sendable, Equatable {
             m.month = ym
         }
         if let v = t["max_kwh_per_slot"] {
-            guard let d = v.double ?? v.int.map(Double.init), d > 0 else {
-                throw IngestError(file: file, .mapping("max_kwh_per_slot must be a positive number"))
+            guard let d = v.double ?? v.int.map(Double.init), d > 0, d <= 1e9 else {
+                throw IngestError(file: file, .mapping("max_kwh_per_slot must be a positive number of kWh up to 1e9"))
             }
             m.maxKWhPerSlot = d
         }
@@ -209,36 +222,76 @@ public struct AssetDirectory: Sendable {
         public var kind: String
         public var flow: Flow
         public var complex: String?
+        /// The most power the asset can produce or draw [W]; nil = no physical bound known.
+        public var maxPowerW: Double?
+        /// Where `maxPowerW` comes from, for the reject reason.
+        public var maxPowerBasis: String = ""
+
+        /// The most energy a reading of `seconds` can hold [Wh], or nil.
+        public func maxWh(slotSeconds: Int) -> Int64? {
+            guard let w = maxPowerW else { return nil }
+            return WattHours(checked: w * Double(slotSeconds) / 3600)?.wh
+        }
     }
+    /// PV can exceed its DC nameplate briefly (cloud-edge over-irradiance above the 1000 W/m² of
+    /// STC); averaged over a 15-min or hourly slot it stays well below 1.25 × nameplate.
+    /// ASSUMPTION: the margin is a bound for plausibility, not a model.
+    public static let pvNameplateMargin = 1.25
     public private(set) var assets: [Asset] = []
     public private(set) var dongs: [String] = []
     private var byName: [String: Int] = [:]
     private var byFolded: [String: Int] = [:]
 
-    public init(rows: [(id: String, dong: String, kind: String, paramsJSON: String)]) {
+    /// `dongImportLimitKW`: each dong's grid import limit [kW], the bound of a meter without `max_kw`.
+    public init(rows: [(id: String, dong: String, kind: String, paramsJSON: String)], dongImportLimitKW: [String: Double] = [:]) {
         var dongIndex: [String: Int] = [:]
+        var dongPVW: [String: Double] = [:]
+        var meterMaxKW: [Int: Double] = [:]
         for r in rows.sorted(by: { $0.id < $1.id }) {
             let di: Int
             if let d = dongIndex[r.dong] { di = d } else { di = dongs.count; dongIndex[r.dong] = di; dongs.append(r.dong) }
             var flow: Flow = .none
             var names = [r.id]
             var complex: String?
+            let idx = assets.count
+            var maxW: Double?
+            var basis = ""
             switch r.kind {
-            case "pv_fleet": flow = .generation
+            case "pv_fleet":
+                flow = .generation
+                if let f = try? JSONDecoder().decode(PVFleetConfig.self, from: Data(r.paramsJSON.utf8)) {
+                    let w = Double(f.units) * f.unitW
+                    dongPVW[r.dong, default: 0] += w
+                    maxW = w * Self.pvNameplateMargin
+                    basis = "\(fmtNum(w / 1000)) kWp nameplate × \(Self.pvNameplateMargin)"
+                }
             case "meter":
                 if let m = try? JSONDecoder().decode(MeterConfig.self, from: Data(r.paramsJSON.utf8)) {
                     flow = m.role == .generation ? .generation : m.role == .consumption ? .consumption : .none
                     names += m.aliases
                     complex = m.complex
+                    if let k = m.maxKW { meterMaxKW[idx] = k }
                 } else { flow = .consumption }
             default: flow = .none
             }
-            let idx = assets.count
-            assets.append(Asset(id: r.id, dongCode: r.dong, dongIndex: di, kind: r.kind, flow: flow, complex: complex))
+            assets.append(Asset(id: r.id, dongCode: r.dong, dongIndex: di, kind: r.kind, flow: flow, complex: complex,
+                                maxPowerW: maxW, maxPowerBasis: basis))
             for n in names {
                 if byName[n] == nil { byName[n] = idx }
                 let f = Self.fold(n)
                 if byFolded[f] == nil { byFolded[f] = idx }
+            }
+        }
+        // Meters: their own connection limit, else everything the dong's grid connection can
+        // deliver plus all of the dong's PV.
+        for i in assets.indices where assets[i].kind == "meter" {
+            if let k = meterMaxKW[i] {
+                assets[i].maxPowerW = k * 1000
+                assets[i].maxPowerBasis = "max_kw \(fmtNum(k)) of the meter"
+            } else if let imp = dongImportLimitKW[assets[i].dongCode] {
+                let pv = dongPVW[assets[i].dongCode] ?? 0
+                assets[i].maxPowerW = imp * 1000 + pv * Self.pvNameplateMargin
+                assets[i].maxPowerBasis = "import_limit_kw \(fmtNum(imp)) of dong \(assets[i].dongCode) + \(fmtNum(pv / 1000)) kWp PV × \(Self.pvNameplateMargin); set max_kw on the meter"
             }
         }
     }

@@ -30,11 +30,14 @@ public struct IngestOptions: Sendable {
     public var progress: (@Sendable (Int64, Int64) -> Void)?
     /// Test hook: throw after this many data rows, inside the transaction (atomicity tests).
     public var failAfterRows: Int?
+    /// Bounds on what an .xlsx may expand to.
+    public var workbookLimits: XLSXReader.Limits
 
     public init(kind: IngestKind, source: String, mapping: IngestMapping = IngestMapping(),
-                progress: (@Sendable (Int64, Int64) -> Void)? = nil, failAfterRows: Int? = nil) {
+                progress: (@Sendable (Int64, Int64) -> Void)? = nil, failAfterRows: Int? = nil,
+                workbookLimits: XLSXReader.Limits = XLSXReader.Limits()) {
         self.kind = kind; self.source = source; self.mapping = mapping; self.progress = progress
-        self.failAfterRows = failAfterRows
+        self.failAfterRows = failAfterRows; self.workbookLimits = workbookLimits
     }
 }
 
@@ -45,6 +48,29 @@ public struct RejectedRow: Sendable, Codable, Equatable {
     public var column: Int?
     public var raw: String
     public var reason: String
+}
+
+/// A monthly row kept for an operator's decision (`review_item`): it does not count until accepted.
+public struct ReviewItem: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        /// D < C with no E 사용량: a rollover or a replaced meter; accepting stores the wrap usage.
+        case registerWrap = "register_wrap"
+        /// A 호 such as `1O2` that looks like a digit typo; the row is stored as read meanwhile.
+        case householdLabel = "household_label"
+        /// A sustained ~1000× step in an interval series: the readings are stored; an operator
+        /// confirms them or deletes the upload and sends it again with the right unit.
+        case unitSwitch = "unit_switch"
+    }
+    public var kind: Kind
+    public var reason: String
+    public var assetID: String
+    /// "동-호" as read (monthly rows).
+    public var unit: String?
+    public var period: YearMonth?
+    public var previousRegister: Double?
+    public var currentRegister: Double?
+    /// Usage that accepting the item stores [Wh]; nil when accepting only confirms the stored row.
+    public var candidateUsageWh: Int64?
 }
 
 /// What ingesting one file did.
@@ -68,6 +94,8 @@ public struct IngestReport: Sendable, Codable {
     public var rowsFlagged = 0
     /// First register read of a meter in an interval file: the baseline, no energy derived.
     public var registerBaselines = 0
+    /// Rows kept for an operator's review (`vpp uploads review`).
+    public var rowsForReview = 0
     public var warnings: [String] = []
     /// The first rejects (all are in the store).
     public var rejects: [RejectedRow] = []
@@ -84,6 +112,7 @@ public struct IngestReport: Sendable, Codable {
         if rowsFlagged > 0 { s += ", \(rowsFlagged) flagged" }
         if rowsSkipped > 0 { s += ", \(rowsSkipped) skipped (unmapped meters)" }
         if registerBaselines > 0 { s += ", \(registerBaselines) register baselines" }
+        if rowsForReview > 0 { s += ", \(rowsForReview) kept for review (vpp uploads review \(uploadID))" }
         return s
     }
 }

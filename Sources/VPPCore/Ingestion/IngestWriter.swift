@@ -47,8 +47,14 @@ final class IngestWriter {
         var gen: Int64 = 0, cons: Int64 = 0, genS: Int64 = 0, consS: Int64 = 0
         mutating func merge(_ o: Cell) { gen += o.gen; cons += o.cons; genS += o.genS; consS += o.consS }
     }
-    private var rollups: [Int64: Cell] = [:]
-    private var lastKey: Int64 = -1
+    /// A dong-hour: hour since the epoch (floor) and the dong's index in the directory.
+    fileprivate struct RollupKey: Hashable, Comparable {
+        var hour: Int64
+        var dong: Int
+        static func < (a: RollupKey, b: RollupKey) -> Bool { (a.hour, a.dong) < (b.hour, b.dong) }
+    }
+    private var rollups: [RollupKey: Cell] = [:]
+    private var lastKey: RollupKey?
     private var lastCell = Cell()
     /// Rollup rows written by partial flushes so far.
     private(set) var rollupRowsWritten = 0
@@ -170,11 +176,9 @@ final class IngestWriter {
     private func addRollup(_ a: Int, slotStart: Int64, deltaWh: Int64, coveredS: Int64) {
         let flow = flows[a]
         if flow == .none { return }
-        var hour = slotStart / 3600
-        if slotStart % 3600 < 0 { hour -= 1 }
-        let key = hour << 8 | Int64(dongIndex[a])
+        let key = RollupKey(hour: slotStart.floorDiv(3600), dong: dongIndex[a])
         if key != lastKey {
-            if lastKey >= 0 { rollups[lastKey, default: Cell()].merge(lastCell) }
+            if let last = lastKey { rollups[last, default: Cell()].merge(lastCell) }
             lastKey = key; lastCell = Cell()
         }
         if flow == .generation { lastCell.gen += deltaWh; lastCell.genS += coveredS } else {
@@ -196,12 +200,29 @@ final class IngestWriter {
         try raw.withUnsafeBufferPointer { try reject(line: line, column: column, raw: $0, reason: reason) }
     }
 
+    /// Rows kept for an operator's review (stored in `review_item`, not counted as energy yet).
+    private(set) var forReview = 0
+
+    /// Keeps a monthly row for review: an operator accepts (storing `candidateUsageWh`) or rejects it.
+    func review(_ item: ReviewItem, line: Int, column: Int?, raw: UnsafeBufferPointer<UInt8>) throws {
+        var bytes = Array(raw.prefix(2000))
+        for i in bytes.indices where bytes[i] == 0x1F { bytes[i] = 44 }
+        try db.execute(sql: """
+            INSERT INTO review_item (upload_id, line, "column", raw, reason, kind, asset_id, unit, period,
+                                     previous_register, current_register, candidate_usage_wh)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [uploadID, line, column, String(decoding: bytes, as: UTF8.self), item.reason, item.kind.rawValue,
+                             item.assetID, item.unit, item.period?.description, item.previousRegister, item.currentRegister,
+                             item.candidateUsageWh])
+        forReview += 1
+    }
+
     /// Counts a monthly register row as accepted (stored by the monthly reader).
     func acceptedRegister(changed c: Bool) { ok += 1; if c { changed += 1 } }
 
     /// Adds the accumulated rollups to `rollup_hourly`. Returns the number of hours touched.
     func flushRollups() throws -> Int {
-        if lastKey >= 0 { rollups[lastKey, default: Cell()].merge(lastCell); lastKey = -1 }
+        if let last = lastKey { rollups[last, default: Cell()].merge(lastCell); lastKey = nil }
         let stmt = try db.cachedStatement(sql: """
             INSERT INTO rollup_hourly (dong_code, hour_start, generation_wh, consumption_wh, generation_covered_s, consumption_covered_s)
             VALUES (?, ?, ?, ?, ?, ?)
@@ -214,12 +235,11 @@ final class IngestWriter {
         // Raw binds (one row per dong-hour; 10^5 rows for a 1M-row file), in key order.
         let dongC = dir.dongs.map { strdup($0)! }
         defer { for p in dongC { free(p) } }
-        for key in rollups.keys.sorted() {
-            let c = rollups[key]!
-            let d = Int(key & 0xFF)
+        for (key, c) in rollups.sorted(by: { $0.key < $1.key }) {
+            let d = key.dong
             sqlite3_reset(stmt)
             sqlite3_bind_text(stmt, 1, dongC[d], Int32(strlen(dongC[d])), nil)
-            sqlite3_bind_int64(stmt, 2, (key >> 8) * 3600)
+            sqlite3_bind_int64(stmt, 2, key.hour * 3600)
             sqlite3_bind_int64(stmt, 3, c.gen)
             sqlite3_bind_int64(stmt, 4, c.cons)
             sqlite3_bind_int64(stmt, 5, c.genS)

@@ -39,6 +39,7 @@ public struct Ingestor: Sendable {
             throw VPPError(.noInput, "no site assets in \(store.path); run `vpp site load site-configs/seodaemun.toml` first")
         }
         let mapping = options.mapping
+        try mapping.checkTargets(in: dir, file: path)
         let prefix = try readPrefix(path: path, limit: 1 << 20)
         let isXLSX = byName || XLSXReader.looksLikeZip(prefix)
         if byName && !XLSXReader.looksLikeZip(prefix) {
@@ -52,7 +53,7 @@ public struct Ingestor: Sendable {
         let quotes: Bool
         var fixedDelimiter: UInt8?
         if isXLSX {
-            let sheet = try XLSXReader(path: path).read(sheet: mapping.sheet)
+            let sheet = try XLSXReader(path: path, limits: options.workbookLimits).read(sheet: mapping.sheet)
             let rows = sheet.rows.map { r -> ([UInt8], Int) in
                 var b: [UInt8] = []
                 for (i, c) in r.cells.enumerated() { if i > 0 { b.append(0x1F) }; b.append(contentsOf: c.utf8) }
@@ -126,6 +127,7 @@ public struct Ingestor: Sendable {
                 let w = try IngestWriter(db: db, uploadID: uploadID, dir: dir, kind: kind, failAfterRows: failAfter)
                 var handle: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
                 var interval: IntervalCSVReader?
+                var monthly: MonthlyERPReader?
                 if let layout = intervalLayout {
                     let r = IntervalCSVReader(file: fileName, kind: kind, mapping: mapping, dir: dir, layout: layout)
                     interval = r
@@ -133,7 +135,10 @@ public struct Ingestor: Sendable {
                 } else {
                     let a = monthlyAsset!
                     let r = try MonthlyERPReader(file: fileName, asset: a, assetID: dir.assets[a].id, period: month!,
-                                                 delimiter: fixedDelimiter ?? 44, quotes: quotes, db: db)
+                                                 delimiter: fixedDelimiter ?? 44, quotes: quotes, db: db,
+                                                 maxUsageWh: dir.assets[a].maxWh(slotSeconds: month!.days * 86_400),
+                                                 limitBasis: dir.assets[a].maxPowerBasis)
+                    monthly = r
                     handle = { p, line in try r.process(p, line: line, w: w) }
                 }
                 switch records {
@@ -151,10 +156,13 @@ public struct Ingestor: Sendable {
                 report.rowsOK = w.ok; report.rowsRejected = w.rejected; report.rowsChanged = w.changed
                 report.rowsSkipped = w.skipped; report.rowsFlagged = w.flagged; report.registerBaselines = w.baselines
                 report.rejects = w.rejectSamples; report.rollupHours = hours
-                report.warnings = warningsSoFar + (interval?.warnings ?? [])
+                let review = try (interval?.finishReview(w) ?? []) + (monthly?.reviewNotes ?? [])
+                report.warnings = warningsSoFar + (interval?.warnings ?? []) + review
                 if let month { report.firstSlot = month.startEpoch; report.lastSlot = month.endEpoch - 1 }
                 else if w.ok > 0 { report.firstSlot = w.firstSlot; report.lastSlot = w.lastSlot }
                 report.status = w.rejected == 0 ? "ok" : (w.ok > 0 ? "partial" : "rejected")
+                report.rowsForReview = w.forReview
+                if !review.isEmpty && (w.ok > 0 || w.forReview > 0) { report.status = "review" }
                 var message = report.warnings
                 if w.skipped > 0 { message.append("\(w.skipped) rows of unmapped meters skipped (unmapped_meters = \"skip\")") }
                 if w.baselines > 0 { message.append("\(w.baselines) register baseline reads (first read per meter; no energy)") }

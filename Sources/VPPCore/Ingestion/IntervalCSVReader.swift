@@ -14,6 +14,8 @@ final class IntervalCSVReader {
         /// nil = from the unit column of each row.
         var unit: EnergyUnit?
         var register: Bool
+        /// Date × hour tables: seconds from the row's date to this column's stamp (e.g. 1시 → 3600).
+        var stampOffsetS: Int64 = 0
     }
 
     struct Layout {
@@ -28,6 +30,8 @@ final class IntervalCSVReader {
         var convention: StampConvention
         var slot: SlotLength
         var maxWhPerSlot: Int64?
+        /// One row per day with one column per hour (KPX/KEPCO 날짜,1시…24시): the time column holds dates.
+        var dateByHour = false
     }
 
     let file: String
@@ -52,6 +56,9 @@ final class IntervalCSVReader {
     private var unitWarnings = 0
     private let assetFlow: [AssetDirectory.Flow]
     private let assetIsBattery: [Bool]
+    /// Physical bound of each asset for one slot of this file [Wh] (nil = none known).
+    private let assetSlotLimitWh: [Int64?]
+    private var levels: LevelStepDetector
 
     init(file: String, kind: IngestKind, mapping: IngestMapping, dir: AssetDirectory, layout: Layout) {
         self.file = file; self.kind = kind; self.mapping = mapping; self.dir = dir; self.layout = layout
@@ -61,12 +68,39 @@ final class IntervalCSVReader {
         regLastStamp = Array(repeating: 0, count: n); regLastLine = Array(repeating: 0, count: n)
         lastUnit = Array(repeating: nil, count: n); unitSwitched = Array(repeating: false, count: n)
         assetFlow = dir.assets.map(\.flow); assetIsBattery = dir.assets.map { $0.kind == "battery" }
+        assetSlotLimitWh = dir.assets.map { $0.maxWh(slotSeconds: layout.slot.seconds) }
+        levels = LevelStepDetector(assets: n, slotSeconds: layout.slot.seconds)
+    }
+
+    /// Sustained ~1000× steps in a series' level (a unit switch shown only by magnitude), found
+    /// after the whole file was read: one line per asset, for the upload's review.
+    /// Finds the steps (once, after the last row) and keeps each as a review item.
+    func finishReview(_ w: IngestWriter) throws -> [String] {
+        let notes = suspectedUnitSwitches
+        for (step, note) in zip(steps, notes) {
+            let item = ReviewItem(kind: .unitSwitch, reason: note, assetID: dir.assets[step.asset].id, unit: nil, period: nil,
+                                  previousRegister: nil, currentRegister: nil, candidateUsageWh: nil)
+            try w.review(item, line: step.line, column: nil, raw: UnsafeBufferPointer(start: nil, count: 0))
+        }
+        return notes
+    }
+
+    private lazy var steps: [LevelStepDetector.Step] = levels.finish()
+
+    var suspectedUnitSwitches: [String] {
+        steps.map { s in
+            let dir = s.ratio > 1 ? "larger" : "smaller"
+            let factor = s.ratio > 1 ? s.ratio : 1 / s.ratio
+            return "suspected unit switch for \(self.dir.assets[s.asset].id) from line \(s.line) (\(KSTDateTime(epochSeconds: s.slotStart).dateString)): daily level \(fmtNum((factor).rounded()))× \(dir) than the days before (\(fmtNum(Double(s.before) / 1000)) → \(fmtNum(Double(s.after) / 1000)) kWh/day), sustained; check the unit and re-upload with --unit"
+        }
     }
 
     // MARK: - Layout sniffing
 
     static let timeNames = ["검침일시", "일시", "측정일시", "기준일시", "일자시간", "계량일시", "timestamp", "timestamp_kst", "datetime",
-                            "date_time", "time", "시간", "시각", "측정시간", "검침시간", "interval_start", "interval_end"]
+                            "date_time", "time", "시간", "시각", "측정시간", "검침시간", "interval_start", "interval_end",
+                            // Date-only columns last: they head date × hour tables (날짜, 1시 … 24시).
+                            "날짜", "일자", "기준일자", "date"]
     static let meterNames = ["계량기번호", "계기번호", "meter_id", "meterid", "meter", "meter_no", "설비번호", "고객번호", "발전소",
                              "plant", "site", "id"]
     static let valueNames = ["사용량", "전력사용량", "전력량", "발전량", "시간당발전량", "kwh", "wh", "mwh", "kw", "energy", "energy_kwh",
@@ -92,6 +126,33 @@ final class IntervalCSVReader {
         if let i = headers.firstIndex(of: spec) { return i }
         if let i = headers.map(base).firstIndex(of: base(spec)) { return i }
         throw IngestError(file: file, .layout("\(what) column \"\(spec)\" not in header (\(headers.joined(separator: ", ")))"))
+    }
+
+    /// Columns that each hold one hour of a day (`1시`…`24시`, `01시`, `H01`, `hour_1`, `0`…`23`):
+    /// the column and its hour, when at least 24 distinct hours are there; nil otherwise.
+    static func hourColumns(_ headers: [String], excluding: Set<Int>) -> [(column: Int, hour: Int)]? {
+        var found: [(column: Int, hour: Int)] = []
+        var seen = Set<Int>()
+        for (c, h) in headers.enumerated() where !excluding.contains(c) {
+            var t = base(h)
+            for suffix in ["시", "h", "hr", "시간"] where t.hasSuffix(suffix) && t.count > suffix.count { t.removeLast(suffix.count); break }
+            for prefix in ["hour_", "hour", "h"] where t.hasPrefix(prefix) && t.count > prefix.count { t.removeFirst(prefix.count); break }
+            guard t.count <= 2, t.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(t), (0...24).contains(n),
+                  !seen.contains(n) else { continue }
+            seen.insert(n); found.append((c, n))
+        }
+        guard found.count >= 24 else { return nil }
+        // 0…23 or 1…24, not a mix that names 25 hours.
+        if seen.contains(0) && seen.contains(24) { return nil }
+        return found
+    }
+
+    /// Header columns that could hold the value of a single-series file (a value or register name,
+    /// or a header that names a unit); nil when there are none.
+    static func valueCandidates(_ headers: [String], excluding: Set<Int>) -> [Int]? {
+        let names = Set(valueNames + registerNames)
+        let c = headers.indices.filter { !excluding.contains($0) && (names.contains(base(headers[$0])) || EnergyUnit.fromHeader(headers[$0]) != nil) }
+        return c.isEmpty ? nil : c
     }
 
     /// Works out the layout from the first records (`sample`: record bytes and line numbers).
@@ -147,7 +208,28 @@ final class IntervalCSVReader {
         }
 
         var series: [Series] = []
-        if meterCol != nil || mapping.meter != nil {
+        let hourColumns = Self.hourColumns(headers, excluding: used)
+        if let hours = hourColumns {
+            // Date × hour table: every hour column is a reading of the row's meter.
+            if let spec = mapping.valueColumn ?? mapping.registerColumn {
+                throw IngestError(file: file, line: headerLine, .layout(
+                    "the file is a date × hour table (\(headers[timeCol]), \(headers[hours[0].column]) … \(headers[hours[hours.count - 1].column])): every hour column is read as its own slot; drop --value-column/--register-column \"\(spec)\""))
+            }
+            var fixed: Int?
+            if let m = mapping.meter {
+                guard let a = dir.lookup(m) else {
+                    throw IngestError(file: file, .unknownAsset("meter \"\(m)\" is not an asset of the loaded site; \(dir.hint(for: m))"))
+                }
+                fixed = a
+            } else if meterCol == nil {
+                throw IngestError(file: file, line: headerLine, .layout(
+                    "date × hour table with no meter id column: give --meter ASSET-ID for the whole file"))
+            }
+            for h in hours {
+                series.append(Series(column: h.column, asset: fixed, unit: try unitFor(h.column), register: false,
+                                     stampOffsetS: Int64(h.hour) * 3600))
+            }
+        } else if meterCol != nil || mapping.meter != nil {
             // Long format, or one meter for the whole file.
             var fixed: Int?
             if let m = mapping.meter {
@@ -159,6 +241,10 @@ final class IntervalCSVReader {
             var col: Int?, reg = false
             if let spec = mapping.valueColumn { col = try column(spec, in: headers, file: file, what: "value") }
             else if let spec = mapping.registerColumn { col = try column(spec, in: headers, file: file, what: "register"); reg = true }
+            else if let many = Self.valueCandidates(headers, excluding: used), many.count > 1 {
+                throw IngestError(file: file, line: headerLine, .layout(
+                    "several value columns (\(many.map { headers[$0] }.joined(separator: ", "))) and no choice made: give --value-column (or --register-column)"))
+            }
             else if let v = find(valueNames, in: headers, excluding: used) { col = v }
             else if let r = find(registerNames, in: headers, excluding: used) { col = r; reg = true }
             else {
@@ -196,6 +282,18 @@ final class IntervalCSVReader {
             series.sort { $0.column < $1.column }
         }
 
+        if let hours = hourColumns {
+            // Hours numbered 1…24 end at the stamp (24시 = 23:00–24:00); 0…23 begin at it.
+            let convention = mapping.convention ?? (hours.contains { $0.hour == 24 } ? .hourEnding : .hourBeginning)
+            if let s = mapping.slot, s != .hour {
+                throw IngestError(file: file, line: headerLine, .layout("a date × hour table has 1 h slots; drop --slot \(s)"))
+            }
+            warnings.append("date × hour table: \(hours.count) hour columns read as \(convention == .hourEnding ? "hour-ending (1시 = 00:00–01:00)" : "hour-beginning (0시 = 00:00–01:00)") 1 h slots")
+            let maxWh = mapping.maxKWhPerSlot.flatMap { WattHours(checked: $0 * 1000)?.wh }
+            return (Layout(delimiter: delimiter, quotes: quotes, headerLine: headerLine, headers: headers, timeColumn: timeCol,
+                           meterColumn: meterCol, unitColumn: unitCol, series: series, convention: convention, slot: .hour,
+                           maxWhPerSlot: maxWh, dateByHour: true), warnings)
+        }
         // Slot length and stamp convention from the sample's stamps.
         let dataRecs = nonBlank.dropFirst(headerIndex + 1).prefix(5000)
         var steps: [Int64: Int] = [:]
@@ -246,7 +344,7 @@ final class IntervalCSVReader {
                 }
             }
         }
-        let maxWh = mapping.maxKWhPerSlot.map { Int64(($0 * 1000).rounded()) }
+        let maxWh = mapping.maxKWhPerSlot.flatMap { WattHours(checked: $0 * 1000)?.wh }
         return (Layout(delimiter: delimiter, quotes: quotes, headerLine: headerLine, headers: headers, timeColumn: timeCol,
                        meterColumn: meterCol, unitColumn: unitCol, series: series, convention: convention, slot: slot,
                        maxWhPerSlot: maxWh), warnings)
@@ -293,7 +391,7 @@ final class IntervalCSVReader {
             }
         }
         let tf = sp.field(layout.timeColumn, in: p)
-        guard let stamp = parseStampEpoch(tf) else {
+        guard let rowStamp = parseStampEpoch(tf) else {
             if sp.string(layout.timeColumn, in: p) == layout.headers[layout.timeColumn] {
                 try repeatedHeader(p, line: line, w: w)
             } else {
@@ -323,7 +421,13 @@ final class IntervalCSVReader {
         }
         let slotLen = layout.slot
         let slotS = Int64(slotLen.seconds)
+        if layout.dateByHour && (rowStamp + KST.offsetSeconds).floorMod(86_400) != 0 {
+            try w.reject(line: line, column: layout.timeColumn + 1, raw: p,
+                         reason: "date × hour table: \(layout.headers[layout.timeColumn]) holds a time, not a date: \"\(String(decoding: tf.prefix(40), as: UTF8.self))\"")
+            return
+        }
         for s in layout.series {
+            let stamp = rowStamp + s.stampOffsetS
             let a = s.asset ?? fixedMeter
             let col = s.column
             if kind == .pv && assetFlow[a] != .generation {
@@ -364,7 +468,9 @@ final class IntervalCSVReader {
                 guard value >= 0 else {
                     try w.reject(line: line, column: col + 1, raw: p, reason: "negative register \(value)"); continue
                 }
-                let regWh = Int64((value * unit.factor).rounded())
+                guard let regWh = WattHours(checked: value * unit.factor)?.wh else {
+                    try w.reject(line: line, column: col + 1, raw: p, reason: "register out of range: \(fmtNum(value)) \(unit.rawValue)"); continue
+                }
                 quality |= ReadingQuality.fromRegister
                 guard let prevWh = regLast[a] else {
                     regLast[a] = regWh; regLastValue[a] = value * unit.factor; regLastStamp[a] = stamp; regLastLine[a] = line
@@ -390,7 +496,7 @@ final class IntervalCSVReader {
                     var wrap = 1.0
                     while wrap <= prevInUnit { wrap *= 10 }
                     if prevInUnit >= 0.9 * wrap && value < 0.1 * wrap {
-                        diff = Int64(((wrap - prevInUnit + value) * unit.factor).rounded())
+                        diff = WattHours(checked: (wrap - prevInUnit + value) * unit.factor)?.wh ?? .max
                         quality |= ReadingQuality.rollover
                         w.flagged += 1
                     } else {
@@ -405,12 +511,13 @@ final class IntervalCSVReader {
                 guard value >= 0 else {
                     try w.reject(line: line, column: col + 1, raw: p, reason: "negative energy \(value) \(unit.rawValue)"); continue
                 }
-                if unit.isPower {
-                    wh = Int64((value * unit.factor * Double(slotLen.seconds) / 3600).rounded())
-                    quality |= ReadingQuality.fromPower
-                } else {
-                    wh = Int64((value * unit.factor).rounded())
+                let converted = unit.isPower ? value * unit.factor * Double(slotLen.seconds) / 3600 : value * unit.factor
+                guard let v = WattHours(checked: converted)?.wh else {
+                    try w.reject(line: line, column: col + 1, raw: p,
+                                 reason: "value out of range: \(fmtNum(value)) \(unit.rawValue) is not a meter reading"); continue
                 }
+                wh = v
+                if unit.isPower { quality |= ReadingQuality.fromPower }
                 slotStart = layout.convention == .hourBeginning ? stamp : stamp - slotS
             }
             if slotStart % slotS != 0 {
@@ -422,6 +529,12 @@ final class IntervalCSVReader {
                              reason: "implausible: \(wh) Wh in one slot exceeds max_kwh_per_slot \(fmtNum(Double(maxWh) / 1000)) kWh")
                 continue
             }
+            if let limit = assetSlotLimitWh[a], wh > limit {
+                try w.reject(line: line, column: col + 1, raw: p, reason:
+                    "implausible: \(fmtNum(Double(wh) / 1000)) kWh in one \(slotLen == .hour ? "1 h" : "15 min") slot; \(dir.assets[a].id) can produce or draw at most \(fmtNum(Double(limit) / 1000)) kWh (\(dir.assets[a].maxPowerBasis))")
+                continue
+            }
+            levels.observe(asset: a, wh: wh, slotStart: slotStart, line: line)
             if quality & (ReadingQuality.unitSwitched) != 0 { w.flagged += 1 }
             try w.reading(asset: a, slotStart: slotStart, duration: slotLen.seconds, wh: wh, quality: quality,
                           line: line, raw: p, column: col + 1)

@@ -26,9 +26,16 @@ final class MonthlyERPReader {
     private let upsert: Statement
     private let existing: Statement
 
-    init(file: String, asset: Int, assetID: String, period: YearMonth, delimiter: UInt8, quotes: Bool, db: Database) throws {
+    /// The most a household of this meter can use in the month [Wh] (the meter's own bound over
+    /// the month's hours), and where the bound comes from.
+    let maxUsageWh: Int64?
+    let limitBasis: String
+    private var labelReviews = 0, wrapReviews = 0
+
+    init(file: String, asset: Int, assetID: String, period: YearMonth, delimiter: UInt8, quotes: Bool, db: Database,
+         maxUsageWh: Int64? = nil, limitBasis: String = "") throws {
         self.file = file; self.asset = asset; self.assetID = assetID; self.period = period
-        self.delimiter = delimiter; self.quotes = quotes
+        self.delimiter = delimiter; self.quotes = quotes; self.maxUsageWh = maxUsageWh; self.limitBasis = limitBasis
         splitter = FieldSplitter(delimiter: delimiter, quotes: quotes)
         upsert = try db.cachedStatement(sql: """
             INSERT INTO register_reading (asset_id, unit, period, previous_register, current_register, usage_wh, flag, upload_id, billing_json)
@@ -66,6 +73,34 @@ final class MonthlyERPReader {
             i = j
         }
         return nil
+    }
+
+    /// A 호 of digits with one or two letters that are easily typed for digits (O/o for 0, l/I/i
+    /// for 1): the digits it was probably meant to be, else nil. `B102` or `102A` (a letter at an
+    /// end, common unit names) are not typos.
+    static func typoDigits(_ s: String) -> String? {
+        let chars = Array(s)
+        guard chars.count >= 2, chars.count <= 6, let first = chars.first, let last = chars.last,
+              first.isASCII, first.isNumber, last.isASCII, last.isNumber else { return nil }
+        var out = "", swaps = 0
+        for c in chars {
+            if c.isASCII && c.isNumber { out.append(c); continue }
+            switch c {
+            case "O", "o": out.append("0")
+            case "l", "I", "i": out.append("1")
+            default: return nil
+            }
+            swaps += 1
+        }
+        return swaps >= 1 && swaps <= 2 ? out : nil
+    }
+
+    /// Lines for the upload's message, one per kind of review item.
+    var reviewNotes: [String] {
+        var notes: [String] = []
+        if wrapReviews > 0 { notes.append("\(wrapReviews) register(s) went down with no E 사용량: kept for review") }
+        if labelReviews > 0 { notes.append("\(labelReviews) 호 label(s) look like typos: stored, kept for review") }
+        return notes
     }
 
     private static func isTotalLabel(_ s: String) -> Bool {
@@ -126,7 +161,16 @@ final class MonthlyERPReader {
         case (nil, let e?): usage = e
         case (let c?, nil):
             guard d >= c else {
-                try w.reject(line: line, column: 4, raw: p, reason: "D \(fmtNum(d)) < C \(fmtNum(c)) and no E 사용량: cannot tell rollover from meter replacement")
+                // Rollover or replaced meter: an operator decides; nothing counts meanwhile.
+                var wrap = 1.0
+                while wrap <= c { wrap *= 10 }
+                let candidate = WattHours(checked: (wrap - c + d) * 1000)?.wh
+                let reason = "D \(fmtNum(d)) < C \(fmtNum(c)) and no E 사용량: rollover at \(fmtNum(wrap)) (usage \(fmtNum(wrap - c + d)) kWh) or a replaced meter; kept for review"
+                try w.review(ReviewItem(kind: .registerWrap, reason: reason, assetID: assetID, unit: unit, period: period,
+                                        previousRegister: c, currentRegister: d, candidateUsageWh: candidate),
+                             line: line, column: 4, raw: p)
+                seenUnits[unit] = line
+                wrapReviews += 1
                 return
             }
             usage = d - c; flag = "usage_derived"
@@ -150,7 +194,22 @@ final class MonthlyERPReader {
             for k in 5..<min(sp.count, 26) where !sp.isEmpty(k) { billing[Self.billingLetters[k - 5]] = sp.string(k, in: p) }
         }
         let billingJSON: String? = billing.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(billing), as: UTF8.self)
-        let usageWh = Int64((usage * 1000).rounded())
+        guard let usageWh = WattHours(checked: usage * 1000)?.wh else {
+            try w.reject(line: line, column: e == nil ? 4 : 5, raw: p, reason: "usage out of range: \(fmtNum(usage)) kWh"); return
+        }
+        if let limit = maxUsageWh, usageWh > limit {
+            try w.reject(line: line, column: e == nil ? 4 : 5, raw: p, reason:
+                "implausible: \(fmtNum(usage)) kWh in \(period) for one household; \(assetID) can draw at most \(fmtNum(Double(limit) / 1000)) kWh in the month (\(limitBasis))")
+            return
+        }
+        if let digits = Self.typoDigits(Self.label(b)) {
+            let reason = "호 \"\(b)\" looks like a typo of \(digits) (letter among digits); stored as read, kept for review"
+            flag = "review: " + reason
+            try w.review(ReviewItem(kind: .householdLabel, reason: reason, assetID: assetID, unit: unit, period: period,
+                                    previousRegister: c, currentRegister: d, candidateUsageWh: nil),
+                         line: line, column: 2, raw: p)
+            labelReviews += 1
+        }
         let old = try Row.fetchOne(existing, arguments: [assetID, unit, period.description])
         let changed = old.map { ($0["usage_wh"] as Int64) != usageWh || ($0["current_register"] as Double) != d } ?? false
         try upsert.execute(arguments: [assetID, unit, period.description, c, d, usageWh, flag, w.uploadID, billingJSON])

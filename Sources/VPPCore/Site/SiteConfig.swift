@@ -139,8 +139,14 @@ public struct MeterConfig: Sendable, Equatable, Codable {
     public var households: Int
     /// Identifiers that appear in uploaded files for this meter (계량기번호, complex codes).
     public var aliases: [String]
-    public init(id: String, complex: String, role: MeterRole = .consumption, households: Int = 0, aliases: [String] = []) {
+    /// The most power the metered premises can draw or feed in: its connection (contract) limit
+    /// [kW], config key `max_kw`. Readings above it are rejected as implausible. When absent,
+    /// ingestion bounds the meter by its dong's `import_limit_kw` plus the dong's PV nameplate.
+    public var maxKW: Double?
+    public init(id: String, complex: String, role: MeterRole = .consumption, households: Int = 0, aliases: [String] = [],
+                maxKW: Double? = nil) {
         self.id = id; self.complex = complex; self.role = role; self.households = households; self.aliases = aliases
+        self.maxKW = maxKW
     }
 }
 

@@ -107,7 +107,8 @@ public struct SiteConfigParser: Sendable {
             }
             d.meters.append(MeterConfig(id: try m.string("id"), complex: try m.string("complex"), role: role,
                                         households: try m.optionalInt("households", min: 0) ?? 0,
-                                        aliases: try m.optionalStrings("aliases") ?? []))
+                                        aliases: try m.optionalStrings("aliases") ?? [],
+                                        maxKW: try m.optionalDouble("max_kw", min: 0.001, max: 1_000_000_000)))
             try m.finish()
         }
         for b in try t.tables("battery", required: false) {

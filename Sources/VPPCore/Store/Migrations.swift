@@ -218,6 +218,34 @@ public enum VPPMigrations {
                 CREATE INDEX upload_owner_token ON upload_owner(token_id);
                 """)
         }
+        // Hardening (issue 15): rows an operator must look at before they count (a register that
+        // went down with no usage given, a 호 that looks like a typo). `open` until resolved;
+        // `candidate_usage_wh` is what accepting the row would store.
+        m.registerMigration("hardening-v1-review") { db in
+            try db.execute(sql: """
+                CREATE TABLE review_item (
+                    id INTEGER PRIMARY KEY,
+                    upload_id INTEGER NOT NULL REFERENCES upload(id),
+                    line INTEGER NOT NULL,
+                    "column" INTEGER,
+                    raw TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('register_wrap', 'household_label', 'unit_switch')),
+                    asset_id TEXT NOT NULL,
+                    unit TEXT,
+                    period TEXT,
+                    previous_register REAL,
+                    current_register REAL,
+                    candidate_usage_wh INTEGER,
+                    state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'accepted', 'rejected')),
+                    resolved_at INTEGER,
+                    resolved_by TEXT,
+                    note TEXT
+                );
+                CREATE INDEX review_item_upload ON review_item(upload_id);
+                CREATE INDEX review_item_state ON review_item(state);
+                """)
+        }
         return m
     }
 }

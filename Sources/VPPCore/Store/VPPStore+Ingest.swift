@@ -14,7 +14,11 @@ extension VPPStore {
                 (id: $0["id"], dong: $0["dong_code"], kind: $0["kind"], paramsJSON: $0["params_json"])
             }
         }
-        return AssetDirectory(rows: rows)
+        let limits: [String: Double] = try read { db in
+            Dictionary(try Row.fetchAll(db, sql: "SELECT code, import_limit_kw FROM dong").map { ($0["code"], $0["import_limit_kw"]) },
+                       uniquingKeysWith: { a, _ in a })
+        }
+        return AssetDirectory(rows: rows, dongImportLimitKW: limits)
     }
 
     /// Ingests one file (see `Ingestor`).

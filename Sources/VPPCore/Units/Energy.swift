@@ -10,6 +10,16 @@ public struct WattHours: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// Rounds half away from zero to the nearest Wh.
     @inlinable public init(kWh: Double) { self.wh = Int64((kWh * 1000).rounded()) }
     @inlinable public init(MWh: Double) { self.wh = Int64((MWh * 1_000_000).rounded()) }
+    /// Wh from a value read from a file or a request [Wh]: nil when it is not finite or beyond
+    /// ±2^53 Wh (9 TWh, more than any asset meters in one slot, and the largest integer a Double
+    /// holds exactly), so that no parsed number can trap the Int64 conversion.
+    @inlinable public init?(checked wh: Double) {
+        let r = wh.rounded()
+        guard r.isFinite, abs(r) <= WattHours.maxCheckedWh else { return nil }
+        self.wh = Int64(r)
+    }
+    /// The largest magnitude `init?(checked:)` accepts [Wh] (2^53).
+    public static let maxCheckedWh: Double = 9_007_199_254_740_992
     @inlinable public var kWh: Double { Double(wh) / 1000 }
     @inlinable public var MWh: Double { Double(wh) / 1_000_000 }
     public static let zero = WattHours(0)

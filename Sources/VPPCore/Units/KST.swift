@@ -101,6 +101,9 @@ public struct KSTDateTime: Hashable, Comparable, Sendable, CustomStringConvertib
         var allDigitsRun = 0
         for b in bytes {
             if b >= 48 && b <= 57 {
+                // No stamp field is longer than 14 digits (YYYYMMDDHHMMSS); more cannot be a
+                // time and would overflow.
+                if digits >= 14 { return nil }
                 cur = cur * 10 + Int(b - 48); digits += 1; sawDigit = true
                 continue
             }
@@ -122,6 +125,7 @@ public struct KSTDateTime: Hashable, Comparable, Sendable, CustomStringConvertib
         if sawDigit {
             if inOffset { offsetNums.append(cur) } else { nums.append(cur); if nums.count == 1 { allDigitsRun = digits } }
         }
+        guard offsetNums.count <= 2, offsetNums.allSatisfy({ $0 <= 2400 }) else { return nil }
         if nums.count == 1 && (allDigitsRun == 12 || allDigitsRun == 14 || allDigitsRun == 8) {
             // Compact YYYYMMDD[HHMM[SS]]
             let v = nums[0]
