@@ -192,6 +192,13 @@ public struct DispatchRunner {
             if let unknown = soc.keys.first(where: { !known.contains($0) }) {
                 throw DispatchError.invalidInput("SoC given for unknown battery \(unknown)")
             }
+            // A battery cannot hold more than its capacity: such a reading is a unit or sensor error.
+            for b in builder.site.batteries {
+                if let v = soc[b.battery.id], v > b.battery.capacityKWh * 1.0001 {
+                    throw DispatchError.invalidInput(
+                        "\(source): SoC \(v) kWh for \(b.battery.id) exceeds its capacity_kwh \(b.battery.capacityKWh) (a reading the battery cannot hold)")
+                }
+            }
             var p = try builder.problem(start: start, step: options.step, slots: options.slots,
                                         series: try series(start, options.step, options.slots), initialSoCKWh: soc)
             p.clampFloorsToReach()

@@ -91,22 +91,32 @@ public enum WeatherCSV {
                 }
                 return
             }
-            func col(_ name: String) throws -> Double {
-                let c = idx[name]!
+            /// A number in the column's physical range (KMA short-range forecast variables).
+            func col(_ name: String, _ range: ClosedRange<Double>, _ unit: String) throws -> Double {
+                guard let c = idx[name] else {
+                    throw ForecastError.badData(path: path, line: line, column: 1, reason: "no header line with \(name) before the data")
+                }
                 guard c < f.count, let v = CSVLines.double(f[c]) else {
                     throw ForecastError.badData(path: path, line: line, column: c + 1, reason: "\(name) is not a number")
                 }
+                guard range.contains(v) else {
+                    throw ForecastError.badData(path: path, line: line, column: c + 1,
+                                                reason: "\(name) \(v) is outside \(range.lowerBound)…\(range.upperBound) \(unit)")
+                }
                 return v
             }
-            let tc = idx["forecast_time"]!
+            guard let tc = idx["forecast_time"] else {
+                throw ForecastError.badData(path: path, line: line, column: 1, reason: "no header line with forecast_time before the data")
+            }
             guard tc < f.count, let t = KSTDateTime.parse(utf8: f[tc]) else {
                 throw ForecastError.badData(path: path, line: line, column: tc + 1, reason: "bad time stamp")
             }
-            var p = WeatherPoint(epoch: t.epochSeconds, temperatureC: try col("temperature"),
-                                 windSpeedMS: try col("windspeed"), humidityPct: try col("humidity"),
-                                 sky: try col("cloud"))
-            if let c = idx["pty"], c < f.count, let v = CSVLines.double(f[c]) { p.precipitationType = Int(v) }
-            if let c = idx["pop"], c < f.count, let v = CSVLines.double(f[c]) { p.precipitationProbabilityPct = v }
+            var p = WeatherPoint(epoch: t.epochSeconds, temperatureC: try col("temperature", -60...60, "°C"),
+                                 windSpeedMS: try col("windspeed", 0...100, "m/s"), humidityPct: try col("humidity", 0...100, "%"),
+                                 sky: try col("cloud", 0...4, "(KMA sky code)"))
+            func present(_ name: String) -> Bool { idx[name].map { $0 < f.count && CSVLines.double(f[$0]) != nil } ?? false }
+            if present("pty") { p.precipitationType = Int(try col("pty", 0...7, "(KMA precipitation code)").rounded()) }
+            if present("pop") { p.precipitationProbabilityPct = try col("pop", 0...100, "%") }
             points.append(p)
         }
         return WeatherSeries(points: points)

@@ -106,6 +106,23 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
         #expect(runs[0].message?.contains("import_connection_limit") == true)
     }
 
+    @Test func telemetry_soc_above_capacity_is_refused_naming_the_limit() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (store, sdir) = try TestStore.make()
+        defer { TempDirectory.remove(sdir) }
+        // 4,000 kWh on a 400 kWh battery: a Wh/kWh mix-up in the controller's export.
+        try "battery_id,soc_kwh\nbat0,4000\nbat1,120\n".write(toFile: dir + "/soc.csv", atomically: true, encoding: .utf8)
+        var o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock", telemetryPath: dir + "/soc.csv")
+        o.step = .hour; o.slots = 24
+        let runner = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), store: store, options: o, series: syntheticSeries)
+        #expect(throws: DispatchError.invalidInput(
+            "telemetry \(dir)/soc.csv: SoC 4000.0 kWh for bat0 exceeds its capacity_kwh 400.0 (a reading the battery cannot hold)")) {
+            try runner.run(now: KSTDateTime(year: 2026, month: 7, day: 1).epochSeconds)
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/outbox/bat0.json"))
+    }
+
     @Test func run_is_refused_while_locked() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

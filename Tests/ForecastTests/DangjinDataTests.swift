@@ -30,6 +30,20 @@ struct DangjinDataTests {
         }
     }
 
+    @Test("Weather values outside their physical range are bad data naming line and column (no trap)")
+    func outOfRange() {
+        let head = "Forecast_time,Temperature,Humidity,WindSpeed,WindDirection,Cloud,PTY\n2018-03-02 00:00:00,-2.0,55.0,6.7,336.0,1.0,0\n"
+        #expect(throws: ForecastError.badData(path: "f.csv", line: 3, column: 7, reason: "pty 1e+300 is outside 0.0…7.0 (KMA precipitation code)")) {
+            _ = try WeatherCSV.parse(bytes: Array((head + "2018-03-02 01:00:00,-2,55,6,3,1,1e300\n").utf8), path: "f.csv")
+        }
+        #expect(throws: ForecastError.badData(path: "f.csv", line: 3, column: 3, reason: "humidity 250.0 is outside 0.0…100.0 %")) {
+            _ = try WeatherCSV.parse(bytes: Array((head + "2018-03-02 01:00:00,-2,250,6,3,1,0\n").utf8), path: "f.csv")
+        }
+        #expect(throws: ForecastError.self) {
+            _ = try WeatherCSV.parse(bytes: Array((head + "2018-03-02 01:00:00,1e400,55,6,3,1,0\n").utf8), path: "f.csv")
+        }
+    }
+
     /// Quality guard on real data (full figures: Benchmarks/forecast-results.md).
     @Test("Day-ahead backtest on Dangjin: NMAE below 11 %, better than persistence and the raw physical model")
     func dangjinBacktest() throws {
