@@ -10,7 +10,8 @@ public enum ErrorCategory: Int32, Sendable {
     case unavailable = 69
     /// A bug or an invariant vpp could not keep (EX_SOFTWARE).
     case `internal` = 70
-    /// Temporary failure, try again (EX_TEMPFAIL), e.g. another dispatch run holds the lock.
+    /// Temporary failure, try again (EX_TEMPFAIL), e.g. another dispatch run holds the lock or
+    /// another ingest holds the database's write lock past the busy timeout.
     case temporary = 75
 }
 

@@ -11,9 +11,11 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Ingest meter exports (ERP monthly .xlsx/.csv, AMI interval CSV, PV exports) into the store.",
         discussion: """
-            Each file is ingested in one transaction: a failure leaves the store unchanged, the same file twice
-            is a no-op (sha256), overlapping readings are upserted with the change recorded, and every rejected
-            row is stored with its line, column, raw text and reason (`vpp uploads show ID`).
+            Each file is ingested in one transaction: a failure leaves the store unchanged, the same file from the
+            same --source with the same kind and parameters twice is a no-op, overlapping readings are upserted with
+            the change recorded, and every rejected row is stored with its line, column, raw text and reason
+            (`vpp uploads show ID`). Exit 0 when rows landed (rejects counted in the summary), 65 when every row
+            was rejected (nothing landed; fix the flags or mapping and `vpp uploads retry ID`).
             Flags override the mapping file; see Sources/VPPCore/Ingestion/IngestMapping.swift for its keys.
             """)
 
@@ -21,6 +23,64 @@ struct IngestCommand: AsyncParsableCommand {
     @Argument(help: "Files to ingest (.csv, .txt, .xlsx).") var files: [String]
     @Option(help: "monthly (XpERP register upload), interval (AMI/building meters) or pv (generation exports).") var kind: IngestKind
     @Option(help: "Office or system that produced the file (관리사무소, AMI head-end, plant).") var source: String
+    @OptionGroup var flags: IngestFlags
+    @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+
+    func run() async throws {
+        let mapping = try flags.mapping()
+        let store = try global.openStore()
+        var firstError: (any CategorizedError)?
+        var reports: [IngestReport] = []
+        for file in files {
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
+            let progress = (isatty(2) == 1 && size > 4 << 20) ? ProgressBar(label: (file as NSString).lastPathComponent).callback : nil
+            do {
+                let r = try store.ingest(file: file, options: IngestOptions(kind: kind, source: source, mapping: mapping, progress: progress,
+                                                                               workbookLimits: flags.workbookLimits))
+                if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                reports.append(r)
+                if format == .table { IngestOutput.print(r) }
+                if let e = IngestOutput.failure(r) {
+                    FileHandle.standardError.write(Data("vpp: error: \(e.description)\n".utf8))
+                    if firstError == nil { firstError = e }
+                }
+            } catch let e as CategorizedError {
+                if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                FileHandle.standardError.write(Data("vpp: error: \(e.description)\n".utf8))
+                if firstError == nil { firstError = e }
+            }
+        }
+        if format == .json { print(try renderJSON(reports)) }
+        if let firstError { throw ExitCode(firstError.category.rawValue) }
+    }
+
+}
+
+/// Printing an ingest report (`vpp ingest`, `vpp uploads retry`).
+enum IngestOutput {
+    static func print(_ r: IngestReport) {
+        Swift.print(r.summary)
+        if r.duplicate { return }
+        if let a = r.firstSlot, let b = r.lastSlot {
+            Swift.print("  readings \(KSTDateTime(epochSeconds: a)) … \(KSTDateTime(epochSeconds: b)) KST (slot starts), \(r.rollupHours) rollup rows written, \(String(format: "%.2f", r.seconds)) s")
+        }
+        for w in r.warnings { Swift.print("  warning: \(w)") }
+        for j in r.rejects.prefix(5) {
+            Swift.print("  reject \(r.file):\(j.line)\(j.column.map { ":\($0)" } ?? ""): \(j.reason)")
+        }
+        if r.rowsRejected > 5 { Swift.print("  … \(r.rowsRejected - 5) more rejects: vpp uploads show \(r.uploadID)") }
+    }
+
+    /// Every row rejected: bad data (65). The rejects are stored and the upload blocks no retry.
+    static func failure(_ r: IngestReport) -> VPPError? {
+        guard r.allRejected else { return nil }
+        return VPPError(.badData, "\(r.file): all \(r.rowsRejected) rows rejected, nothing ingested (upload \(r.uploadID); "
+            + "rejects: vpp uploads show \(r.uploadID); fix the flags or mapping and run vpp uploads retry \(r.uploadID))")
+    }
+}
+
+/// How to read a file: the mapping file and the flags that override it (`vpp ingest`, `vpp uploads retry`).
+struct IngestFlags: ParsableArguments {
     @Option(help: "Mapping file (TOML) for columns, meters, units and time convention.") var map: String?
     @Option(help: "Billing month of a monthly upload, YYYY-MM (default: from the file name).") var month: String?
     @Option(help: "Text encoding: utf-8 or cp949 (default: detected).") var encoding: String?
@@ -45,10 +105,17 @@ struct IngestCommand: AsyncParsableCommand {
         if let m = maxKwhPerSlot, !(m > 0 && m <= 1e9) { throw ValidationError("--max-kwh-per-slot must be > 0 and ≤ 1e9 kWh") }
     }
 
+    /// Bounds on what an .xlsx may expand to.
     var workbookLimits: XLSXReader.Limits {
         XLSXReader.Limits(maxPartBytes: xlsxMaxMib << 20, maxCells: xlsxMaxCells, maxSharedStrings: xlsxMaxCells)
     }
-    @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+
+    /// The mapping file's settings overridden by the flags.
+    func mapping() throws -> IngestMapping {
+        var mapping = IngestMapping()
+        if let map { mapping = try IngestMapping.load(path: map) }
+        return mapping.overridden(by: try mappingFromFlags())
+    }
 
     func mappingFromFlags() throws -> IngestMapping {
         var m = IngestMapping()
@@ -74,45 +141,6 @@ struct IngestCommand: AsyncParsableCommand {
         if skipUnmapped { m.unmappedMeters = .skip }
         return m
     }
-
-    func run() async throws {
-        var mapping = IngestMapping()
-        if let map { mapping = try IngestMapping.load(path: map) }
-        mapping = mapping.overridden(by: try mappingFromFlags())
-        let store = try global.openStore()
-        var firstError: (any CategorizedError)?
-        var reports: [IngestReport] = []
-        for file in files {
-            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
-            let progress = (isatty(2) == 1 && size > 4 << 20) ? ProgressBar(label: (file as NSString).lastPathComponent).callback : nil
-            do {
-                let r = try store.ingest(file: file, options: IngestOptions(kind: kind, source: source, mapping: mapping, progress: progress,
-                                                                               workbookLimits: workbookLimits))
-                if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                reports.append(r)
-                if format == .table { printReport(r) }
-            } catch let e as CategorizedError {
-                if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                FileHandle.standardError.write(Data("vpp: error: \(e.description)\n".utf8))
-                if firstError == nil { firstError = e }
-            }
-        }
-        if format == .json { print(try renderJSON(reports)) }
-        if let firstError { throw ExitCode(firstError.category.rawValue) }
-    }
-
-    private func printReport(_ r: IngestReport) {
-        print(r.summary)
-        if r.duplicate { return }
-        if let a = r.firstSlot, let b = r.lastSlot {
-            print("  readings \(KSTDateTime(epochSeconds: a)) … \(KSTDateTime(epochSeconds: b)) KST (slot starts), \(r.rollupHours) rollup rows written, \(String(format: "%.2f", r.seconds)) s")
-        }
-        for w in r.warnings { print("  warning: \(w)") }
-        for j in r.rejects.prefix(5) {
-            print("  reject \(r.file):\(j.line)\(j.column.map { ":\($0)" } ?? ""): \(j.reason)")
-        }
-        if r.rowsRejected > 5 { print("  … \(r.rowsRejected - 5) more rejects: vpp uploads show \(r.uploadID)") }
-    }
 }
 
 /// A one-line progress bar on stderr (only used when stderr is a terminal).
@@ -132,11 +160,75 @@ final class ProgressBar: @unchecked Sendable {
     }
 }
 
-/// `vpp uploads list|show ID`
+/// `vpp uploads list|show ID|retry ID [flags]|delete ID --yes`
 struct UploadsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "uploads", abstract: "List uploads and show what happened to every row of one.",
-        subcommands: [List.self, Show.self, Review.self, Resolve.self])
+        commandName: "uploads", abstract: "List uploads, show what happened to every row of one, retry or delete one.",
+        subcommands: [List.self, Show.self, Review.self, Resolve.self, Retry.self, Delete.self])
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ingest an earlier upload's original file again with other flags or mapping.",
+            discussion: """
+                The bytes come from the store (kept for uploads that accepted nothing or rejected rows, up to 20 MiB)
+                or else from the path the CLI recorded, refused if that file changed. The retry starts from the
+                parameters the upload was read with; the flags (same as `vpp ingest`) override them, and
+                --fresh-parameters starts from none. It is a new upload of the same source, exit codes as `vpp ingest`.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Upload id (vpp uploads list).") var id: Int64
+        @Option(help: "monthly, interval or pv (default: the upload's kind).") var kind: IngestKind?
+        @Option(help: "Office or system that produced the file (default: the upload's source).") var source: String?
+        @Flag(help: "Ignore the parameters the upload was read with; use only the flags and mapping given here.")
+        var freshParameters = false
+        @OptionGroup var flags: IngestFlags
+        @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+
+        func run() async throws {
+            let store = try global.openStore()
+            let (r, origin) = try Ingestor(store: store).retry(uploadID: id, kind: kind, source: source, flags: try flags.mapping(),
+                                                               freshParameters: freshParameters)
+            if format == .json { print(try renderJSON(r)) } else {
+                switch origin {
+                case .kept: print("retrying upload \(id) from its bytes kept in the store")
+                case .path(let p): print("retrying upload \(id) from \(p) (bytes not kept; same sha256 checked)")
+                }
+                IngestOutput.print(r)
+            }
+            if let e = IngestOutput.failure(r) { throw e }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove an upload as if it had never been ingested (operator; audited).",
+            discussion: """
+                In one transaction: the readings it inserted are removed, the readings it changed get their earlier
+                value back, its monthly register readings, rejected rows and change records are removed, and the
+                hourly rollups lose exactly its contribution. Recorded in the audit log as upload.delete.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Upload id (vpp uploads list).") var id: Int64
+        @Flag(help: "Confirm: this removes stored readings.") var yes = false
+        @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+
+        func validate() throws {
+            if !yes { throw ValidationError("vpp uploads delete \(id) removes that upload's readings and rollups; add --yes to confirm") }
+        }
+
+        func run() async throws {
+            let actor = "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "operator")
+            let d = try global.openStore().deleteUpload(id: id, actor: actor)
+            if format == .json { print(try renderJSON(d)); return }
+            var s = "deleted upload \(d.uploadID) (\(d.fileName)): \(d.readingsRemoved) readings removed, \(d.readingsRestored) restored "
+            s += "to their earlier value, \(d.registerReadingsRemoved) register readings and \(d.rejectedRowsRemoved) rejected rows removed, "
+            s += "\(d.rollupHoursAdjusted) rollup hours adjusted"
+            print(s)
+            if d.readingsOfUnknownAssets > 0 {
+                print("  warning: \(d.readingsOfUnknownAssets) readings of assets no longer in the site: removed, rollups not adjusted for them")
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Uploads, newest first.")

@@ -75,10 +75,11 @@ final class IngestWriter {
             INSERT INTO reading (asset_id, slot_start, duration_s, energy_wh, quality, upload_id) VALUES (?, ?, ?, ?, ?, ?)
             """).sqliteStatement
         selectOne = try db.cachedStatement(sql: """
-            SELECT energy_wh, upload_id FROM reading WHERE asset_id = ? AND slot_start = ? AND duration_s = ?
+            SELECT energy_wh, upload_id, quality FROM reading WHERE asset_id = ? AND slot_start = ? AND duration_s = ?
             """).sqliteStatement
         insertChange = try db.cachedStatement(sql: """
-            INSERT INTO reading_change (upload_id, asset_id, slot_start, duration_s, old_wh, new_wh) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO reading_change (upload_id, asset_id, slot_start, duration_s, old_wh, new_wh, old_upload_id, old_quality)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertReject = try db.cachedStatement(sql: """
             INSERT INTO rejected_row (upload_id, line, "column", raw, reason) VALUES (?, ?, ?, ?, ?)
@@ -90,7 +91,7 @@ final class IngestWriter {
     private func check(_ rc: Int32, _ stmt: OpaquePointer) throws {
         if rc != SQLITE_DONE && rc != SQLITE_ROW {
             let msg = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
-            throw VPPError(.internal, "database write failed: \(msg)")
+            throw VPPError.database(resultCode: rc, message: msg, "database write failed")
         }
     }
 
@@ -120,6 +121,7 @@ final class IngestWriter {
             if rc == SQLITE_ROW {
                 let old = sqlite3_column_int64(selectOne, 0)
                 let oldUpload = sqlite3_column_type(selectOne, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(selectOne, 1)
+                let oldQuality = sqlite3_column_int64(selectOne, 2)
                 sqlite3_reset(selectOne)
                 if oldUpload == uploadID {
                     let when = KSTDateTime(epochSeconds: slotStart)
@@ -130,7 +132,9 @@ final class IngestWriter {
                 }
                 if old != wh {
                     try bindAndStep(upsert, a, slotStart, duration, wh, quality)
-                    try insertChange.execute(arguments: [uploadID, dir.assets[a].id, slotStart, duration, old, wh])
+                    // What it replaced (upload and quality), so `vpp uploads delete` can restore it.
+                    try insertChange.execute(arguments: [uploadID, dir.assets[a].id, slotStart, duration, old, wh,
+                                                         oldUpload >= 0 ? oldUpload : nil, oldQuality])
                     addRollup(a, slotStart: slotStart, deltaWh: wh - old, coveredS: 0)
                     changed += 1
                 }

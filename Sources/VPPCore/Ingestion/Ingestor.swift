@@ -9,7 +9,8 @@ import Darwin
 /// Runs one file through the right reader inside ONE write transaction: the upload row, every
 /// accepted reading (upserted by asset and slot, changes logged in `reading_change`), every
 /// rejected row with its raw text and reason, and the hourly per-dong rollups. A crash, a kill
-/// or a thrown error mid-file rolls all of it back; the same bytes twice are a no-op (sha256).
+/// or a thrown error mid-file rolls all of it back. The same owner sending the same bytes to be
+/// read the same way (`UploadKey`) is a no-op; an upload that accepted no row blocks no retry.
 public struct Ingestor: Sendable {
     public let store: VPPStore
     public init(store: VPPStore) { self.store = store }
@@ -30,9 +31,8 @@ public struct Ingestor: Sendable {
         let byName = lower.hasSuffix(".xlsx") || lower.hasSuffix(".xlsm")
         if st.st_size == 0 { throw byName ? IngestError(file: path, .workbook("0 bytes")) : IngestError(file: path, .empty) }
         let (sha, _) = try fileDigest(path: path)
-        if let prior = try store.uploadID(sha256: sha) {
-            return IngestReport(file: path, sha256: sha, kind: options.kind, source: options.source, uploadID: prior,
-                                duplicate: true, status: "duplicate")
+        if let expected = options.expectedSHA256, expected != sha {
+            throw IngestError(file: path, .cannotOpen("changed since it was uploaded (sha256 \(sha.prefix(12))…, expected \(expected.prefix(12))…); ingest it as a new upload"))
         }
         let dir = try store.assetDirectory()
         guard !dir.assets.isEmpty else {
@@ -104,22 +104,49 @@ public struct Ingestor: Sendable {
             }
         }
 
+        // Idempotency (issue 15): owner, bytes, kind and the resolved parameters.
+        let target: String? = if let a = monthlyAsset { dir.assets[a].id } else {
+            mapping.meter.map { m in dir.lookup(m).map { dir.assets[$0].id } ?? m }
+        }
+        let uploadKey = UploadKey(owner: options.owner ?? options.source, sha256: sha, kind: options.kind, mapping: mapping,
+                                  month: month, target: target)
+        let idempotencyKey = uploadKey.key
+        if let prior = try store.uploadID(idempotencyKey: idempotencyKey) {
+            return IngestReport(file: path, sha256: sha, kind: options.kind, source: options.source, uploadID: prior,
+                                duplicate: true, status: "duplicate")
+        }
+
         let kind = options.kind
         let fileName = path
+        let storedName = options.displayName ?? path
+        let originalPath: String? = options.originalPath
+            ?? (options.displayName == nil ? URL(fileURLWithPath: path).standardizedFileURL.path : nil)
+        let keepLimit = options.keepOriginalMaxBytes
+        let fileSize = Int64(st.st_size)
         let received = store.clock.now()
         let failAfter = options.failAfterRows
         let progress = options.progress
         let warningsSoFar = warnings
         do {
             return try store.pool.write { db -> IngestReport in
-                if let prior = try Int64.fetchOne(db, sql: "SELECT id FROM upload WHERE sha256 = ?", arguments: [sha]) {
+                // Checked again under the write lock: a concurrent identical upload that committed
+                // first is found here, with its owner (written in the same transaction below).
+                if let prior = try Int64.fetchOne(db, sql: "SELECT id FROM upload WHERE idempotency_key = ?",
+                                                  arguments: [idempotencyKey]) {
                     return IngestReport(file: fileName, sha256: sha, kind: kind, source: options.source, uploadID: prior,
                                         duplicate: true, status: "duplicate")
                 }
                 try db.execute(sql: """
-                    INSERT INTO upload (file_name, sha256, source, kind, received_at, status) VALUES (?, ?, ?, ?, ?, 'ingesting')
-                    """, arguments: [fileName, sha, options.source, kind.rawValue, received])
+                    INSERT INTO upload (file_name, sha256, source, kind, received_at, status, owner, params, idempotency_key,
+                                        original_path, retry_of)
+                    VALUES (?, ?, ?, ?, ?, 'ingesting', ?, ?, ?, ?, ?)
+                    """, arguments: [storedName, sha, options.source, kind.rawValue, received, uploadKey.owner, uploadKey.params,
+                                     idempotencyKey, originalPath, options.retryOf])
                 let uploadID = db.lastInsertedRowID
+                if let a = options.attribution {
+                    try db.execute(sql: "INSERT INTO upload_owner (upload_id, token_id, office, complex) VALUES (?, ?, ?, ?)",
+                                   arguments: [uploadID, a.tokenID, a.office, a.complex])
+                }
                 // A big page cache for the bulk transaction (fewer spills of dirty pages to the WAL
                 // mid-transaction); bounded, so memory stays flat; restored afterwards.
                 try db.execute(sql: "PRAGMA cache_size = -32768")
@@ -167,9 +194,21 @@ public struct Ingestor: Sendable {
                 if w.skipped > 0 { message.append("\(w.skipped) rows of unmapped meters skipped (unmapped_meters = \"skip\")") }
                 if w.baselines > 0 { message.append("\(w.baselines) register baseline reads (first read per meter; no energy)") }
                 if w.flagged > 0 { message.append("\(w.flagged) accepted rows flagged") }
+                // Nothing accepted: release the key, so the same bytes with better flags are not a duplicate.
+                let releaseKey = w.ok == 0 && w.forReview == 0
                 try db.execute(sql: """
-                    UPDATE upload SET rows_ok = ?, rows_rejected = ?, rows_changed = ?, status = ?, message = ? WHERE id = ?
-                    """, arguments: [w.ok, w.rejected, w.changed, report.status, message.isEmpty ? nil : message.joined(separator: "; "), uploadID])
+                    UPDATE upload SET rows_ok = ?, rows_rejected = ?, rows_changed = ?, status = ?, message = ?,
+                      idempotency_key = CASE WHEN ? THEN NULL ELSE idempotency_key END
+                    WHERE id = ?
+                    """, arguments: [w.ok, w.rejected, w.changed, report.status, message.isEmpty ? nil : message.joined(separator: "; "),
+                                     releaseKey, uploadID])
+                // Keep the original bytes of an upload someone may retry, bounded per file, and only
+                // when they are still the bytes that were read.
+                if (w.ok == 0 || w.rejected > 0) && fileSize <= keepLimit,
+                   let data = FileManager.default.contents(atPath: fileName), sha256Hex(data) == sha {
+                    try db.execute(sql: "INSERT INTO upload_file (upload_id, bytes) VALUES (?, ?)", arguments: [uploadID, data])
+                    report.originalKept = true
+                }
                 report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 return report
             }
@@ -177,7 +216,7 @@ public struct Ingestor: Sendable {
             if e.file.isEmpty { e.file = path }
             throw e
         } catch let e as DatabaseError {
-            throw VPPError(.internal, "\(path): database write failed, nothing ingested: \(e.message ?? e.description)")
+            throw VPPError.database(e, "\(path): database write failed, nothing ingested")
         }
     }
 }

@@ -218,8 +218,56 @@ public enum VPPMigrations {
                 CREATE INDEX upload_owner_token ON upload_owner(token_id);
                 """)
         }
+        // Hardening (issue 15): upload idempotency keyed per owner on (bytes, kind, interpretation
+        // parameters, target) instead of bytes alone. `upload.sha256` loses its UNIQUE constraint,
+        // which SQLite can only drop by rebuilding the table (foreign keys are off during a migration
+        // and checked before it commits). `idempotency_key` is NULL for an upload that accepted no
+        // row, so it never blocks a retry; uploads from before this migration get NULL too (their
+        // parameters are unknown; ingesting their bytes again is an upsert). `upload_file` keeps the
+        // original bytes of uploads that need a retry (bounded per file); `reading_change` learns
+        // which upload and quality a change replaced, so `vpp uploads delete` can restore them.
+        // No index on reading(upload_id): it would slow every bulk ingest for the sake of a rare
+        // operator delete, which scans instead.
+        m.registerMigration("hardening-v1-upload-key") { db in
+            try db.execute(sql: """
+                CREATE TABLE upload_new (
+                    id INTEGER PRIMARY KEY,
+                    file_name TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    rows_ok INTEGER NOT NULL DEFAULT 0,
+                    rows_rejected INTEGER NOT NULL DEFAULT 0,
+                    rows_changed INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL,
+                    message TEXT,
+                    owner TEXT NOT NULL,
+                    params TEXT NOT NULL,
+                    idempotency_key TEXT,
+                    original_path TEXT,
+                    retry_of INTEGER REFERENCES upload(id) ON DELETE SET NULL
+                );
+                INSERT INTO upload_new (id, file_name, sha256, source, kind, received_at, rows_ok, rows_rejected, rows_changed,
+                                        status, message, owner, params, idempotency_key)
+                  SELECT id, file_name, sha256, source, kind, received_at, rows_ok, rows_rejected, rows_changed,
+                         status, message, source, 'unknown (before hardening-v1-upload-key)', NULL FROM upload;
+                DROP TABLE upload;
+                ALTER TABLE upload_new RENAME TO upload;
+                CREATE UNIQUE INDEX upload_idempotency_key ON upload(idempotency_key);
+                CREATE INDEX upload_sha256 ON upload(sha256);
+                CREATE TABLE upload_file (
+                    upload_id INTEGER PRIMARY KEY NOT NULL REFERENCES upload(id) ON DELETE CASCADE,
+                    bytes BLOB NOT NULL
+                );
+                ALTER TABLE reading_change ADD COLUMN old_upload_id INTEGER;
+                ALTER TABLE reading_change ADD COLUMN old_quality INTEGER;
+                CREATE INDEX register_reading_upload ON register_reading(upload_id);
+                CREATE INDEX reading_change_old_upload ON reading_change(old_upload_id);
+                """)
+        }
         // Hardening (issue 15): rows an operator must look at before they count (a register that
-        // went down with no usage given, a 호 that looks like a typo). `open` until resolved;
+        // went down with no usage given, a 호 that looks like a typo, a ~1000× step in a series). `open` until resolved;
         // `candidate_usage_wh` is what accepting the row would store.
         m.registerMigration("hardening-v1-review") { db in
             try db.execute(sql: """

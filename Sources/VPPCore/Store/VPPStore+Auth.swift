@@ -127,9 +127,9 @@ extension VPPStore {
 
     // MARK: Upload ownership
 
-    /// After an HTTP upload committed: who made it, under which display name, and the audit row,
-    /// in one transaction. `displayName` replaces the server's private spool path in `upload.file_name`
-    /// (only for a fresh upload, never for the earlier upload a duplicate points at).
+    /// After an HTTP upload committed: the audit row. The owner and display name are written by
+    /// the ingest transaction itself (`IngestOptions.attribution`, issue 15); for a fresh upload
+    /// made without one they are filled in here (never for the earlier upload a duplicate points at).
     public func recordHTTPUpload(uploadID: Int64?, fresh: Bool, displayName: String, principal: Principal,
                                  complex: String?, outcome: String, detail: String) throws {
         let now = clock.now()

@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 
 extension VPPStore {
-    /// The id of an earlier upload with these bytes, if any.
-    public func uploadID(sha256: String) throws -> Int64? {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT id FROM upload WHERE sha256 = ?", arguments: [sha256]) }
+    /// The id of the upload that holds this idempotency key (`UploadKey.key`), if any.
+    public func uploadID(idempotencyKey key: String) throws -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT id FROM upload WHERE idempotency_key = ?", arguments: [key]) }
     }
 
     /// Active assets of the loaded site(s), as ingestion resolves meter ids against them.

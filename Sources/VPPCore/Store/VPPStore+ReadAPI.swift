@@ -189,9 +189,11 @@ extension VPPStore {
         try read { db in
             let r = try Row.fetchOne(db, sql: """
                 SELECT (SELECT MAX(id) FROM upload), (SELECT MAX(id) FROM forecast_run), (SELECT MAX(id) FROM dispatch_run),
-                       (SELECT MAX(loaded_at) FROM site), (SELECT MAX(id) FROM config_change), (SELECT COUNT(*) FROM upload WHERE status = 'ingesting')
+                       (SELECT MAX(loaded_at) FROM site), (SELECT MAX(id) FROM config_change), (SELECT COUNT(*) FROM upload WHERE status = 'ingesting'),
+                       (SELECT COUNT(*) FROM upload)
                 """)!
-            return (0..<6).map { (r[$0] as Int64?).map(String.init) ?? "-" }.joined(separator: ":")
+            // The upload count changes when `vpp uploads delete` removes an upload that is not the newest.
+            return (0..<7).map { (r[$0] as Int64?).map(String.init) ?? "-" }.joined(separator: ":")
         }
     }
 

@@ -74,3 +74,38 @@ extension VPPStore {
         try rollupTotals(dong: dong, from: month.startEpoch, to: month.endEpoch)
     }
 }
+
+/// What `vpp uploads retry` needs of an earlier upload.
+public struct UploadRetrySource: Sendable {
+    public var uploadID: Int64
+    public var fileName: String
+    public var sha256: String
+    public var kind: String
+    public var source: String
+    public var owner: String
+    /// Canonical parameters it was read with (`UploadKey.params`).
+    public var params: String
+    /// Absolute path of the file the CLI read (nil for HTTP uploads: their spool file is gone).
+    public var originalPath: String?
+    /// The original bytes, when the store kept them.
+    public var bytes: Data?
+    /// The token that made it over HTTP, copied to the retry so the office still sees it.
+    public var attribution: UploadAttribution?
+}
+
+extension VPPStore {
+    public func retrySource(uploadID id: Int64) throws -> UploadRetrySource? {
+        try read { db in
+            guard let r = try Row.fetchOne(db, sql: """
+                SELECT u.file_name, u.sha256, u.kind, u.source, u.owner, u.params, u.original_path, f.bytes,
+                       o.token_id, o.office, o.complex
+                FROM upload u LEFT JOIN upload_file f ON f.upload_id = u.id LEFT JOIN upload_owner o ON o.upload_id = u.id
+                WHERE u.id = ?
+                """, arguments: [id]) else { return nil }
+            let token: Int64? = r["token_id"]
+            return UploadRetrySource(uploadID: id, fileName: r["file_name"], sha256: r["sha256"], kind: r["kind"], source: r["source"],
+                                     owner: r["owner"], params: r["params"], originalPath: r["original_path"], bytes: r["bytes"],
+                                     attribution: token.map { UploadAttribution(tokenID: $0, office: r["office"], complex: r["complex"]) })
+        }
+    }
+}

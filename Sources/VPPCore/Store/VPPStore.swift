@@ -13,7 +13,9 @@ public final class VPPStore: Sendable {
     public let clock: any WallClock
 
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
-    public init(path: String, clock: any WallClock = SystemWallClock()) throws {
+    /// A writer waits up to `busyTimeoutS` for another process's write lock, then fails with a
+    /// `.temporary` error (exit 75, "try again").
+    public init(path: String, clock: any WallClock = SystemWallClock(), busyTimeoutS: Double = 10) throws {
         self.path = path
         self.clock = clock
         let dir = (path as NSString).deletingLastPathComponent
@@ -24,7 +26,7 @@ public final class VPPStore: Sendable {
         }
         var config = Configuration()
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busyTimeoutS)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
@@ -32,7 +34,7 @@ public final class VPPStore: Sendable {
             pool = try DatabasePool(path: path, configuration: config)
             try VPPMigrations.migrator.migrate(pool)
         } catch let e as DatabaseError {
-            throw VPPError(.internal, "database \(path): \(e.message ?? e.description)")
+            throw VPPError.database(e, "database \(path)")
         }
     }
 
@@ -48,13 +50,36 @@ public final class VPPStore: Sendable {
     /// Runs `body` in one write transaction; a thrown error rolls everything back.
     package func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         do { return try pool.write(body) } catch let e as DatabaseError {
-            throw VPPError(.internal, "database write failed: \(e.message ?? e.description)")
+            throw VPPError.database(e, "database write failed")
         }
     }
 
     package func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch let e as DatabaseError {
-            throw VPPError(.internal, "database read failed: \(e.message ?? e.description)")
+            throw VPPError.database(e, "database read failed")
+        }
+    }
+}
+
+extension VPPError {
+    /// A database failure in the category that tells the caller what to do: SQLITE_BUSY or
+    /// SQLITE_LOCKED (another process holds the lock past the busy timeout) is `.temporary`
+    /// (exit 75, HTTP 503: try again); anything else is `.internal` (70).
+    package static func database(_ e: DatabaseError, _ context: String) -> VPPError {
+        database(code: e.resultCode, message: e.message ?? e.description, context)
+    }
+
+    /// The same for a raw SQLite result code (statements stepped without GRDB).
+    package static func database(resultCode rc: Int32, message: String, _ context: String) -> VPPError {
+        database(code: ResultCode(rawValue: rc).primaryResultCode, message: message, context)
+    }
+
+    private static func database(code: ResultCode, message: String, _ context: String) -> VPPError {
+        switch code {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return VPPError(.temporary, "\(context): the database is busy (another ingest or writer holds the lock); try again")
+        default:
+            return VPPError(.internal, "\(context): \(message)")
         }
     }
 }

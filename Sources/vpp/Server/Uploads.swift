@@ -73,7 +73,12 @@ struct UploadService: Sendable {
                 usleep(UInt32(delay) * 1000)
             }
         }
-        let options = IngestOptions(kind: input.kind, source: principal.office ?? principal.actor, mapping: mapping, progress: progress)
+        // Idempotency per token (the owner who may read the upload back); the owner row is written
+        // in the ingest transaction, so a concurrent duplicate always finds it.
+        let options = IngestOptions(kind: input.kind, source: principal.office ?? principal.actor, mapping: mapping, progress: progress,
+                                    owner: principal.actor,
+                                    attribution: UploadAttribution(tokenID: principal.tokenID, office: principal.office, complex: meter),
+                                    displayName: input.displayName)
         let store = self.store
         let report: IngestReport
         do {
@@ -98,6 +103,10 @@ struct UploadService: Sendable {
                                         complex: meter, outcome: "failed", detail: "\(error)")
             if let c = error as? CategorizedError, c.category == .noInput {
                 throw APIError(.serviceUnavailable, "not_ready", "the server has no site loaded yet")
+            }
+            if let c = error as? CategorizedError, c.category == .temporary {
+                throw APIError(.serviceUnavailable, "busy", "the store is busy with another ingest; nothing was ingested, try again",
+                               headers: [.retryAfter: "5"])
             }
             throw error
         }
