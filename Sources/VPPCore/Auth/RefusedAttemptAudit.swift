@@ -77,14 +77,14 @@ public final class RefusedAttemptAudit: Sendable {
     /// Writes the counts of every window that is over (or of every open window when `all`).
     public func flush(all: Bool = false) {
         let now = clock.now()
-        write(closeExpired(now: all ? Int64.max : now))
+        write(closeExpired(now: now, all: all))
     }
 
-    /// Removes the windows that ended by `now` and returns the count rows they owe.
-    private func closeExpired(now: Int64) -> [AuditEvent] {
+    /// Removes the windows that ended by `now` (every window when `all`) and returns the count rows they owe.
+    private func closeExpired(now: Int64, all: Bool = false) -> [AuditEvent] {
         state.withLock { s in
             var out: [AuditEvent] = []
-            for (key, w) in s.windows where now == Int64.max || now >= w.start + windowS {
+            for (key, w) in s.windows where all || now >= w.start + windowS {
                 s.windows[key] = nil
                 guard w.suppressed > 0 else { continue }
                 let end = min(now, w.start + windowS)
