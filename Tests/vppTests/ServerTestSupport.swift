@@ -190,3 +190,78 @@ enum ServerFixtures {
         return Array(s.utf8)
     }
 }
+
+/// One raw TCP connection to 127.0.0.1 for tests that need control over timing: partial heads,
+/// `Expect: 100-continue`, keep-alive, reading one response at a time, waiting for the close.
+/// Waits run on a Dispatch queue, never on the (2-thread) cooperative pool the in-process server
+/// needs. Used by one task at a time.
+final class RawConnection: @unchecked Sendable {
+    let fd: Int32
+    private var pending: [UInt8] = []
+    private(set) var sawEOF = false
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXErr(what: "socket") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard rc == 0 else { close(fd); throw POSIXErr(what: "connect") }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws { try LoopbackHTTP.sendAll(fd, Array(text.utf8)) }
+    func send(_ bytes: [UInt8]) throws { try LoopbackHTTP.sendAll(fd, bytes) }
+
+    /// Reads what arrives within `timeoutS` into the pending buffer; false once the peer closed.
+    @discardableResult
+    private func fill(timeoutS: Double) -> Bool {
+        if sawEOF { return false }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, Int32(timeoutS * 1000)) > 0 else { return true }
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let n = recv(fd, &buf, buf.count, 0)
+        if n <= 0 { sawEOF = true; return false }
+        pending += buf[0..<n]
+        return true
+    }
+
+    /// The next response (an interim `100 Continue` counts as one), or nil if none arrived in time.
+    func readResponse(timeoutS: Double = 10) async -> HTTPReply? {
+        await withCheckedContinuation { c in DispatchQueue.global().async { c.resume(returning: self.readResponseBlocking(timeoutS: timeoutS)) } }
+    }
+
+    /// True when the server closes the connection within `timeoutS` (data before the close is dropped).
+    func waitForClose(timeoutS: Double) async -> Bool {
+        await withCheckedContinuation { c in DispatchQueue.global().async { c.resume(returning: self.waitForCloseBlocking(timeoutS: timeoutS)) } }
+    }
+
+    private func readResponseBlocking(timeoutS: Double) -> HTTPReply? {
+        let deadline = Date().addingTimeInterval(timeoutS)
+        while true {
+            if let end = MultipartFormFind.find([13, 10, 13, 10], in: pending), let head = try? LoopbackHTTP.parse(Array(pending[0..<(end + 4)])) {
+                let length = Int(head.headers["content-length"] ?? "") ?? 0
+                if pending.count >= end + 4 + length {
+                    let body = Array(pending[(end + 4)..<(end + 4 + length)])
+                    pending.removeFirst(end + 4 + length)
+                    return HTTPReply(status: head.status, headers: head.headers, body: body)
+                }
+            }
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 || sawEOF { return nil }
+            fill(timeoutS: min(left, 0.2))
+        }
+    }
+
+    private func waitForCloseBlocking(timeoutS: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeoutS)
+        while deadline.timeIntervalSinceNow > 0 {
+            if !fill(timeoutS: min(deadline.timeIntervalSinceNow, 0.2)) { return true }
+            pending.removeAll()
+        }
+        return sawEOF
+    }
+}

@@ -115,6 +115,12 @@ extension VPPStore {
         try write { db in try Self.insertAudit(db, e) }
     }
 
+    /// Several audit rows in one transaction (e.g. the counts `RefusedAttemptAudit` owes).
+    public func appendAudit(_ events: [AuditEvent]) throws {
+        guard !events.isEmpty else { return }
+        try write { db in for e in events { try Self.insertAudit(db, e) } }
+    }
+
     /// Newest first.
     public func auditLog(limit: Int = 100) throws -> [AuditEvent] {
         try read { db in

@@ -10,20 +10,31 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = VPPRequestContext
     let store: VPPStore
     let allowCookie: Bool
+    /// Where refused uploads are audited (aggregated per source and key id).
+    let refused: RefusedAttemptAudit
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         do {
             context.principal = try authenticate(request)
         } catch let e as AuthError {
-            // Refused uploads are audited too, even without a principal.
+            // Refused uploads are audited too, even without a principal; the body is never read.
             if request.method == .post {
-                try? store.appendAudit(AuditEvent(at: store.clock.now(), actor: "anonymous", tokenID: nil, action: "upload.denied",
-                                                  target: nil, outcome: e.code, detail: request.uri.path))
+                refused.record(.init(action: "upload.denied", source: context.sourceAddress,
+                                     keyID: Self.presentedKeyID(request), outcome: e.code,
+                                     detail: "POST \(request.uri.path)"))
             }
             throw e
         }
         return try await next(request, context)
+    }
+
+    /// The public key id of a bearer token in the Authorization header, if it is token-shaped.
+    static func presentedKeyID(_ request: Request) -> String? {
+        guard let h = request.headers[.authorization] else { return nil }
+        let parts = h.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return TokenSecret.presentedKeyID(parts[1].trimmingCharacters(in: .whitespaces))
     }
 
     func authenticate(_ request: Request) throws -> Principal {
@@ -83,23 +94,37 @@ struct RateLimitMiddleware: RouterMiddleware {
 }
 
 /// Runs `body`, answering 503 `timeout` once `seconds` have passed even if `body` is stuck in
-/// blocking work (it is cancelled and its late result dropped). A task group would wait for it.
+/// blocking work (a task group would wait for it). On timeout `body`'s task is cancelled before
+/// the caller resumes, so a body reader suspended on the request stream lets go of it before
+/// Hummingbird drains the rest (two readers of that stream would trap), and its late result is dropped.
 func withDeadline<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let gate = ResumeOnce<T>()
+    let state = DeadlineState()
+    let timeout = APIError(.serviceUnavailable, "timeout", "the request took longer than \(Int(seconds)) s")
     return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
         gate.arm(c)
-        let timer = Task {
-            try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-            if Task.isCancelled { return }
-            gate.resume(.failure(APIError(.serviceUnavailable, "timeout", "the request took longer than \(Int(seconds)) s")))
-        }
-        Task {
-            let result: Result<T, any Error>
+        let work = Task {
+            var result: Result<T, any Error>
             do { result = .success(try await body()) } catch { result = .failure(error) }
-            timer.cancel()
+            if state.timedOut.withLock({ $0 }) { result = .failure(timeout) }   // e.g. the CancellationError we caused
+            state.timer.withLock { $0?.cancel() }
             gate.resume(result)
         }
+        let t = Task {
+            try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+            if Task.isCancelled { return }
+            state.timedOut.withLock { $0 = true }
+            work.cancel()
+            gate.resume(.failure(timeout))
+        }
+        state.timer.withLock { $0 = t }
     }
+}
+
+/// What `withDeadline`'s two tasks share.
+private final class DeadlineState: Sendable {
+    let timedOut = Mutex(false)
+    let timer = Mutex<Task<Void, Never>?>(nil)
 }
 
 /// Resumes a continuation exactly once.

@@ -63,6 +63,42 @@ struct MultipartForm: Sendable {
         return form
     }
 
+    /// What the start of a multipart body says about a text field expected as its first part.
+    enum LeadingField: Equatable, Sendable {
+        /// The first part is not complete yet.
+        case needMore
+        /// The first part is the field, with this value.
+        case found(String)
+        /// The first part is something else (or the prefix is malformed or longer than `limit`).
+        case absent
+    }
+
+    /// Reads the first part of a (possibly incomplete) multipart body, so the upload form's token
+    /// can be checked before the file after it is read. Looks at no more than `limit` bytes.
+    static func leadingField(_ name: String, in body: [UInt8], boundary: String, limit: Int = 16 * 1024) -> LeadingField {
+        let delim = Array(("--" + boundary).utf8)
+        let window = body.count > limit ? Array(body[0..<limit]) : body
+        guard let start = find(delim, in: window, from: 0) else { return body.count > limit ? .absent : .needMore }
+        var pos = start + delim.count
+        guard pos + 2 <= window.count else { return body.count > limit ? .absent : .needMore }
+        guard window[pos] == 13, window[pos + 1] == 10 else { return .absent }
+        pos += 2
+        guard let headerEnd = find([13, 10, 13, 10], in: window, from: pos) else { return body.count > limit ? .absent : .needMore }
+        let headerText = String(decoding: window[pos..<headerEnd], as: UTF8.self)
+        var fieldName: String?, isFile = false
+        for line in headerText.components(separatedBy: "\r\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            if line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == "content-disposition" {
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                fieldName = param("name", in: value)
+                isFile = param("filename", in: value) != nil
+            }
+        }
+        guard fieldName == name, !isFile else { return .absent }
+        guard let end = find([13, 10] + delim, in: window, from: headerEnd + 4) else { return body.count > limit ? .absent : .needMore }
+        return .found(String(decoding: window[(headerEnd + 4)..<end], as: UTF8.self))
+    }
+
     private static func param(_ key: String, in header: String) -> String? {
         // Parameters after the disposition type; quoted values may contain ';'.
         var i = header.startIndex
@@ -97,12 +133,13 @@ struct MultipartForm: Sendable {
         let n = needle.count
         return hay.withUnsafeBufferPointer { h -> Int? in
             needle.withUnsafeBufferPointer { nd -> Int? in
+                guard let hb = h.baseAddress, let nb = nd.baseAddress else { return nil }
                 var i = from
                 let last = h.count - n
                 while i <= last {
-                    guard let p = memchr(h.baseAddress! + i, Int32(first), last - i + 1) else { return nil }
-                    let idx = h.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(h.baseAddress! + idx, nd.baseAddress!, n) == 0 { return idx }
+                    guard let p = memchr(hb + i, Int32(first), last - i + 1) else { return nil }
+                    let idx = hb.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(hb + idx, nb, n) == 0 { return idx }
                     i = idx + 1
                 }
                 return nil

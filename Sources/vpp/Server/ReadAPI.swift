@@ -28,28 +28,83 @@ struct APIPeriod: Sendable, Equatable {
 
     /// The KST year holding `epoch`.
     static func year(containing epoch: Int64) -> APIPeriod {
-        parse(String(KSTDateTime(epochSeconds: epoch).year))!
+        let y = KSTDateTime(epochSeconds: epoch).year
+        return APIPeriod(label: String(y), start: KSTDateTime(year: y, month: 1, day: 1).epochSeconds,
+                         end: KSTDateTime(year: y + 1, month: 1, day: 1).epochSeconds)
     }
+}
+
+/// Instants a request may name: KST years 1900–2200 (the stamp parser's range) [UTC epoch s].
+/// Every request-supplied time is checked against these before any arithmetic on it.
+enum RequestTimeBounds {
+    static let min = KSTDateTime(year: 1900, month: 1, day: 1).epochSeconds
+    static let max = KSTDateTime(year: 2201, month: 1, day: 1).epochSeconds
 }
 
 /// A time bound in a query: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM` (KST) or UTC epoch seconds.
-func parseInstant(_ s: String) -> Int64? {
-    if !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }), !s.contains("-") || s.hasPrefix("-") {
-        return Int64(s)
+/// Throws a 400 naming `parameter` for text that is not such a time or lies outside
+/// `RequestTimeBounds` (so `from=9223372036854775807` is refused, never overflowed).
+func parseInstant(_ s: String, parameter: String) throws -> Int64 {
+    let forms = "use YYYY-MM-DD, YYYY-MM-DDTHH:MM (KST) or epoch seconds"
+    let range = "between 1900-01-01 and 2200-12-31 KST (epoch \(RequestTimeBounds.min)…\(RequestTimeBounds.max - 1))"
+    func bad(_ why: String) -> APIError { APIError.badRequest("\(parameter): \(why)", code: "bad_time", parameter: parameter) }
+    guard !s.isEmpty, s.utf8.count <= 40 else { throw bad(s.isEmpty ? "empty; \(forms)" : "longer than 40 characters; \(forms)") }
+    if s.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }), !s.contains("-") || (s.hasPrefix("-") && !s.dropFirst().contains("-")) {
+        guard let v = Int64(s), (RequestTimeBounds.min..<RequestTimeBounds.max).contains(v) else {
+            throw bad("epoch seconds \(s) out of range; use a time \(range)")
+        }
+        return v
     }
-    if let p = APIPeriod.parse(s), s.count == 10 { return p.start }
-    return KSTDateTime.parse(s.replacingOccurrences(of: "T", with: " ")).map(\.epochSeconds)
+    // Long digit runs are not a date part (and would overflow the stamp parser's accumulator).
+    var run = 0
+    for b in s.utf8 {
+        if b >= 48 && b <= 57 { run += 1; if run > 14 { throw bad("a number in \"\(s.prefix(40))\" is too long; \(forms)") } } else { run = 0 }
+    }
+    let value: Int64
+    if let p = APIPeriod.parse(s), s.count == 10 { value = p.start }
+    else if let t = KSTDateTime.parse(s.replacingOccurrences(of: "T", with: " ")) { value = t.epochSeconds }
+    else { throw bad(forms) }
+    guard (RequestTimeBounds.min..<RequestTimeBounds.max).contains(value) else { throw bad("out of range; use a time \(range)") }
+    return value
 }
 
-/// Caches read-API bodies until the data changes (store data stamp) or the TTL runs out.
+/// A non-negative integer query parameter within `range`; nil when absent. Text that is not a
+/// decimal integer, or is out of range, is a 400 naming the parameter (never clamped silently).
+func queryInt(_ query: [String: String], _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+    guard let text = query[name] else { return nil }
+    guard let v = Int(text), range.contains(v) else {
+        throw APIError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)", code: "bad_\(name)",
+                                  parameter: name)
+    }
+    return v
+}
+
+/// Caches read-API bodies until the data changes (store data stamp) or the TTL runs out, bounded
+/// by total body size [bytes] and entry count: beyond either, the least recently used bodies
+/// are evicted; a body larger than half the byte budget is served but not kept.
 final class ResponseCache: Sendable {
-    private struct Entry { var stamp: String; var expires: UInt64; var body: String }
-    private let entries = Mutex<[String: Entry]>([:])
+    private struct Entry { var stamp: String; var expires: UInt64; var body: String; var bytes: Int; var lastUse: UInt64 }
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var totalBytes = 0
+        var useCounter: UInt64 = 0
+    }
+    private let state = Mutex(State())
     private let stampCache = Mutex<(value: String, expires: UInt64)?>(nil)
     let ttlNanos: UInt64
+    let maxBytes: Int
+    let maxEntries: Int
     let store: VPPStore
 
-    init(store: VPPStore, ttlS: Double) { self.store = store; self.ttlNanos = UInt64(max(0, ttlS) * 1e9) }
+    init(store: VPPStore, ttlS: Double, maxBytes: Int = 64 * 1024 * 1024, maxEntries: Int = 512) {
+        self.store = store
+        self.ttlNanos = UInt64(max(0, ttlS) * 1e9)
+        self.maxBytes = max(0, maxBytes)
+        self.maxEntries = max(1, maxEntries)
+    }
+
+    /// Bytes and entries held now (tests, diagnostics).
+    var usage: (bytes: Int, entries: Int) { state.withLock { ($0.totalBytes, $0.entries.count) } }
 
     /// The data stamp, re-read at most every 200 ms.
     func stamp() throws -> String {
@@ -62,17 +117,38 @@ final class ResponseCache: Sendable {
 
     func invalidate() {
         stampCache.withLock { $0 = nil }
-        entries.withLock { $0.removeAll() }
+        state.withLock { $0 = State() }
     }
 
     func body(_ key: String, _ make: () throws -> String) throws -> String {
         let st = try stamp()
         let now = DispatchTime.now().uptimeNanoseconds
-        if let e = entries.withLock({ $0[key] }), e.stamp == st, e.expires > now { return e.body }
+        let hit: String? = state.withLock { s in
+            guard var e = s.entries[key], e.stamp == st, e.expires > now else { return nil }
+            s.useCounter += 1
+            e.lastUse = s.useCounter
+            s.entries[key] = e
+            return e.body
+        }
+        if let hit { return hit }
         let b = try make()
-        entries.withLock { dict in
-            if dict.count > 512 { dict.removeAll() }
-            dict[key] = Entry(stamp: st, expires: now + ttlNanos, body: b)
+        let bytes = b.utf8.count
+        state.withLock { s in
+            if let old = s.entries.removeValue(forKey: key) { s.totalBytes -= old.bytes }
+            guard bytes <= maxBytes / 2 else { return }
+            // Stale and expired entries go first, then the least recently used.
+            for (k, e) in s.entries where e.stamp != st || e.expires <= now {
+                s.entries[k] = nil
+                s.totalBytes -= e.bytes
+            }
+            while !s.entries.isEmpty, s.totalBytes + bytes > maxBytes || s.entries.count >= maxEntries {
+                guard let victim = s.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) else { break }
+                s.entries[victim.key] = nil
+                s.totalBytes -= victim.value.bytes
+            }
+            s.useCounter += 1
+            s.entries[key] = Entry(stamp: st, expires: now + ttlNanos, body: b, bytes: bytes, lastUse: s.useCounter)
+            s.totalBytes += bytes
         }
         return b
     }
@@ -99,15 +175,9 @@ struct ReadAPI: Sendable {
             throw APIError.badRequest("quantity must be one of \(RollupQuantity.allCases.map(\.rawValue).joined(separator: ", "))",
                                       code: "bad_quantity")
         }
-        var from: Int64, to: Int64
-        if let f = query["from"] {
-            guard let v = parseInstant(f) else { throw APIError.badRequest("from: use YYYY-MM-DD, YYYY-MM-DDTHH:MM (KST) or epoch seconds", code: "bad_time") }
-            from = v
-        } else { from = Int64.min }
-        if let t = query["to"] {
-            guard let v = parseInstant(t) else { throw APIError.badRequest("to: use YYYY-MM-DD, YYYY-MM-DDTHH:MM (KST) or epoch seconds", code: "bad_time") }
-            to = v
-        } else { to = Int64.max }
+        // Both bounds are within RequestTimeBounds (or the sentinels), so the arithmetic below cannot overflow.
+        var from: Int64 = try query["from"].map { try parseInstant($0, parameter: "from") } ?? Int64.min
+        var to: Int64 = try query["to"].map { try parseInstant($0, parameter: "to") } ?? Int64.max
         let key = "series|\(dong)|\(q.rawValue)|\(from)|\(to)"
         return try cache.body(key) {
             guard try store.dongExists(dong) else { throw APIError.notFound("dong \(dong)") }
@@ -117,8 +187,8 @@ struct ReadAPI: Sendable {
                 if from == Int64.min && to == Int64.max { to = (span?.last ?? 0) + 3600; from = to - 7 * 86_400 }
                 else if from == Int64.min { from = to - 7 * 86_400 } else { to = from + 7 * 86_400 }
             }
-            guard to > from else { throw APIError.badRequest("to must be after from", code: "bad_range") }
-            guard to - from <= 367 * 86_400 else { throw APIError.badRequest("range longer than 367 days", code: "range_too_long") }
+            guard to > from else { throw APIError.badRequest("to must be after from", code: "bad_range", parameter: "to") }
+            guard to - from <= 367 * 86_400 else { throw APIError.badRequest("range longer than 367 days", code: "range_too_long", parameter: "to") }
             let s = try store.rollupSeries(dong: dong, quantity: q, from: from, to: to)
             var out = "{\"dong\":\"\(dong)\",\"quantity\":\"\(q.rawValue)\",\"unit\":\"Wh\",\"stamp_convention\":\"hour-beginning\""
             out += ",\"from\":\(from),\"to\":\(to),\"count\":\(s.hourStart.count),\"points\":["

@@ -20,6 +20,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("upload-timeout-s"), help: "Time limit for an upload body to arrive [s].") var uploadTimeoutS: Double = 120
     @Option(name: .customLong("rate-limit-per-s"), help: "Per-token sustained request rate [1/s].") var rateLimitPerS: Double = 50
     @Option(name: .customLong("rate-burst"), help: "Per-token burst size [requests].") var rateBurst: Double = 100
+    @Option(name: .customLong("header-timeout-s"),
+            help: "Time a client has to send a complete request head, also the keep-alive idle limit [s].") var headerTimeoutS: Double = 5
+    @Option(name: .customLong("cache-max-mb"), help: "Largest total size of cached read-API responses [MiB].") var cacheMaxMB: Double = 64
+    @Option(name: .customLong("refused-audit-window-s"),
+            help: "Refused logins are audited once per source and key id in this window, with a count [s].") var refusedAuditWindowS: Int = 60
     @Option(name: .customLong("shutdown-grace-s"), help: "How long SIGTERM waits for in-flight requests [s].") var shutdownGraceS: Double = 60
     @Option(name: .customLong("port-file"), help: "Write the bound port to this file once listening (scripts, tests).") var portFile: String?
     @Option(name: .customLong("debug-ingest-delay-ms"), help: .hidden) var debugIngestDelayMs: Int = 0
@@ -29,9 +34,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard ServeCommand.parseBind(bind) != nil else { throw ValidationError("--bind must be HOST:PORT, e.g. 127.0.0.1:8080") }
-        guard maxBodyMB > 0, requestTimeoutS > 0, uploadTimeoutS > 0, rateLimitPerS > 0, rateBurst >= 1 else {
+        guard maxBodyMB > 0, requestTimeoutS > 0, uploadTimeoutS > 0, rateLimitPerS > 0, rateBurst >= 1, headerTimeoutS > 0,
+              cacheMaxMB >= 0, refusedAuditWindowS > 0 else {
             throw ValidationError("limits must be positive")
         }
+        guard maxBodyMB <= 4096, requestTimeoutS <= 86_400, uploadTimeoutS <= 86_400, headerTimeoutS <= 3600, cacheMaxMB <= 65_536,
+              refusedAuditWindowS <= 86_400, shutdownGraceS >= 0, shutdownGraceS <= 86_400 else {
+            throw ValidationError("a limit is out of range (at most 4096 MiB bodies, 65536 MiB cache, 1 day timeouts, 1 h header timeout)")
+        }
+        guard (0...600_000).contains(debugIngestDelayMs) else { throw ValidationError("--debug-ingest-delay-ms must be 0…600000") }
     }
 
     static func parseBind(_ s: String) -> (host: String, port: Int)? {
@@ -52,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
             try store.writeSyntheticRollups(dongs: codes, from: from, hours: hours, seed: 2024)
             FileHandle.standardError.write(Data("vpp serve: seeded \(codes.count) dongs × \(hours) h of SYNTHETIC rollups for \(year)\n".utf8))
         }
-        let (host, port) = ServeCommand.parseBind(bind)!
+        guard let (host, port) = ServeCommand.parseBind(bind) else { throw ValidationError("--bind must be HOST:PORT, e.g. 127.0.0.1:8080") }
         var settings = ServerSettings()
         settings.host = host
         settings.port = port
@@ -61,6 +72,9 @@ struct ServeCommand: AsyncParsableCommand {
         settings.uploadBodyTimeoutS = uploadTimeoutS
         settings.rateLimitPerS = rateLimitPerS
         settings.rateBurst = rateBurst
+        settings.headerTimeoutS = headerTimeoutS
+        settings.cacheMaxBytes = Int(cacheMaxMB * 1024 * 1024)
+        settings.refusedAuditWindowS = Int64(refusedAuditWindowS)
         var logger = Logger(label: "vpp.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
         let server = VPPServer(store: store, settings: settings, logger: logger, debugIngestDelayMs: debugIngestDelayMs)

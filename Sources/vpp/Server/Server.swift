@@ -15,15 +15,18 @@ struct VPPServer: Sendable {
     let readAPI: ReadAPI
     let cache: ResponseCache
     let limiter: RateLimiter
+    /// Refused authentication attempts, audited once per source and key id per window.
+    let refused: RefusedAttemptAudit
 
     init(store: VPPStore, settings: ServerSettings, logger: Logger, debugIngestDelayMs: Int = 0) {
         self.store = store
         self.settings = settings
         self.logger = logger
         self.uploads = UploadService(store: store, settings: settings, logger: logger, debugIngestDelayMs: debugIngestDelayMs)
-        self.cache = ResponseCache(store: store, ttlS: settings.cacheTTLS)
+        self.cache = ResponseCache(store: store, ttlS: settings.cacheTTLS, maxBytes: settings.cacheMaxBytes)
         self.readAPI = ReadAPI(store: store, cache: cache)
         self.limiter = RateLimiter(ratePerS: settings.rateLimitPerS, burst: settings.rateBurst)
+        self.refused = RefusedAttemptAudit(store: store, windowS: settings.refusedAuditWindowS, maxKeys: settings.refusedAuditMaxKeys)
     }
 
     /// Removes spooled bodies left behind by a killed server (the store itself rolled back).
@@ -58,12 +61,12 @@ struct VPPServer: Sendable {
         router.get("/api/v1/openapi.json") { _, _ in jsonResponse(OpenAPIDocument.json) }
 
         let api = router.group("/api/v1")
-            .add(middleware: AuthMiddleware(store: store, allowCookie: false))
+            .add(middleware: AuthMiddleware(store: store, allowCookie: false, refused: refused))
             .add(middleware: RateLimitMiddleware(limiter: limiter))
 
         api.post("/uploads") { request, context in
             let p = try context.requirePrincipal()
-            let input = try await self.readUpload(request)
+            let input = try await self.readUpload(request, context: context)
             let result = try await self.uploads.upload(input, by: p)
             self.cache.invalidate()
             return jsonResponse(self.uploads.json(result), status: result.visible ? result.status : .conflict)
@@ -73,8 +76,8 @@ struct VPPServer: Sendable {
         }
         readRoute(api, "/uploads/{id}/rejects", operatorOnly: false) { request, context in
             let q = Self.query(request)
-            let limit = min(max(Int(q["limit"] ?? "") ?? 100, 1), 1000)
-            let offset = min(max(Int(q["offset"] ?? "") ?? 0, 0), 1_000_000)
+            let limit = try queryInt(q, "limit", in: 1...1000) ?? 100
+            let offset = try queryInt(q, "offset", in: 0...1_000_000) ?? 0
             return try readAPI.uploadJSON(id: try Self.uploadID(context), principal: try context.requirePrincipal(),
                                           rejectsLimit: limit, rejectsOffset: offset)
         }
@@ -87,14 +90,15 @@ struct VPPServer: Sendable {
         readRoute(api, "/report") { request, _ in try readAPI.report(query: Self.query(request)) }
         api.get("/audit") { request, context in
             try Authorization.requireOperator(try context.requirePrincipal())
-            let limit = min(max(Int(Self.query(request)["limit"] ?? "") ?? 100, 1), 1000)
+            let limit = try queryInt(Self.query(request), "limit", in: 1...1000) ?? 100
+            self.refused.flush()   // counts of refusal windows that are over
             return jsonResponse("{\"events\":" + (try JSONText.encode(try self.store.auditLog(limit: limit))) + "}")
         }
 
         // Pages.
         let pages = Pages(store: store, settings: settings, readAPI: readAPI)
         let dashboard = router.group("/dashboard")
-            .add(middleware: AuthMiddleware(store: store, allowCookie: true))
+            .add(middleware: AuthMiddleware(store: store, allowCookie: true, refused: refused))
             .add(middleware: RateLimitMiddleware(limiter: limiter))
         dashboard.get { request, context in
             try Authorization.requireOperator(try context.requirePrincipal())
@@ -104,13 +108,15 @@ struct VPPServer: Sendable {
         }
         router.get("/upload") { _, _ in htmlResponse(pages.uploadForm(message: nil)) }
         router.post("/upload") { request, context in
-            // The plain HTML form carries the token as a field (offices paste it), never a cookie.
-            let (input, token) = try await self.readUploadForm(request)
-            let principal: Principal
-            do { principal = try self.store.authenticate(token: token) } catch let e as AuthError {
-                try? self.store.appendAudit(AuditEvent(at: self.store.clock.now(), actor: "anonymous", tokenID: nil, action: "upload.denied",
-                                                       target: nil, outcome: e.code, detail: "/upload form: \(input.displayName)"))
-                return htmlResponse(pages.uploadForm(message: .init(ok: false, text: e.description)), status: .unauthorized)
+            // The plain HTML form carries the token as its first field (offices paste it), never a
+            // cookie; scripts may send Authorization: Bearer instead. Either way the token is
+            // checked before the file is read (see readUploadForm).
+            let input: UploadInput, principal: Principal
+            do { (input, principal) = try await self.readUploadForm(request, context: context) } catch let e as FormAuthError {
+                self.refused.record(.init(action: "upload.denied", source: context.sourceAddress, keyID: e.keyID,
+                                          outcome: e.auth.code, detail: "POST /upload form"))
+                return htmlResponse(pages.uploadForm(message: .init(ok: false, text: e.message)), status: .unauthorized,
+                                    headers: [.wwwAuthenticate: "Bearer realm=\"vpp\""])
             }
             if !self.limiter.take(principal.tokenID).ok {
                 return htmlResponse(pages.uploadForm(message: .init(ok: false, text: "too many requests; try again in a minute")),
@@ -127,6 +133,7 @@ struct VPPServer: Sendable {
         }
         router.post("/login") { request, context in
             var request = request
+            await context.proceed(request)   // an 8 KiB form; the token in it is the authentication
             let body = try await request.collectBody(upTo: 8192)
             let form = Self.formFields(String(buffer: body))
             guard let token = form["token"], (try? self.store.authenticate(token: token))?.role == .operator else {
@@ -151,7 +158,7 @@ struct VPPServer: Sendable {
 
     static func uploadID(_ context: VPPRequestContext) throws -> Int64 {
         guard let s = context.parameters.get("id"), let id = Int64(s), id > 0 else {
-            throw APIError.badRequest("upload id must be a positive integer", code: "bad_upload_id")
+            throw APIError.badRequest("upload id must be a positive integer below 2^63", code: "bad_upload_id", parameter: "id")
         }
         return id
     }
@@ -159,34 +166,50 @@ struct VPPServer: Sendable {
     static func formFields(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
         for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1)
-            let k = String(kv[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            // Keeps empty sides, so `=` or `=x` is a pair with an empty name, never an empty array.
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let first = kv.first else { continue }
+            let k = String(first).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
             let v = kv.count > 1 ? (String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
             out[k] = v
         }
         return out
     }
 
-    /// Common checks and body collection: encoding, declared length, arrival time, size.
-    func collectBody(_ request: Request) async throws -> [UInt8] {
+    /// Checks made before any body byte is read: encoding and declared length (413).
+    func checkBodyHeaders(_ request: Request) throws {
         if let enc = request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces), !enc.isEmpty, enc != "identity" {
             throw APIError(.unsupportedMediaType, "unsupported_encoding", "Content-Encoding \(enc) is not accepted; send the file as is")
         }
         let max = settings.maxBodyBytes
         if let cl = request.headers[.contentLength] {
-            guard let n = Int(cl), n >= 0 else { throw APIError.badRequest("bad Content-Length", code: "bad_request") }
+            guard let n = Int(cl), n >= 0 else { throw APIError.badRequest("bad Content-Length", code: "bad_request", parameter: "Content-Length") }
             if n > max { throw APIError(.contentTooLarge, "body_too_large", "the upload is larger than \(max / (1024 * 1024)) MiB") }
         }
-        let body = request.body
-        let buffer: ByteBuffer
+    }
+
+    /// Body collection for an authenticated request: header checks, then `100 Continue` if the
+    /// client waits for it, then the body within the upload deadline and size limit.
+    func collectBody(_ request: Request, context: VPPRequestContext) async throws -> [UInt8] {
+        try checkBodyHeaders(request)
+        await context.proceed(request)
+        let reader = BodyReader(request.body, maxBytes: settings.maxBodyBytes)
+        _ = try await read(reader, timeoutS: settings.uploadBodyTimeoutS, what: "the upload body", until: nil)
+        return reader.bytes
+    }
+
+    /// Reads into `reader` until `until` says enough (true) or the body ends (false), within
+    /// `timeoutS`; 413 beyond the size limit, 408 on timeout.
+    func read(_ reader: BodyReader, timeoutS: Double, what: String,
+              until: (@Sendable ([UInt8]) -> Bool)?) async throws -> Bool {
         do {
-            buffer = try await withDeadline(settings.uploadBodyTimeoutS) { try await body.collect(upTo: max) }
+            return try await withDeadline(timeoutS) { try await reader.read(until: until) }
         } catch let e as any HTTPResponseError where e.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, "body_too_large", "the upload is larger than \(max / (1024 * 1024)) MiB")
+            throw APIError(.contentTooLarge, "body_too_large", "the upload is larger than \(settings.maxBodyBytes / (1024 * 1024)) MiB")
         } catch let e as APIError where e.code == "timeout" {
-            throw APIError(.requestTimeout, "timeout", "the upload body did not arrive within \(Int(settings.uploadBodyTimeoutS)) s")
+            throw APIError(.requestTimeout, "timeout", "\(what) did not arrive within \(timeoutS < 1 ? String(timeoutS) : String(Int(timeoutS))) s",
+                           headers: [.connection: "close"])
         }
-        return Array(buffer.readableBytesView)
     }
 
     static let rawTypes: Set<String> = [
@@ -196,7 +219,7 @@ struct VPPServer: Sendable {
 
     /// Parses `POST /api/v1/uploads`: multipart (fields kind, month, complex, file) or a raw body
     /// with `?kind=&month=&complex=&filename=`.
-    func readUpload(_ request: Request) async throws -> UploadInput {
+    func readUpload(_ request: Request, context: VPPRequestContext) async throws -> UploadInput {
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         let q = Self.query(request)
@@ -204,25 +227,52 @@ struct VPPServer: Sendable {
             guard let boundary = MultipartForm.boundary(contentType: contentType) else {
                 throw APIError.badRequest("multipart/form-data without a boundary", code: "malformed_multipart")
             }
-            let form = try parseMultipart(try await collectBody(request), boundary: boundary)
+            let form = try parseMultipart(try await collectBody(request, context: context), boundary: boundary)
             return try makeInput(form: form, query: q)
         }
         guard Self.rawTypes.contains(mediaType) else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type",
                            "Content-Type must be multipart/form-data, text/csv, application/octet-stream or the .xlsx type")
         }
-        let bytes = try await collectBody(request)
+        let bytes = try await collectBody(request, context: context)
         return try makeInput(bytes: bytes, fileName: q["filename"], partType: contentType, fields: q)
     }
 
-    func readUploadForm(_ request: Request) async throws -> (UploadInput, String) {
+    /// Parses `POST /upload` and authenticates it before the file is read (issue 15). With an
+    /// `Authorization: Bearer` header the token is checked from the headers alone. Otherwise the
+    /// token must be the form's first field (as the page puts it): only that part is read (at most
+    /// 16 KiB, within `headerTimeoutS`), checked, and only then is `100 Continue` sent and the
+    /// rest of the body read. Refusals throw `FormAuthError` (401, audited by the route).
+    func readUploadForm(_ request: Request, context: VPPRequestContext) async throws -> (UploadInput, Principal) {
         let contentType = request.headers[.contentType] ?? ""
         guard contentType.lowercased().hasPrefix("multipart/form-data"), let boundary = MultipartForm.boundary(contentType: contentType) else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type", "the upload form posts multipart/form-data")
         }
-        let form = try parseMultipart(try await collectBody(request), boundary: boundary)
-        let token = (form.field("token") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        return (try makeInput(form: form, query: [:]), token)
+        let reader = BodyReader(request.body, maxBytes: settings.maxBodyBytes)
+        let principal: Principal
+        if request.headers[.authorization] != nil {
+            do { principal = try AuthMiddleware(store: store, allowCookie: false, refused: refused).authenticate(request) } catch let e as AuthError {
+                throw FormAuthError(auth: e, message: e.description, keyID: AuthMiddleware.presentedKeyID(request))
+            }
+            try checkBodyHeaders(request)
+        } else {
+            try checkBodyHeaders(request)
+            _ = try await read(reader, timeoutS: settings.headerTimeoutS, what: "the form's token field", until: { bytes in
+                MultipartForm.leadingField("token", in: bytes, boundary: boundary) != .needMore
+            })
+            guard case .found(let text) = MultipartForm.leadingField("token", in: reader.bytes, boundary: boundary) else {
+                throw FormAuthError(auth: AuthError(.missingToken), message: "authentication required: the token field must come first in the form "
+                                    + "(before the file), or send Authorization: Bearer <token>", keyID: nil)
+            }
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            do { principal = try store.authenticate(token: token) } catch let e as AuthError {
+                throw FormAuthError(auth: e, message: e.description, keyID: TokenSecret.presentedKeyID(token))
+            }
+        }
+        await context.proceed(request)
+        _ = try await read(reader, timeoutS: settings.uploadBodyTimeoutS, what: "the upload body", until: nil)
+        let form = try parseMultipart(reader.bytes, boundary: boundary)
+        return (try makeInput(form: form, query: [:]), principal)
     }
 
     func parseMultipart(_ bytes: [UInt8], boundary: String) throws -> MultipartForm {
@@ -270,6 +320,15 @@ struct VPPServer: Sendable {
             guard let v = EnergyUnit(text: u) else { throw APIError.badRequest("unit must be Wh, kWh, MWh, W, kW or MW", code: "bad_unit") }
             unit = v
         }
+        if let raw = fileName {
+            // The last path component is what a file system would store: more than NAME_MAX
+            // (255 bytes) is not a file name any client could have.
+            let last = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? raw
+            guard last.utf8.count <= 255 else {
+                throw APIError.badRequest("the file name is \(last.utf8.count) bytes long (UTF-8); at most 255 bytes", code: "bad_file_name",
+                                          parameter: "filename")
+            }
+        }
         let isZip = bytes.count >= 4 && bytes[0] == 0x50 && bytes[1] == 0x4B && bytes[2] == 0x03 && bytes[3] == 0x04
         let ext = isZip ? ".xlsx" : ".csv"
         var name = UploadService.sanitizeFileName(fileName, fallbackExtension: ext)
@@ -300,10 +359,11 @@ struct VPPServer: Sendable {
         -> Application<ErrorMappingResponder<RouterResponder<VPPRequestContext>>>
     {
         let responder = ErrorMappingResponder(inner: makeRouter().buildResponder(), logger: logger)
-        let maxBody = settings.maxBodyBytes
+        let headerTimeoutS = settings.headerTimeoutS
         return Application(
             responder: responder,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: maxBody)],
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadlineHandler(headerTimeoutS: headerTimeoutS),
+                                                                            ExpectContinueHandler()],
                                                 idleTimeout: .milliseconds(Int64(settings.idleTimeoutS * 1000)))),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "vpp"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
@@ -319,6 +379,7 @@ struct VPPServer: Sendable {
         var config = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         config.maximumGracefulShutdownDuration = .milliseconds(Int64(shutdownGraceS * 1000))
         let group = ServiceGroup(configuration: config)
+        defer { refused.flush(all: true) }
         try await group.run()
     }
 }
@@ -326,10 +387,13 @@ struct VPPServer: Sendable {
 /// A server started in-process (tests, benchmarks): its bound port and a way to stop it gracefully.
 final class RunningServer: Sendable {
     let port: Int
+    let server: VPPServer
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    private init(port: Int, group: ServiceGroup, task: Task<Void, any Error>) { self.port = port; self.group = group; self.task = task }
+    private init(port: Int, server: VPPServer, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.port = port; self.server = server; self.group = group; self.task = task
+    }
 
     /// Starts `server` without signal handlers; returns once it listens.
     static func start(_ server: VPPServer) async throws -> RunningServer {
@@ -344,7 +408,7 @@ final class RunningServer: Sendable {
             _ = try await task.value
             throw VPPError(.unavailable, "server did not start")
         }
-        return RunningServer(port: port, group: group, task: task)
+        return RunningServer(port: port, server: server, group: group, task: task)
     }
 
     /// Starts a quiet server over `store` (tests).
@@ -358,5 +422,38 @@ final class RunningServer: Sendable {
     func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
+        server.refused.flush(all: true)
+    }
+}
+
+/// The upload form's credentials were missing or refused (401 page).
+struct FormAuthError: Error {
+    var auth: AuthError
+    var message: String
+    /// Public key id of the presented token, for the audit row.
+    var keyID: String?
+}
+
+/// The body of one request, read in phases (the form's token part, then the rest). Used by one
+/// task at a time: a phase runs to its end, or is cancelled by `withDeadline` and the request is
+/// answered without touching the reader again.
+final class BodyReader: @unchecked Sendable {
+    private var iterator: RequestBody.AsyncIterator
+    private(set) var bytes: [UInt8] = []
+    let maxBytes: Int
+
+    init(_ body: RequestBody, maxBytes: Int) {
+        iterator = body.makeAsyncIterator()
+        self.maxBytes = maxBytes
+    }
+
+    /// Appends chunks until `until(bytes)` is true (returns true) or the body ends (false).
+    func read(until: (([UInt8]) -> Bool)?) async throws -> Bool {
+        while let chunk = try await iterator.next() {
+            guard bytes.count + chunk.readableBytes <= maxBytes else { throw HTTPError(.contentTooLarge) }
+            bytes.append(contentsOf: chunk.readableBytesView)
+            if let until, until(bytes) { return true }
+        }
+        return false
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import VPPCore
 
 /// Limits and settings of `vpp serve` (issue 7).
@@ -15,8 +16,12 @@ struct ServerSettings: Sendable {
     /// Time an upload body may take to arrive [s] (slow clients); ingestion itself is not cut off,
     /// so an upload either commits whole or not at all.
     var uploadBodyTimeoutS: Double = 120
-    /// Connection idle timeout [s].
+    /// Connection idle timeout while a request is being read [s] (Hummingbird's idle timer).
     var idleTimeoutS: Double = 60
+    /// Time a client has to send a complete request head [s], counted from the connection's
+    /// start and from the end of the previous response, so it is also the keep-alive idle limit.
+    /// The upload form's token field must arrive within it too. The connection is closed after it.
+    var headerTimeoutS: Double = 5
     /// Per-token rate limit: sustained requests per second and burst size.
     var rateLimitPerS: Double = 50
     var rateBurst: Double = 100
@@ -25,6 +30,15 @@ struct ServerSettings: Sendable {
     /// Read-API response cache lifetime [s]; entries are dropped at once when the data stamp changes
     /// (new upload, forecast or dispatch run, site load), so this only bounds staleness for other writes.
     var cacheTTLS: Double = 300
+    /// Largest total size of cached read-API bodies [bytes]; least recently used bodies are
+    /// evicted beyond it, and a body larger than half of it is not cached.
+    var cacheMaxBytes = 64 * 1024 * 1024
+    /// Refused authentication attempts are audited once per source, key id and outcome in a
+    /// window of this length [s]; later attempts in the window become one row with their count.
+    var refusedAuditWindowS: Int64 = 60
+    /// Distinct (source, key id, outcome) keys audited per window before the rest are pooled
+    /// into one row (a flood of made-up key ids cannot fill the audit trail either).
+    var refusedAuditMaxKeys = 16
     /// Private folder for spooling upload bodies to the ingestor (never a path from the request).
     var spoolDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("vpp-serve-spool").path
 }
@@ -33,10 +47,16 @@ struct ServerSettings: Sendable {
 struct VPPRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var principal: Principal?
+    /// The connection (to send `100 Continue` once the request is authenticated).
+    let channel: any Channel
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         principal = nil
+        channel = source.channel
     }
+
+    /// The client's IP address as the audit log names it.
+    var sourceAddress: String { channel.remoteAddress?.ipAddress ?? "unknown" }
     /// Only used by Hummingbird's own decoders; uploads enforce `ServerSettings.maxBodyBytes` themselves.
     var maxUploadSize: Int { 64 * 1024 }
 
@@ -52,17 +72,22 @@ struct APIError: Error, Sendable {
     var status: HTTPResponse.Status
     var code: String
     var message: String
+    /// The request parameter at fault (query, path or form field), when there is one.
+    var parameter: String?
     var headers: HTTPFields = [:]
 
-    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
-        self.status = status; self.code = code; self.message = message; self.headers = headers
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, parameter: String? = nil, headers: HTTPFields = [:]) {
+        self.status = status; self.code = code; self.message = message; self.parameter = parameter; self.headers = headers
     }
 
-    static func badRequest(_ message: String, code: String = "bad_request") -> APIError { APIError(.badRequest, code, message) }
+    static func badRequest(_ message: String, code: String = "bad_request", parameter: String? = nil) -> APIError {
+        APIError(.badRequest, code, message, parameter: parameter)
+    }
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) not found") }
 
     func response(requestID: String? = nil) -> Response {
         var body = "{\"error\":{\"code\":" + JSONText.string(code) + ",\"message\":" + JSONText.string(message)
+        if let parameter { body += ",\"parameter\":" + JSONText.string(parameter) }
         if let requestID { body += ",\"request_id\":" + JSONText.string(requestID) }
         body += "}}"
         var h = headers
@@ -84,6 +109,10 @@ struct APIError: Error, Sendable {
             case .usage: return APIError(.badRequest, e.code, e.description)
             case .unknownToken: return APIError(.notFound, e.code, "not found")
             }
+        case let e as HTTPParserError:
+            // The client sent bytes that are not HTTP (a bad chunk size, a broken header): its
+            // fault, and the connection cannot be trusted any more.
+            return APIError(.badRequest, "malformed_request", "malformed HTTP request: \(e)", headers: [.connection: "close"])
         case let e as HTTPError:
             switch e.status {
             case .notFound: return APIError(.notFound, "not_found", "no such resource")

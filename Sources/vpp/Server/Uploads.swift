@@ -156,7 +156,8 @@ struct UploadService: Sendable {
     }
 
     /// A safe display/spool name from a client file name: last path component only, no leading
-    /// dots, letters (any script), digits, `.-_ ()` kept, the rest `_`, at most 100 characters.
+    /// dots, letters (any script), digits, `.-_ ()` kept, the rest `_`, at most 100 characters
+    /// and 200 UTF-8 bytes (it names the spool file, and NAME_MAX is 255 bytes).
     static func sanitizeFileName(_ raw: String?, fallbackExtension: String) -> String {
         var name = raw ?? ""
         if let slash = name.lastIndex(where: { $0 == "/" || $0 == "\\" }) { name = String(name[name.index(after: slash)...]) }
@@ -167,7 +168,15 @@ struct UploadService: Sendable {
             } else { out += "_" }
         }
         while out.hasPrefix(".") || out.hasPrefix(" ") { out.removeFirst() }
-        out = String(out.prefix(100)).trimmingCharacters(in: .whitespaces)
+        out = String(out.prefix(100))
+        if out.utf8.count > 200 {
+            // Cut the stem, keep a short extension (the ingestor looks at it).
+            var ext = ""
+            if let dot = out.lastIndex(of: "."), out.distance(from: dot, to: out.endIndex) <= 8 { ext = String(out[dot...]); out = String(out[..<dot]) }
+            while out.utf8.count + ext.utf8.count > 200 { out.removeLast() }
+            out += ext
+        }
+        out = out.trimmingCharacters(in: .whitespaces)
         if out.isEmpty || out == "." || out == ".." { out = "upload" + fallbackExtension }
         return out
     }
