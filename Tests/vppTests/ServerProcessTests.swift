@@ -53,11 +53,13 @@ struct ServerProcessTests {
         throw POSIXErr(what: "vpp serve did not start")
     }
 
-    func waitFor(_ text: String, in proc: Proc, seconds: Double = 30) -> Bool {
+    /// Polls the server's log without blocking a thread of the shared test pool (other tests,
+    /// and the upload task this test waits on, need it).
+    func waitFor(_ text: String, in proc: Proc, seconds: Double = 30) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if proc.stderr.contains(text) { return true }
-            usleep(20_000)
+            try? await Task.sleep(nanoseconds: 20_000_000)
         }
         return false
     }
@@ -81,7 +83,7 @@ struct ServerProcessTests {
             try? await LoopbackHTTP.async(port: port, method: "POST", path: "/api/v1/uploads?kind=interval&complex=cheonyeon-feeder&convention=hour-beginning",
                                           headers: [("Content-Type", "text/csv"), ("Authorization", "Bearer \(token)")], body: bytes)
         }
-        #expect(waitFor("ingest progress", in: proc), "\(proc.stderr)")
+        #expect(await waitFor("ingest progress", in: proc), "\(proc.stderr)")
         kill(proc.process.processIdentifier, SIGKILL)
         proc.process.waitUntilExit()
         let reply = await upload.value
@@ -113,7 +115,7 @@ struct ServerProcessTests {
             try await LoopbackHTTP.async(port: port, method: "POST", path: "/api/v1/uploads?kind=interval&complex=cheonyeon-feeder&convention=hour-beginning",
                                          headers: [("Content-Type", "text/csv"), ("Authorization", "Bearer \(token)")], body: bytes)
         }
-        #expect(waitFor("ingest progress", in: proc), "\(proc.stderr)")
+        #expect(await waitFor("ingest progress", in: proc), "\(proc.stderr)")
         kill(proc.process.processIdentifier, SIGTERM)
         let reply = try await upload.value
         #expect(reply.status == 201, "\(reply.text)")
