@@ -69,6 +69,20 @@ struct ServerTests {
         #expect(try store.auditLog().filter { $0.action == "token.create" }.count == 1)
     }
 
+    @Test func uploadWithEveryRowRejectedIs422WithItsRejects() async throws {
+        let s = try await LiveServer.start()
+        defer { Task { await s.stop() } }
+        // An interval file whose every value is negative: an upload with only rejects.
+        let csv = Array("검침일시,사용량(kWh)\n2024-01-01 00:00,-1\n2024-01-01 01:00,-2\n".utf8)
+        let r = try await LoopbackHTTP.async(port: s.port, method: "POST",
+                                             path: "/api/v1/uploads?kind=interval&complex=cheonyeon-apt&convention=hour-beginning",
+                                             headers: [("Content-Type", "text/csv"), ("Authorization", "Bearer \(s.officeToken)")], body: csv)
+        #expect(r.status == 422, "\(r.text)")
+        #expect(r.json?["rows_accepted"] as? Int == 0)
+        #expect(r.json?["rows_rejected"] as? Int == 2)
+        #expect((r.json?["first_rejects"] as? [[String: Any]])?.first?["line"] as? Int == 2)
+    }
+
     @Test func officeUploadReportsAcceptedAndRejectedRows() async throws {
         let s = try await LiveServer.start()
         defer { Task { await s.stop() } }

@@ -64,7 +64,7 @@ enum OpenAPIDocument {
             "409": {"description": "already uploaded by another account"},
             "413": {"description": "body larger than the limit (default 20 MiB)"},
             "415": {"description": "unsupported Content-Type, Content-Encoding or charset"},
-            "422": {"description": "the file cannot be read as the given kind; nothing ingested"},
+            "422": {"description": "the file cannot be read as the given kind, or every row was rejected (body: the upload with its first rejects); nothing ingested"},
             "429": {"$ref": "#/components/responses/TooMany"}}}},
         "/api/v1/uploads/{id}": {"get": {"summary": "One upload (offices: only their own)",
           "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],

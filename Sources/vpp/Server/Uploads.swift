@@ -122,7 +122,9 @@ struct UploadService: Sendable {
         try store.recordHTTPUpload(uploadID: r.uploadID, fresh: true, displayName: input.displayName, principal: principal,
                                    complex: meter, outcome: r.status,
                                    detail: "\(input.displayName): \(r.rowsOK) ok, \(r.rowsRejected) rejected, \(r.rowsChanged) changed")
-        return UploadResult(status: .created, report: r, visible: true)
+        // Every row rejected: nothing landed (422, as `vpp ingest` exits 65); the body still carries
+        // the upload id and its rejects, and the upload blocks no corrected re-send.
+        return UploadResult(status: r.allRejected ? .unprocessableContent : .created, report: r, visible: true)
     }
 
     /// The upload response body.
