@@ -8,6 +8,11 @@ let package = Package(
     products: [
         .executable(name: "vpp", targets: ["vpp"]),
         .library(name: "VPPCore", targets: ["VPPCore"]),
+        .library(name: "VPPStore", targets: ["VPPStore"]),
+        .library(name: "VPPStoreSQLite", targets: ["VPPStoreSQLite"]),
+        .library(name: "Ingestion", targets: ["Ingestion"]),
+        .library(name: "Tracking", targets: ["Tracking"]),
+        .library(name: "VPPServer", targets: ["VPPServer"]),
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Dispatcher", targets: ["Dispatcher"]),
     ],
@@ -28,33 +33,62 @@ let package = Package(
             pkgConfig: "clp",
             providers: [.apt(["coinor-libclp-dev"])]
         ),
-        .target(
-            name: "VPPCore",
-            dependencies: [
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
-        .target(name: "Forecast", dependencies: ["VPPCore"]),
-        .target(name: "Dispatcher", dependencies: ["VPPCore", "CClp"]),
+        // Units, KST time, the site's domain (config types, auth records): no dependencies.
+        .target(name: "VPPCore"),
+        // The site config file (TOML) → SiteConfig.
+        .target(name: "VPPConfig", dependencies: ["VPPCore", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // Token secrets and hashing (salted HMAC-SHA256), SHA-256 of uploads.
+        .target(name: "VPPAuth", dependencies: ["VPPCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // The store as protocols, one per concern, and the records they exchange (no driver).
+        .target(name: "VPPStore", dependencies: ["VPPCore"]),
+        // The embedded SQLite driver (GRDB): migrations, queries, the bulk reading sink.
+        .target(name: "VPPStoreSQLite", dependencies: [
+            "VPPCore", "VPPStore", "VPPAuth",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // File readers (CSV, XLSX, XpERP) and the ingest orchestration.
+        .target(name: "Ingestion", dependencies: [
+            "VPPCore", "VPPStore", "VPPAuth",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        // RE100 share, tCO2 avoided, target progress; report renderers.
+        .target(name: "Tracking", dependencies: ["VPPCore", "VPPStore"]),
+        .target(name: "Forecast", dependencies: ["VPPCore", "VPPStore"]),
+        .target(name: "Dispatcher", dependencies: ["VPPCore", "VPPStore", "CClp"]),
+        // The HTTP server (Hummingbird 2): routes, handlers, pages.
+        .target(name: "VPPServer", dependencies: [
+            "VPPCore", "VPPStore", "VPPAuth", "Ingestion", "Tracking", "Forecast", "Dispatcher",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Public datasets (Dangjin, GIST, KPX), benchmarks and synthetic data: never a product dependency.
+        .target(name: "VPPBenchmarks", dependencies: [
+            "VPPCore", "VPPConfig", "VPPStore", "VPPStoreSQLite", "Ingestion", "Tracking", "Forecast", "Dispatcher",
+        ]),
         .executableTarget(
             name: "vpp",
             dependencies: [
-                "VPPCore", "Forecast", "Dispatcher",
+                "VPPCore", "VPPConfig", "VPPAuth", "VPPStore", "VPPStoreSQLite", "Ingestion", "Tracking", "Forecast",
+                "Dispatcher", "VPPServer", "VPPBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "VPPTestSupport", dependencies: ["VPPCore"]),
-        .testTarget(name: "VPPCoreTests", dependencies: ["VPPCore", "VPPTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ForecastTests", dependencies: ["Forecast", "VPPTestSupport"]),
-        .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "VPPTestSupport"]),
-        .testTarget(name: "vppTests", dependencies: ["vpp", "VPPTestSupport"]),
+        .target(name: "VPPTestSupport", dependencies: ["VPPCore", "VPPConfig", "VPPStore", "VPPStoreSQLite"]),
+        .testTarget(name: "VPPCoreTests", dependencies: [
+            "VPPCore", "VPPConfig", "VPPAuth", "VPPStore", "VPPStoreSQLite", "Ingestion", "Tracking", "VPPBenchmarks",
+            "VPPTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], exclude: ["Fixtures"]),
+        .testTarget(name: "ForecastTests", dependencies: ["Forecast", "VPPBenchmarks", "VPPTestSupport", "VPPStoreSQLite", "VPPConfig"]),
+        .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "VPPBenchmarks", "VPPTestSupport", "VPPStoreSQLite", "VPPConfig"]),
+        .testTarget(name: "vppTests", dependencies: [
+            "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPConfig",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import VPPCore
+import VPPStore
 import CClp
 
 /// A linear program in column-major sparse form (compressed sparse columns, no gaps), the

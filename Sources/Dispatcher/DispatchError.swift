@@ -1,4 +1,5 @@
 import VPPCore
+import VPPStore
 
 /// The constraint families of the dispatch LP, used to say why a model is infeasible.
 public enum ConstraintFamily: String, Sendable, Codable, CaseIterable {
@@ -30,7 +31,7 @@ public struct InfeasibilityCause: Sendable, Equatable, Codable, CustomStringConv
     }
 }
 
-@usableFromInline func fmt(_ v: Double, _ digits: Int = 3) -> String {
+package func fmt(_ v: Double, _ digits: Int = 3) -> String {
     guard v.isFinite else { return String(v) }
     var p = 1.0; for _ in 0..<digits { p *= 10 }
     let r = (v * p).rounded() / p

@@ -1,4 +1,5 @@
 import VPPCore
+import VPPStore
 import Foundation
 
 /// The dispatch LP (design §6, issue 5): one model per run over all dongs.
@@ -355,5 +356,5 @@ public enum DispatchModel {
 }
 
 extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+    package var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -1,4 +1,5 @@
 import VPPCore
+import VPPStore
 
 /// One battery as the LP sees it. Energies in kWh, powers in kW (AC terminal), efficiencies 0–1.
 public struct BatteryInput: Sendable, Equatable, Codable {
@@ -209,3 +210,27 @@ public struct DispatchProblem: Sendable, Equatable, Codable {
 }
 
 import Foundation
+
+extension DispatchProblem {
+    /// Lowers SoC-minimum, reserve floors and the terminal target to what the initial SoC can
+    /// reach charging at full power, so a receding-horizon plan started from a measured SoC below
+    /// its floor stays feasible (the battery recovers toward the floor as fast as it can).
+    public mutating func clampFloorsToReach() {
+        let dt = hoursPerSlot
+        for k in dongs.indices {
+            for j in dongs[k].batteries.indices {
+                var b = dongs[k].batteries[j]
+                var reach = b.initialSocKWh
+                var res: [Double] = []
+                for t in 0..<slotCount {
+                    reach = min(b.socMaxKWh, reach + b.chargeEfficiency * b.maxChargeKW * dt)
+                    res.append(min(max(b.socMinKWh, b.reserve(t)), reach))
+                }
+                b.reserveKWh = res
+                b.terminalSocKWh = min(b.terminalSocKWh, reach)
+                b.socMinKWh = min(b.socMinKWh, b.initialSocKWh)
+                dongs[k].batteries[j] = b
+            }
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import VPPCore
+import VPPStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -163,21 +164,21 @@ public struct DispatchRunner {
     }
 
     public var builder: SiteProblemBuilder
-    public var store: VPPStore
+    public var storage: Storage
     public var options: Options
     /// Load and PV per dong for (start, step, slots) — forecasts when available, else recorded profiles.
-    public var series: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Double], pv: [Double])]
+    public var series: @Sendable (Int64, SlotLength, Int) async throws -> [(load: [Double], pv: [Double])]
 
-    public init(builder: SiteProblemBuilder, store: VPPStore, options: Options,
-                series: @escaping @Sendable (Int64, SlotLength, Int) throws -> [(load: [Double], pv: [Double])]) {
-        self.builder = builder; self.store = store; self.options = options; self.series = series
+    public init(builder: SiteProblemBuilder, storage: Storage, options: Options,
+                series: @escaping @Sendable (Int64, SlotLength, Int) async throws -> [(load: [Double], pv: [Double])]) {
+        self.builder = builder; self.storage = storage; self.options = options; self.series = series
     }
 
-    public func run(now: Int64) throws -> Result {
+    public func run(now: Int64) async throws -> Result {
         let lock = try DispatchLock(path: options.lockPath)
         defer { lock.release() }
         let start = Slot(containing: now, length: options.step).start
-        let runID = try store.startDispatchRun(startedAt: now, objective: options.objectiveName,
+        let runID = try await storage.dispatch.startDispatchRun(startedAt: now, objective: options.objectiveName,
                                                horizonSeconds: options.slots * options.step.seconds, stepSeconds: options.step.seconds)
         do {
             var soc: [String: Double] = [:]
@@ -185,7 +186,7 @@ public struct DispatchRunner {
             if let t = options.telemetryPath {
                 soc = try SoCTelemetry.read(t); source = "telemetry \(t)"
             } else {
-                let planned = try store.plannedSoC(at: start)
+                let planned = try await storage.dispatch.plannedSoC(at: start)
                 if !planned.isEmpty { soc = planned.mapValues { Double($0) / 1000 }; source = "previous run's planned SoC" }
             }
             let known = Set(builder.site.batteries.map(\.battery.id))
@@ -200,7 +201,7 @@ public struct DispatchRunner {
                 }
             }
             var p = try builder.problem(start: start, step: options.step, slots: options.slots,
-                                        series: try series(start, options.step, options.slots), initialSoCKWh: soc)
+                                        series: try await series(start, options.step, options.slots), initialSoCKWh: soc)
             p.clampFloorsToReach()
             let plan = try DispatchModel.solve(p, maxSeconds: options.maxSeconds)
             let files = SetpointWriter.files(plan, runID: runID, generatedAt: now)
@@ -214,13 +215,13 @@ public struct DispatchRunner {
                 }
             }
             let bd = String(data: try JSONEncoder().encode(plan.breakdown), encoding: .utf8) ?? "{}"
-            try store.finishDispatchRun(id: runID, finishedAt: now, status: "ok", objectiveValue: plan.objective, breakdownJSON: bd,
+            try await storage.dispatch.finishDispatchRun(id: runID, finishedAt: now, status: "ok", objectiveValue: plan.objective, breakdownJSON: bd,
                                         solveMs: (plan.buildSeconds + plan.solveSeconds) * 1000, message: "SoC from \(source)",
                                         schedule: rows)
             return Result(runID: runID, plan: plan, files: files.map { options.outbox + "/" + $0.battery_id + ".json" }, socSource: source)
         } catch {
             let msg = String(describing: error)
-            try? store.finishDispatchRun(id: runID, finishedAt: now, status: "failed", objectiveValue: nil, breakdownJSON: "{}",
+            try? await storage.dispatch.finishDispatchRun(id: runID, finishedAt: now, status: "failed", objectiveValue: nil, breakdownJSON: "{}",
                                          solveMs: nil, message: msg, schedule: [])
             throw error
         }

@@ -1,4 +1,5 @@
 import VPPCore
+import VPPStore
 import CClp
 /// Storage dispatch LP (issue 5): `DispatchModel` (formulation), `ClpSolver` (CLP binding),
 /// `Evaluation` (breakdown, baselines), `PlanChecker` (invariants), `MPSWriter`, `DispatchRunner` (MPC runs).

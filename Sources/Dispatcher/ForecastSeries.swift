@@ -1,4 +1,5 @@
 import VPPCore
+import VPPStore
 
 /// Per-dong load and PV series [kW] for the dispatch horizon from the latest stored forecast run
 /// (`forecast` table, Wh per slot), falling back slot by slot to recorded profiles where the
@@ -12,14 +13,16 @@ public enum ForecastSeries {
         public var coverage: Double
     }
 
-    public static func latest(store: VPPStore, builder: SiteProblemBuilder, profiles: RecordedProfiles?,
-                              start: Int64, step: SlotLength, slots: Int) throws -> Result {
-        var series = profiles.map { builder.recordedSeries($0, start: start, step: step, slots: slots) }
+    /// `fallback`: per-dong series used where the forecast does not cover (nil: zeros).
+    public static func latest(forecasts: any ForecastStore, builder: SiteProblemBuilder,
+                              fallback: [(load: [Double], pv: [Double])]?,
+                              start: Int64, step: SlotLength, slots: Int) async throws -> Result {
+        var series = fallback
             ?? builder.site.dongs.map { _ in ([Double](repeating: 0, count: slots), [Double](repeating: 0, count: slots)) }
-        guard let run = try store.forecastRun() else { return Result(series: series, runID: nil, coverage: 0) }
+        guard let run = try await forecasts.newestForecastRun() else { return Result(series: series, runID: nil, coverage: 0) }
         // value by (dong, quantity) → [(slotStart, duration, kW)]
         var byKey: [String: [Int64: (Int, Double)]] = [:]
-        for v in try store.forecastValues(runID: run.id) where v.durationS > 0 {
+        for v in try await forecasts.forecastValues(runID: run.id) where v.durationS > 0 {
             byKey[v.dongCode + "|" + v.quantity, default: [:]][v.slotStart] = (v.durationS, Double(v.value.wh) / 1000 / (Double(v.durationS) / 3600))
         }
         var covered = 0

@@ -1,4 +1,6 @@
 import Foundation
+import VPPCore
+import VPPStore
 
 /// Writes a `SparseLP` as free-format MPS (the subset `Benchmarks/dispatch-mps-check.py` parses):
 /// NAME, ROWS (N/E/L/G), COLUMNS, RHS, RANGES (rows with both bounds finite and different),

@@ -1,4 +1,5 @@
 import VPPCore
+import VPPStore
 
 /// Grid flows of one dong per slot [kW, average over the slot].
 public struct DongFlows: Sendable, Equatable, Codable {
@@ -6,6 +7,13 @@ public struct DongFlows: Sendable, Equatable, Codable {
     public var importKW: [Double]
     public var exportKW: [Double]
     public var spillKW: [Double]
+
+    public init(code: String, importKW: [Double], exportKW: [Double], spillKW: [Double]) {
+        self.code = code
+        self.importKW = importKW
+        self.exportKW = exportKW
+        self.spillKW = spillKW
+    }
 }
 
 /// Schedule of one battery per slot: charge and discharge power [kW] and SoC at the end of the slot [kWh].
@@ -15,11 +23,24 @@ public struct BatterySchedule: Sendable, Equatable, Codable {
     public var chargeKW: [Double]
     public var dischargeKW: [Double]
     public var socKWh: [Double]
+
+    public init(id: String, dong: String, chargeKW: [Double], dischargeKW: [Double], socKWh: [Double]) {
+        self.id = id
+        self.dong = dong
+        self.chargeKW = chargeKW
+        self.dischargeKW = dischargeKW
+        self.socKWh = socKWh
+    }
 }
 
 public struct Flows: Sendable, Equatable, Codable {
     public var dongs: [DongFlows]
     public var batteries: [BatterySchedule]
+
+    public init(dongs: [DongFlows], batteries: [BatterySchedule]) {
+        self.dongs = dongs
+        self.batteries = batteries
+    }
 }
 
 /// Objective terms, each in its own unit, for a set of flows (optimal plan, baseline or no battery).

@@ -1,4 +1,5 @@
 import VPPCore
+import VPPStore
 
 /// One broken invariant of a plan.
 public struct PlanViolation: Sendable, Equatable, CustomStringConvertible {

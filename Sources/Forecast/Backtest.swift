@@ -1,5 +1,6 @@
 import Foundation
 import VPPCore
+import VPPStore
 
 /// Day-ahead PV backtest: physical chain + learned correction, trained on one window and scored
 /// on another against KPX NMAE, persistence (same hour the day before) and the uncorrected

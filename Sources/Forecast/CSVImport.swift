@@ -1,13 +1,14 @@
 import Foundation
 import VPPCore
+import VPPStore
 
 /// Minimal CSV field access on UTF-8 bytes (no quoting needed by the files we import).
-struct CSVLines {
+package struct CSVLines {
     let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    package init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     /// Calls `body(lineNumber, fields)` for each non-empty line; fields are byte ranges.
-    func forEach(_ body: (Int, [ArraySlice<UInt8>]) throws -> Void) rethrows {
+    package func forEach(_ body: (Int, [ArraySlice<UInt8>]) throws -> Void) rethrows {
         var line = 1, start = 0
         var fields: [ArraySlice<UInt8>] = []
         fields.reserveCapacity(16)
@@ -34,10 +35,10 @@ struct CSVLines {
         }
     }
 
-    static func string(_ s: ArraySlice<UInt8>) -> String { String(decoding: s, as: UTF8.self) }
+    package static func string(_ s: ArraySlice<UInt8>) -> String { String(decoding: s, as: UTF8.self) }
 
     /// Parses a decimal number (sign, digits, point, exponent); nil for empty, "NaN" or junk.
-    static func double(_ s: ArraySlice<UInt8>) -> Double? {
+    package static func double(_ s: ArraySlice<UInt8>) -> Double? {
         var t = s
         while let f = t.first, f == 32 || f == 34 { t = t.dropFirst() }
         while let l = t.last, l == 32 || l == 34 { t = t.dropLast() }
@@ -64,7 +65,7 @@ struct CSVLines {
     }
 }
 
-func readFileBytes(_ path: String) throws -> [UInt8] {
+package func readFileBytes(_ path: String) throws -> [UInt8] {
     guard let d = FileManager.default.contents(atPath: path) else {
         throw ForecastError.noInput(path: path, reason: "missing or unreadable")
     }

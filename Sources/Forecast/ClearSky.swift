@@ -1,4 +1,6 @@
 import Foundation
+import VPPCore
+import VPPStore
 
 /// Clear-sky irradiance on a horizontal plane [W/m²].
 public struct ClearSkyIrradiance: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import VPPCore
+import VPPStore
 
 /// Learned correction of the physical PV forecast: ridge regression (Hoerl & Kennard,
 /// "Ridge regression", Technometrics 12:55–67, 1970) of measured output / capacity on features

@@ -1,5 +1,6 @@
 import Foundation
 import VPPCore
+import VPPStore
 
 /// PV forecast of one dong for one slot.
 public struct DongSlotForecast: Sendable, Equatable {

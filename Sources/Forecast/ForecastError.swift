@@ -1,4 +1,5 @@
 import VPPCore
+import VPPStore
 
 /// Errors of the Forecast module.
 public enum ForecastError: CategorizedError, Equatable {

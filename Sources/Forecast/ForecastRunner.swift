@@ -1,5 +1,6 @@
 import Foundation
 import VPPCore
+import VPPStore
 
 /// Weather sources for a forecast run.
 public enum ForecastWeather {
@@ -40,11 +41,11 @@ public enum ForecastRunner {
         }
     }
 
-    public static func run(store: VPPStore, site: SiteConfig, start: Int64, slots: Int, length: SlotLength,
-                           weather: [String: WeatherSeries], issuedAt: Int64) throws -> Summary {
+    public static func run(storage: Storage, site: SiteConfig, start: Int64, slots: Int, length: SlotLength,
+                           weather: [String: WeatherSeries], issuedAt: Int64) async throws -> Summary {
         var correction: PVCorrectionModel? = nil
         var correctionID: Int64? = nil
-        if let m = try store.latestForecastModel(name: correctionModelName) {
+        if let m = try await storage.forecasts.latestForecastModel(name: correctionModelName) {
             correction = try PVCorrectionModel.decode(Data(m.paramsJSON.utf8)); correctionID = m.id
         }
         let pv = DistrictPVForecaster(dongs: site.dongs, correction: correction)
@@ -57,7 +58,7 @@ public enum ForecastRunner {
         let holidays = KoreanHolidays()
         var loadTotal = WattHours.zero, dongsWithLoad = 0
         for d in site.dongs {
-            let hist = try store.forecastLoadHistory(dong: d.code, from: start - 56 * 86_400, to: start)
+            let hist = try await storage.readings.hourlyConsumption(dong: d.code, from: start - 56 * 86_400, to: start)
             guard hist.count >= 7 * 24 else { continue }
             let obs = hist.map { LoadObservation(slotStart: $0.hourStart, kWh: Double($0.wh) / 1000) }
             let model = try LoadProfileModel.fit(history: obs, length: .hour, holidays: holidays)
@@ -76,7 +77,7 @@ public enum ForecastRunner {
             throw ForecastError.insufficientData("no forecast made: no weather covers the horizon and no dong has load history")
         }
         let params = #"{"pv":"physical+\#(correction == nil ? "none" : "ridge")","load":"profile-holiday-temperature"}"#
-        let runID = try store.insertForecastRun(issuedAt: issuedAt, kind: "day-ahead", horizonS: Int64(slots * length.seconds),
+        let runID = try await storage.forecasts.insertForecastRun(issuedAt: issuedAt, kind: "day-ahead", horizonS: Int64(slots * length.seconds),
                                                 stepS: Int64(length.seconds), model: "vpp-forecast-1", paramsJSON: params,
                                                 values: values)
         return Summary(runID: runID, slots: slots, dongsWithPV: Set(pv.map(\.dongCode)).count, dongsWithLoad: dongsWithLoad,

@@ -1,4 +1,6 @@
 import Foundation
+import VPPCore
+import VPPStore
 
 /// Cloud → irradiance → plane of array.
 public enum Irradiance {

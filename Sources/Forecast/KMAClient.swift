@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import VPPCore
+import VPPStore
 
 /// One item of a KMA 단기예보 (getVilageFcst) reply.
 public struct KMAForecastItem: Sendable, Equatable, Codable {

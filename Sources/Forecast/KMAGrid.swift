@@ -1,4 +1,6 @@
 import Foundation
+import VPPCore
+import VPPStore
 
 /// A cell of the KMA short-range forecast grid (동네예보 격자, 5 km).
 public struct KMAGridPoint: Hashable, Sendable, Codable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import VPPCore
+import VPPStore
 
 /// Korean public holidays (관공서의 공휴일에 관한 규정, Presidential Decree) as a dated table,
 /// 2018–2027. Lunar holidays — 설날 (three days around lunar 1/1), 부처님오신날 (lunar 4/8) and

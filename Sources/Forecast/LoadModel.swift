@@ -1,5 +1,6 @@
 import Foundation
 import VPPCore
+import VPPStore
 
 /// One observed load slot.
 public struct LoadObservation: Sendable, Equatable {

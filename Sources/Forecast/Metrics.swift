@@ -1,5 +1,6 @@
 import Foundation
 import VPPCore
+import VPPStore
 
 /// Forecast error metrics. Energies in kWh per hour, capacity in kW.
 public enum ForecastMetrics {

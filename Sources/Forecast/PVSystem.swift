@@ -1,5 +1,6 @@
 import Foundation
 import VPPCore
+import VPPStore
 
 /// A PV array (or a fleet of identical ones) as the physical model sees it.
 public struct PVSystem: Sendable, Equatable, Codable {

@@ -1,3 +1,5 @@
+import VPPCore
+import VPPStore
 // Periodic-term tables of the NREL Solar Position Algorithm:
 // I. Reda, A. Andreas, "Solar position algorithm for solar radiation applications",
 // Solar Energy 76 (2004) 577–589, Table A4.2 (Earth periodic terms L0–L5, B0–B1, R0–R4, from

@@ -1,5 +1,6 @@
 import Foundation
 import VPPCore
+import VPPStore
 
 /// Topocentric solar position.
 public struct SolarPosition: Sendable, Equatable {

@@ -1,12 +1,13 @@
 import Foundation
 import VPPCore
+import VPPStore
 
-/// KMA replies cached in the store's weather_cache table.
+/// KMA replies kept in the store's weather archive.
 public struct StoreKMACache: KMAReplyCache {
-    public let vppStore: VPPStore
-    public init(store: VPPStore) { self.vppStore = store }
-    public func body(forKey key: String) async throws -> Data? { try vppStore.weatherCacheBody(key: key) }
+    public let archive: any WeatherArchive
+    public init(archive: any WeatherArchive) { self.archive = archive }
+    public func body(forKey key: String) async throws -> Data? { try await archive.weatherBody(key: key) }
     public func store(body: Data, forKey key: String, fetchedAt: Int64) async throws {
-        try vppStore.putWeatherCache(key: key, fetchedAt: fetchedAt, body: body)
+        try await archive.putWeather(key: key, fetchedAt: fetchedAt, body: body)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import VPPCore
+import VPPStore
 
 /// One forecast (or observed) weather state valid at an instant.
 public struct WeatherPoint: Sendable, Equatable, Codable {

@@ -1,14 +1,17 @@
+import VPPStoreSQLite
+import VPPConfig
 import Foundation
 import VPPCore
+import VPPStore
 
 /// A fresh store on a temporary file with the real migrations applied.
 public enum TestStore {
     /// Creates a store in a new temporary directory; the directory is removed by `cleanup`.
     public static func make(clock: any WallClock = FixedWallClock(KSTDateTime(year: 2024, month: 7, day: 1))) throws
-        -> (store: VPPStore, directory: URL)
+        -> (store: SQLiteStore, directory: URL)
     {
         let dir = try TempDirectory.make()
-        let store = try VPPStore(path: dir.appendingPathComponent("test.sqlite").path, clock: clock)
+        let store = try SQLiteStore(path: dir.appendingPathComponent("test.sqlite").path, clock: clock)
         return (store, dir)
     }
 }

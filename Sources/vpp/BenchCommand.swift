@@ -1,7 +1,16 @@
+import VPPBenchmarks
+import VPPServer
+import Dispatcher
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import ArgumentParser
 import Foundation
 import Forecast
 import VPPCore
+import VPPStore
 
 /// `vpp bench …` — measured figures (run on a release build: `swift run -c release vpp bench …`).
 struct BenchCommand: AsyncParsableCommand {

@@ -1,6 +1,16 @@
+import VPPBenchmarks
+import VPPServer
+import Dispatcher
+import Forecast
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import ArgumentParser
 import Foundation
 import VPPCore
+import VPPStore
 
 /// The main job end to end on the embedded SQLite store: load the district, ingest sample
 /// exports, forecast the next day, run the dispatcher on it, and report.
@@ -15,26 +25,26 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
         let config = try SiteConfigParser().parse(fileAt: site)
-        let store = try VPPStore(path: db)
-        let report = try store.loadSite(config)
+        let store = try SQLiteStore(path: db).storage
+        let report = try await store.sites.loadSite(config)
         print("== 1. site: \(config.site.nameKo) (\(config.site.name)) loaded into \(db): \(report.changes.count) records")
-        let rows = try store.siteSummary()
+        let rows = try await store.sites.siteSummary()
         print(renderTable(
             headers: ["code", "dong", "households", "pv_kwp", "battery_kwh"],
             rows: rows.map { [$0.code, $0.nameKo, String($0.households), fmt($0.pvKWp), fmt($0.batteryKWh, 0)] },
             numeric: [2, 3, 4]))
 
         // ---- 2. ingest (issue 3) — sample exports under samples/; code in IngestCommands.swift ----
-        try DemoIngestStep.run(store: store, samples: samples)
+        try await DemoIngestStep.run(storage: store, samples: samples)
         // ---- end of step 2 (ingest) ----
 
         // ---- 3. forecast and 4. dispatch — code in DemoForecastDispatchSteps.swift ----
-        try DemoForecastDispatchSteps.run(store: store, samples: samples, outDir: { let d = (db as NSString).deletingLastPathComponent; return d.isEmpty ? "." : d }(),
+        try await DemoForecastDispatchSteps.run(storage: store, samples: samples, outDir: { let d = (db as NSString).deletingLastPathComponent; return d.isEmpty ? "." : d }(),
                                           dataDir: dataDir)
         // ---- end of steps 3–4 ----
 
         // ---- final step: tracking report (issue 6) — out/report.html + table; code in ReportCommand.swift ----
-        try DemoReportStep.run(store: store)
+        try await DemoReportStep.run(storage: store)
         // ---- end of final step (report) ----
     }
 }

@@ -1,7 +1,15 @@
+import VPPBenchmarks
+import VPPServer
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import Dispatcher
 import Forecast
 import Foundation
 import VPPCore
+import VPPStore
 
 /// Demo steps 3 (forecast) and 4 (dispatch): day-ahead forecast for the day after the ingested
 /// data, then a scheduled dispatch run on it that writes setpoint files to `out/outbox`.
@@ -11,13 +19,13 @@ enum DemoForecastDispatchSteps {
     /// Issued the afternoon before, as a day-ahead forecast would be.
     static let issuedAt = KSTDateTime(year: 2022, month: 7, day: 31, hour: 17)
 
-    static func run(store: VPPStore, samples: String, outDir: String, dataDir: String) throws {
-        guard let site = try store.loadedSiteConfig() else { throw VPPError(.internal, "demo: no site loaded") }
+    static func run(storage store: Storage, samples: String, outDir: String, dataDir: String) async throws {
+        guard let site = try await store.sites.loadedSiteConfig() else { throw VPPError(.internal, "demo: no site loaded") }
         let weatherPath = samples + "/weather-standin-2022-08-01.csv"
         let weather = try WeatherCSV.load(path: weatherPath)
         let perDong = Dictionary(uniqueKeysWithValues: site.dongs.map { ($0.code, weather) })
         let start = horizonStart.epochSeconds
-        let summary = try ForecastRunner.run(store: store, site: site, start: start, slots: 192, length: .quarterHour,
+        let summary = try await ForecastRunner.run(storage: store, site: site, start: start, slots: 192, length: .quarterHour,
                                              weather: perDong, issuedAt: issuedAt.epochSeconds)
         print("\n== 3. forecast: 48 h at 15 min from \(horizonStart) KST, weather \(weatherPath)")
         print("   (stand-in: the real KMA forecast for Dangjin, 2019-08-01..03, re-dated; see samples/SOURCE.txt)")
@@ -27,10 +35,12 @@ enum DemoForecastDispatchSteps {
         let builder = SiteProblemBuilder(site: site)
         let profiles = try? RecordedProfiles.load(dataDir: dataDir)
         let options = DispatchRunner.Options(outbox: outDir + "/outbox", lockPath: outDir + "/dispatch.lock")
-        let runner = DispatchRunner(builder: builder, store: store, options: options) { s, st, n in
-            try ForecastSeries.latest(store: store, builder: builder, profiles: profiles, start: s, step: st, slots: n).series
+        let runner = DispatchRunner(builder: builder, storage: store, options: options) { s, st, n in
+            try await ForecastSeries.latest(forecasts: store.forecasts, builder: builder,
+                                            fallback: profiles.map { builder.recordedSeries($0, start: s, step: st, slots: n) },
+                                            start: s, step: st, slots: n).series
         }
-        let r = try runner.run(now: start)
+        let r = try await runner.run(now: start)
         print("\n== 4. dispatch run \(r.runID): objective \(fmt(r.plan.objective, 0)) KRW-equivalent, SoC from \(r.socSource), "
               + "build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms, \(r.files.count) setpoint files in \(options.outbox)")
         print("   load/PV: stored forecast where it covers a dong, "

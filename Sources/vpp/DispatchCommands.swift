@@ -1,7 +1,16 @@
+import VPPBenchmarks
+import VPPServer
+import Forecast
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import ArgumentParser
 import Dispatcher
 import Foundation
 import VPPCore
+import VPPStore
 
 /// `vpp dispatch plan|run|history|bench` — wiring only; the model lives in Dispatcher.
 struct DispatchCommand: AsyncParsableCommand {
@@ -145,15 +154,17 @@ struct DispatchCommand: AsyncParsableCommand {
             o.step = step; o.slots = try model.slots(step); o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
             let store = try global.openStore()
             // Latest stored forecast (issue 4) where it covers the horizon, recorded profiles elsewhere.
-            let runner = DispatchRunner(builder: b, store: store, options: o) { s, st, n in
-                try ForecastSeries.latest(store: store, builder: b, profiles: prof, start: s, step: st, slots: n).series
+            let runner = DispatchRunner(builder: b, storage: store, options: o) { s, st, n in
+                try await ForecastSeries.latest(forecasts: store.forecasts, builder: b,
+                                                fallback: b.recordedSeries(prof, start: s, step: st, slots: n),
+                                                start: s, step: st, slots: n).series
             }
             var now = Int64(Date().timeIntervalSince1970)
             if let at {
                 guard let k = KSTDateTime.parse(at) else { throw ValidationError("--at: '\(at)' is not a KST date/time") }
                 now = k.epochSeconds
             }
-            let r = try runner.run(now: now)
+            let r = try await runner.run(now: now)
             print("run \(r.runID): ok, objective \(fmt(r.plan.objective, 2)), \(r.files.count) setpoint files in \(outbox), SoC from \(r.socSource), build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms")
         }
     }
@@ -164,7 +175,7 @@ struct DispatchCommand: AsyncParsableCommand {
         @Option(help: "Most recent runs to list.") var limit: Int = 20
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
         func run() async throws {
-            let runs = try global.openStore().dispatchRuns(limit: limit)
+            let runs = try await global.openStore().dispatch.dispatchRuns(limit: limit)
             if format == .json { print(try renderJSON(runs)); return }
             let h = ["id", "started_kst", "status", "objective", "value", "solve_ms", "message"]
             let rows = runs.map { r in

@@ -1,7 +1,16 @@
+import VPPBenchmarks
+import VPPServer
+import Dispatcher
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import ArgumentParser
 import Forecast
 import Foundation
 import VPPCore
+import VPPStore
 
 /// `vpp forecast …` — PV and load forecasts (issue 4). Wiring only; the models live in Forecast.
 struct ForecastCommand: AsyncParsableCommand {
@@ -24,7 +33,7 @@ struct ForecastCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try global.openStore()
-            let site = try loadSite(store: store, config: config)
+            let site = try await loadSite(storage: store, config: config)
             guard let length = SlotLength(text: step) else { throw ValidationError("--step must be 15m or 1h") }
             let hours = try parseHours(horizon)
             let now = store.clock.now()
@@ -43,10 +52,10 @@ struct ForecastCommand: AsyncParsableCommand {
             } else {
                 var cfg = try KMAClient.Configuration.fromEnvironment()
                 if let u = kmaUrl { cfg.baseURL = u }
-                let client = KMAClient(configuration: cfg, cache: StoreKMACache(store: store))
+                let client = KMAClient(configuration: cfg, cache: StoreKMACache(archive: store.weather))
                 weather = try await ForecastWeather.fromKMA(client: client, dongs: site.dongs, now: now)
             }
-            let summary = try ForecastRunner.run(store: store, site: site, start: start, slots: hours * 3600 / length.seconds,
+            let summary = try await ForecastRunner.run(storage: store, site: site, start: start, slots: hours * 3600 / length.seconds,
                                                  length: length, weather: weather, issuedAt: now)
             for l in summary.lines { print(l) }
         }
@@ -62,10 +71,10 @@ struct ForecastCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try global.openStore()
-            guard let r = try store.forecastRun(id: run) else {
-                throw VPPError(.noInput, run.map { "no forecast run \($0)" } ?? "no forecast runs in \(store.path); run `vpp forecast run` first")
+            guard let r = try await store.forecasts.forecastRun(id: run) else {
+                throw VPPError(.noInput, run.map { "no forecast run \($0)" } ?? "no forecast runs in \(store.location); run `vpp forecast run` first")
             }
-            let values = try store.forecastValues(runID: r.id, dong: dong, quantity: quantity)
+            let values = try await store.forecasts.forecastValues(runID: r.id, dong: dong, quantity: quantity)
             let headers = ["dong", "quantity", "slot_start_kst", "duration_s", "value_wh"]
             let rows = values.map { [$0.dongCode, $0.quantity, KSTDateTime(epochSeconds: $0.slotStart).iso8601, "\($0.durationS)", "\($0.value.wh)"] }
             switch format {
@@ -114,7 +123,7 @@ struct ForecastCommand: AsyncParsableCommand {
             if saveModel {
                 let store = try global.openStore()
                 let json = String(decoding: try r.model.jsonData(), as: UTF8.self)
-                let id = try store.saveForecastModel(name: ForecastRunner.correctionModelName, trainedAt: store.clock.now(),
+                let id = try await store.forecasts.saveForecastModel(name: ForecastRunner.correctionModelName, trainedAt: store.clock.now(),
                                                      trainFrom: tf, trainTo: tt, paramsJSON: json)
                 print("saved correction model #\(id)")
             }
@@ -131,10 +140,10 @@ struct ForecastCommand: AsyncParsableCommand {
     }
 }
 
-private func loadSite(store: VPPStore, config: String?) throws -> SiteConfig {
+private func loadSite(storage store: Storage, config: String?) async throws -> SiteConfig {
     if let config { return try SiteConfigParser().parse(fileAt: config) }
-    guard let s = try store.loadedSiteConfig() else {
-        throw VPPError(.noInput, "no site loaded in \(store.path); pass --config or run `vpp site load site-configs/seodaemun.toml`")
+    guard let s = try await store.sites.loadedSiteConfig() else {
+        throw VPPError(.noInput, "no site loaded in \(store.location); pass --config or run `vpp site load site-configs/seodaemun.toml`")
     }
     return s
 }

@@ -1,6 +1,16 @@
+import VPPBenchmarks
+import VPPServer
+import Dispatcher
+import Forecast
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import ArgumentParser
 import Foundation
 import VPPCore
+import VPPStore
 
 extension IngestKind: ExpressibleByArgument {}
 extension StampConvention: ExpressibleByArgument {}
@@ -35,7 +45,7 @@ struct IngestCommand: AsyncParsableCommand {
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
             let progress = (isatty(2) == 1 && size > 4 << 20) ? ProgressBar(label: (file as NSString).lastPathComponent).callback : nil
             do {
-                let r = try store.ingest(file: file, options: IngestOptions(kind: kind, source: source, mapping: mapping, progress: progress,
+                let r = try await Ingestor(storage: store).ingest(file: file, options: IngestOptions(kind: kind, source: source, mapping: mapping, progress: progress,
                                                                                workbookLimits: flags.workbookLimits))
                 if progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 reports.append(r)
@@ -186,7 +196,7 @@ struct UploadsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try global.openStore()
-            let (r, origin) = try Ingestor(store: store).retry(uploadID: id, kind: kind, source: source, flags: try flags.mapping(),
+            let (r, origin) = try await Ingestor(storage: store).retry(uploadID: id, kind: kind, source: source, flags: try flags.mapping(),
                                                                freshParameters: freshParameters)
             if format == .json { print(try renderJSON(r)) } else {
                 switch origin {
@@ -218,7 +228,7 @@ struct UploadsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let actor = "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "operator")
-            let d = try global.openStore().deleteUpload(id: id, actor: actor)
+            let d = try await global.openStore().uploads.deleteUpload(id: id, actor: actor)
             if format == .json { print(try renderJSON(d)); return }
             var s = "deleted upload \(d.uploadID) (\(d.fileName)): \(d.readingsRemoved) readings removed, \(d.readingsRestored) restored "
             s += "to their earlier value, \(d.registerReadingsRemoved) register readings and \(d.rejectedRowsRemoved) rejected rows removed, "
@@ -236,7 +246,7 @@ struct UploadsCommand: AsyncParsableCommand {
         @Option(help: "Maximum uploads to list.") var limit: Int = 50
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
         func run() async throws {
-            let rows = try global.openStore().uploads(limit: limit)
+            let rows = try await global.openStore().uploads.uploads(limit: limit)
             let headers = ["id", "received_kst", "kind", "source", "status", "ok", "rejected", "changed", "file"]
             let table = rows.map { u in
                 [String(u.id), KSTDateTime(epochSeconds: u.receivedAt).description, u.kind, u.source, u.status, String(u.rowsOK),
@@ -261,8 +271,8 @@ struct UploadsCommand: AsyncParsableCommand {
         struct Detail: Codable { var upload: UploadSummary; var rejects: [RejectedRow] }
         func run() async throws {
             let store = try global.openStore()
-            guard let u = try store.upload(id: id) else { throw VPPError(.noInput, "no upload \(id) (vpp uploads list)") }
-            let rejects = try store.rejectedRows(uploadID: id, limit: limit)
+            guard let u = try await store.uploads.upload(id: id) else { throw VPPError(.noInput, "no upload \(id) (vpp uploads list)") }
+            let rejects = try await store.uploads.rejectedRows(uploadID: id, limit: limit)
             if format == .json { print(try renderJSON(Detail(upload: u, rejects: rejects))); return }
             print("upload \(u.id): \(u.fileName)")
             print("  kind \(u.kind), source \(u.source), received \(KSTDateTime(epochSeconds: u.receivedAt)) KST, sha256 \(u.sha256)")
@@ -289,7 +299,7 @@ extension BenchCommand {
         @Flag(help: "Only generate the CSV (--keep-csv) and exit.") var generateOnly = false
         func run() async throws {
             let config = try SiteConfigParser().parse(fileAt: site)
-            let lines = try IngestBenchmark.run(rows: rows, directory: dir, site: config, pythonScript: python,
+            let lines = try await IngestBenchmark.run(rows: rows, directory: dir, site: config, pythonScript: python,
                                                 keepCSV: keepCsv, generateOnly: generateOnly,
                                                 realValuesCSV: IngestBenchmark.defaultRealValuesPath())
             for l in lines { print(l) }
@@ -300,7 +310,7 @@ extension BenchCommand {
 /// Step 2 of `vpp demo`: ingest the bundled sample exports (samples/SOURCE.txt) and show the
 /// hourly rollups they produced.
 enum DemoIngestStep {
-    static func run(store: VPPStore, samples: String) throws {
+    static func run(storage store: Storage, samples: String) async throws {
         print("\n== 2. ingest: sample exports from \(samples)/ (derived from shared/data, see \(samples)/SOURCE.txt)")
         var erp = IngestMapping()
         erp.meter = "yeonhui-apt"
@@ -311,15 +321,15 @@ enum DemoIngestStep {
             ("pv-rooftops-2022-07.csv", .pv, "rooftop PV monitoring", pvMap),
         ]
         for (name, kind, source, mapping) in jobs {
-            let r = try store.ingest(file: samples + "/" + name, options: IngestOptions(kind: kind, source: source, mapping: mapping))
+            let r = try await Ingestor(storage: store).ingest(file: samples + "/" + name, options: IngestOptions(kind: kind, source: source, mapping: mapping))
             print("  \(r.summary)")
             for w in r.warnings { print("    warning: \(w)") }
             for j in r.rejects.prefix(3) { print("    reject line \(j.line)\(j.column.map { ":\($0)" } ?? ""): \(j.reason)") }
         }
         let month = YearMonth(year: 2022, month: 7)
         var rows: [[String]] = []
-        for d in try store.siteSummary() {
-            let t = try store.rollupTotals(dong: d.code, month: month)
+        for d in try await store.sites.siteSummary() {
+            let t = try await store.readings.rollupTotals(dong: d.code, month: month)
             if t.hours == 0 { continue }
             rows.append([d.code, d.nameKo, String(t.hours), fmt(Double(t.generationWh) / 1000), fmt(Double(t.consumptionWh) / 1000),
                          fmt(Double(t.generationCoveredS) / 3600, 0), fmt(Double(t.consumptionCoveredS) / 3600, 0)])

@@ -1,4 +1,15 @@
+import VPPBenchmarks
+import VPPServer
+import Dispatcher
+import Forecast
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import Foundation
+import VPPCore
+import VPPStore
 
 /// Plain-text table with right-aligned numeric columns; width counts Hangul as two cells.
 func renderTable(headers: [String], rows: [[String]], numeric: Set<Int> = []) -> String {

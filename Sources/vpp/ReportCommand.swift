@@ -1,6 +1,16 @@
+import VPPBenchmarks
+import VPPServer
+import Dispatcher
+import Forecast
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import ArgumentParser
 import Foundation
 import VPPCore
+import VPPStore
 
 /// `vpp report` — tracking report (RE100, tCO2 avoided, progress to targets) per dong and
 /// district for a month, a year or a date range (KST). Wiring only; the work is in
@@ -34,17 +44,17 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try global.openStore()
-        let written = try Self.produce(store: store, period: try ReportPeriod.parse(period), dong: dong, format: format, by: by,
+        let written = try await Self.produce(storage: store, period: try ReportPeriod.parse(period), dong: dong, format: format, by: by,
                                        out: out, minCoveragePct: minCoveragePct)
         if let written { FileHandle.standardError.write(Data("report written to \(written)\n".utf8)) }
     }
 
     /// Builds and writes one report; returns the file written, if any. Shared with `vpp demo`.
     @discardableResult
-    static func produce(store: VPPStore, period: ReportPeriod, dong: String?, format: Format, by: By, out: String?,
-                        minCoveragePct: Double = 90) throws -> String? {
-        let report = try TrackingReportBuilder.build(
-            store: store, period: period, options: TrackingOptions(coverageThresholdPct: minCoveragePct, dongCode: dong))
+    static func produce(storage store: Storage, period: ReportPeriod, dong: String?, format: Format, by: By, out: String?,
+                        minCoveragePct: Double = 90) async throws -> String? {
+        let report = try await TrackingReportBuilder.build(
+            storage: store, period: period, options: TrackingOptions(coverageThresholdPct: minCoveragePct, dongCode: dong))
         let renderer = TrackingReportRenderer(report)
         let granularity = ReportGranularity(rawValue: by.rawValue) ?? .period
         let text: String
@@ -83,7 +93,7 @@ struct BenchReport: AsyncParsableCommand {
     @Option(help: "Year to fill (KST).") var year: Int = 2024
     @Option(help: "Timed runs.") var iterations: Int = 7
     func run() async throws {
-        for line in try ReportBenchmark.run(siteConfigPath: site, dataDirectory: dataDir, directory: dir, keepDB: keepDb,
+        for line in try await ReportBenchmark.run(siteConfigPath: site, dataDirectory: dataDir, directory: dir, keepDB: keepDb,
                                             year: year, iterations: iterations) { print(line) }
     }
 }
@@ -91,16 +101,16 @@ struct BenchReport: AsyncParsableCommand {
 /// The last step of `vpp demo`: the tracking report for the month of the newest rollup in the
 /// demo database, written as HTML and printed as a table.
 enum DemoReportStep {
-    static func run(store: VPPStore, html: String = "out/report.html") throws {
-        guard let span = try store.trackingRollupSpan() else {
+    static func run(storage store: Storage, html: String = "out/report.html") async throws {
+        guard let span = try await store.readings.rollupSpan() else {
             print("== report: no hourly rollups in the demo database, so there is nothing to report yet")
             return
         }
         let last = KSTDateTime(epochSeconds: span.last)
         let period = ReportPeriod.month(YearMonth(year: last.year, month: last.month))
         print("== report: tracking report for \(period.label) (KST, month of the newest data)")
-        try ReportCommand.produce(store: store, period: period, dong: nil, format: .html, by: .period, out: html)
+        try await ReportCommand.produce(storage: store, period: period, dong: nil, format: .html, by: .period, out: html)
         print("HTML report written to \(html)")
-        try ReportCommand.produce(store: store, period: period, dong: nil, format: .table, by: .period, out: nil)
+        try await ReportCommand.produce(storage: store, period: period, dong: nil, format: .table, by: .period, out: nil)
     }
 }

@@ -1,6 +1,16 @@
+import VPPBenchmarks
+import VPPServer
+import Dispatcher
+import Forecast
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import ArgumentParser
 import Foundation
 import VPPCore
+import VPPStore
 
 extension ReviewDecision: ExpressibleByArgument {}
 
@@ -14,7 +24,7 @@ extension UploadsCommand {
         @Flag(help: "Include resolved items.") var all = false
         @Option(help: "Output format: table or json.") var format: OutputFormat = .table
         func run() async throws {
-            let items = try global.openStore().reviewItems(uploadID: upload, all: all)
+            let items = try await global.openStore().uploads.reviewItems(uploadID: upload, all: all, limit: 1000)
             if format == .json { print(try renderJSON(items)); return }
             if items.isEmpty { print(all ? "no review items" : "nothing open for review"); return }
             let headers = ["item", "upload", "line", "kind", "asset", "unit", "period", "state", "reason"]
@@ -38,7 +48,7 @@ extension UploadsCommand {
         @Option(help: "A note kept with the decision.") var note: String?
         func run() async throws {
             let actor = by ?? ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
-            let s = try global.openStore().resolveReview(id: item, decision: decision, by: actor, note: note)
+            let s = try await global.openStore().uploads.resolveReview(id: item, decision: decision, by: actor, note: note)
             print("review item \(s.id) (upload \(s.uploadID), line \(s.line), \(s.item.kind.rawValue)) \(s.state) by \(actor)")
         }
     }

@@ -1,6 +1,16 @@
+import VPPBenchmarks
+import VPPServer
+import Dispatcher
+import Forecast
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import ArgumentParser
 import Foundation
 import VPPCore
+import VPPStore
 
 struct SiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +34,7 @@ struct SiteCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try SiteConfigParser().parse(fileAt: file)
             let store = try global.openStore()
-            let report = try store.loadSite(config)
+            let report = try await store.sites.loadSite(config)
             if report.unchanged {
                 print("site \(report.siteID): unchanged (\(config.dongs.count) dongs)")
             } else {
@@ -41,9 +51,9 @@ struct SiteCommand: AsyncParsableCommand {
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
         func run() async throws {
             let store = try global.openStore()
-            let rows = try store.siteSummary()
+            let rows = try await store.sites.siteSummary()
             guard !rows.isEmpty else {
-                throw VPPError(.noInput, "no site loaded in \(store.path); run `vpp site load site-configs/seodaemun.toml` first")
+                throw VPPError(.noInput, "no site loaded in \(store.location); run `vpp site load site-configs/seodaemun.toml` first")
             }
             let headers = ["code", "dong", "name", "households", "pv_kwp", "mini_solar_units", "battery_kwh", "battery_kw", "meters"]
             let table = rows.map { r in
@@ -71,7 +81,7 @@ struct DBCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "Output format: table or json.") var format: OutputFormat = .table
         func run() async throws {
-            let info = try global.openStore().info()
+            let info = try await global.openStore().sites.info()
             if format == .json { print(try renderJSON(info)); return }
             print("database: \(info.path)")
             print("schema:   \(info.schemaVersion) (migrations: \(info.migrationsApplied.joined(separator: ", ")))")

@@ -1,6 +1,16 @@
+import VPPBenchmarks
+import VPPServer
+import Dispatcher
+import Forecast
+import Tracking
+import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPAuth
 import ArgumentParser
 import Foundation
 import VPPCore
+import VPPStore
 
 /// `vpp` — the district virtual power plant CLI. Argument parsing and wiring only; the work
 /// happens in VPPCore, Forecast and Dispatcher.
@@ -46,9 +56,10 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "SQLite database file (default: $VPP_DB, else ~/.local/share/vpp/vpp.sqlite).")
     var db: String?
 
-    var databasePath: String { db ?? VPPStore.defaultPath() }
+    var databasePath: String { db ?? SQLiteStore.defaultPath() }
 
-    func openStore() throws -> VPPStore { try VPPStore(path: databasePath) }
+    /// The store the command works on: the embedded SQLite file at `databasePath`.
+    func openStore() throws -> Storage { try SQLiteStore(path: databasePath).storage }
 }
 
 /// Output formats for commands that print tables.

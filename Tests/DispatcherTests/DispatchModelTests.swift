@@ -1,4 +1,8 @@
 import Testing
+@testable import VPPBenchmarks
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import Foundation
 import VPPCore
 @testable import Dispatcher

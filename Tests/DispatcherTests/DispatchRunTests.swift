@@ -1,4 +1,8 @@
 import Testing
+@testable import VPPBenchmarks
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import Foundation
 import VPPCore
 import VPPTestSupport
@@ -54,16 +58,16 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
 }
 
 @Suite struct Runs {
-    @Test func run_writes_setpoints_atomically_and_records_history() throws {
+    @Test func run_writes_setpoints_atomically_and_records_history() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (store, sdir) = try TestStore.make()
         defer { TempDirectory.remove(sdir) }
         var o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock")
         o.step = .hour; o.slots = 24
-        let runner = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), store: store, options: o, series: syntheticSeries)
+        let runner = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), storage: store.storage, options: o, series: syntheticSeries)
         let now = KSTDateTime(year: 2026, month: 7, day: 1, hour: 0, minute: 7).epochSeconds
-        let r = try runner.run(now: now)
+        let r = try await runner.run(now: now)
         #expect(r.files.count == 2)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/outbox").sorted()
         #expect(files == ["bat0.json", "bat1.json"])   // no temp files left behind
@@ -74,16 +78,16 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
         #expect(abs(f.setpoints[19].kw - (b0.dischargeKW[19] - b0.chargeKW[19])) < 1e-3)
         // Evening peak: the battery discharges at 18–21 h.
         #expect(f.setpoints[18...20].reduce(0) { $0 + $1.kw } > 100)
-        let runs = try store.dispatchRuns()
+        let runs = try await store.dispatchRuns()
         #expect(runs.count == 1 && runs[0].status == "ok" && runs[0].solveMs != nil && runs[0].objectiveValue != nil)
 
         // Second run picks up the planned SoC of the first.
-        let r2 = try runner.run(now: now + 3600)
+        let r2 = try await runner.run(now: now + 3600)
         #expect(r2.socSource == "previous run's planned SoC")
-        #expect(try store.dispatchRuns().count == 2)
+        await #expect(try store.dispatchRuns().count == 2)
     }
 
-    @Test func failed_run_keeps_previous_setpoints_and_records_reason() throws {
+    @Test func failed_run_keeps_previous_setpoints_and_records_reason() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (store, sdir) = try TestStore.make()
@@ -91,22 +95,22 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
         var o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock")
         o.step = .hour; o.slots = 24
         let now = KSTDateTime(year: 2026, month: 7, day: 1).epochSeconds
-        _ = try DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), store: store, options: o, series: syntheticSeries).run(now: now)
+        _ = try await DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), storage: store.storage, options: o, series: syntheticSeries).run(now: now)
         let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/outbox/bat0.json"))
         // Load far above the import limit: infeasible.
         let bad: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Double], pv: [Double])] = { _, _, n in
             (0..<2).map { _ in ([Double](repeating: 9000, count: n), [Double](repeating: 0, count: n)) }
         }
-        let failing = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), store: store, options: o, series: bad)
-        #expect(throws: DispatchError.self) { try failing.run(now: now + 3600) }
+        let failing = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), storage: store.storage, options: o, series: bad)
+        await #expect(throws: DispatchError.self) { try await failing.run(now: now + 3600) }
         let after = try Data(contentsOf: URL(fileURLWithPath: dir + "/outbox/bat0.json"))
         #expect(before == after)
-        let runs = try store.dispatchRuns()
+        let runs = try await store.dispatchRuns()
         #expect(runs[0].status == "failed")
         #expect(runs[0].message?.contains("import_connection_limit") == true)
     }
 
-    @Test func telemetry_soc_above_capacity_is_refused_naming_the_limit() throws {
+    @Test func telemetry_soc_above_capacity_is_refused_naming_the_limit() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (store, sdir) = try TestStore.make()
@@ -115,15 +119,15 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
         try "battery_id,soc_kwh\nbat0,4000\nbat1,120\n".write(toFile: dir + "/soc.csv", atomically: true, encoding: .utf8)
         var o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock", telemetryPath: dir + "/soc.csv")
         o.step = .hour; o.slots = 24
-        let runner = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), store: store, options: o, series: syntheticSeries)
-        #expect(throws: DispatchError.invalidInput(
+        let runner = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), storage: store.storage, options: o, series: syntheticSeries)
+        await #expect(throws: DispatchError.invalidInput(
             "telemetry \(dir)/soc.csv: SoC 4000.0 kWh for bat0 exceeds its capacity_kwh 400.0 (a reading the battery cannot hold)")) {
-            try runner.run(now: KSTDateTime(year: 2026, month: 7, day: 1).epochSeconds)
+            try await runner.run(now: KSTDateTime(year: 2026, month: 7, day: 1).epochSeconds)
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/outbox/bat0.json"))
     }
 
-    @Test func run_is_refused_while_locked() throws {
+    @Test func run_is_refused_while_locked() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (store, sdir) = try TestStore.make()
@@ -131,9 +135,9 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
         let o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock")
         let held = try DispatchLock(path: dir + "/lock")
         defer { held.release() }
-        let runner = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), store: store, options: o, series: syntheticSeries)
-        #expect(throws: DispatchError.locked(path: dir + "/lock")) { try runner.run(now: 1_800_000_000) }
-        #expect(try store.dispatchRuns().isEmpty)
+        let runner = DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), storage: store.storage, options: o, series: syntheticSeries)
+        await #expect(throws: DispatchError.locked(path: dir + "/lock")) { try await runner.run(now: 1_800_000_000) }
+        #expect(try await store.dispatchRuns().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: dir + "/outbox"))
     }
 
@@ -188,7 +192,7 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
 }
 
 @Suite struct StoredForecasts {
-    @Test func hourly_forecast_fills_quarter_hour_slots_and_falls_back_elsewhere() throws {
+    @Test func hourly_forecast_fills_quarter_hour_slots_and_falls_back_elsewhere() async throws {
         let (store, sdir) = try TestStore.make()
         defer { TempDirectory.remove(sdir) }
         let site = smallSite()
@@ -200,8 +204,8 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
             values.append(ForecastValue(dongCode: site.dongs[0].code, quantity: "load", slotStart: s, durationS: 3600, value: WattHours(3000)))
             values.append(ForecastValue(dongCode: site.dongs[0].code, quantity: "pv", slotStart: s, durationS: 3600, value: WattHours(1500)))
         }
-        try store.insertForecastRun(issuedAt: start - 3600, kind: "test", horizonS: 7200, stepS: 3600, model: "t", values: values)
-        let r = try ForecastSeries.latest(store: store, builder: SiteProblemBuilder(site: site), profiles: nil,
+        try await store.insertForecastRun(issuedAt: start - 3600, kind: "test", horizonS: 7200, stepS: 3600, model: "t", values: values)
+        let r = try await ForecastSeries.latest(forecasts: store, builder: SiteProblemBuilder(site: site), fallback: nil,
                                           start: start, step: .quarterHour, slots: 12)
         #expect(r.runID != nil)
         #expect(r.series[0].load[0...7].allSatisfy { abs($0 - 3) < 1e-12 })

@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+@testable import VPPBenchmarks
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPCore
 @testable import Forecast
 

@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+@testable import VPPBenchmarks
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPCore
 import VPPTestSupport
 @testable import Forecast
@@ -22,7 +26,7 @@ struct StoreAndRunnerTests {
     }
 
     @Test("Run stores PV per dong and slot; values read back; model and cache round-trip")
-    func runAndReadBack() throws {
+    func runAndReadBack() async throws {
         let (store, dir) = try TestStore.make()
         defer { TempDirectory.remove(dir) }
         let start = KSTDateTime(year: 2024, month: 7, day: 2).epochSeconds
@@ -30,24 +34,24 @@ struct StoreAndRunnerTests {
             WeatherPoint(epoch: start - 3600 + Int64($0) * 3600, temperatureC: 25, windSpeedMS: 2, humidityPct: 70, sky: 1)
         })
         let site = Self.site()
-        let s = try ForecastRunner.run(store: store, site: site, start: start, slots: 192, length: .quarterHour,
+        let s = try await ForecastRunner.run(storage: store.storage, site: site, start: start, slots: 192, length: .quarterHour,
                                        weather: [site.dongs[0].code: w, site.dongs[1].code: w], issuedAt: start - 86_400)
         #expect(s.dongsWithPV == 2 && s.dongsWithLoad == 0)
-        let run = try #require(try store.forecastRun())
+        let run = try await #require(try store.forecastRun())
         #expect(run.id == s.runID && run.stepS == 900 && run.horizonS == 48 * 3600)
-        let pv = try store.forecastValues(runID: run.id, dong: "1141052000", quantity: "pv")
+        let pv = try await store.forecastValues(runID: run.id, dong: "1141052000", quantity: "pv")
         #expect(pv.count == 192)
         // Clear July day for 207.5 kWp: daily energy between 0.3 and 1.2 MWh, zero at night.
         let day1 = pv.prefix(96).reduce(Int64(0)) { $0 + $1.value.wh }
         #expect(day1 > 300_000 && day1 < 1_200_000, "day energy \(day1) Wh")
         #expect(pv[0].value.wh == 0 && pv[48].value.wh > 0)
         // Persisted model with its training window.
-        let id = try store.saveForecastModel(name: "pv-correction", trainedAt: 5, trainFrom: 1, trainTo: 2, paramsJSON: "{}")
-        let m = try #require(try store.latestForecastModel(name: "pv-correction"))
+        let id = try await store.saveForecastModel(name: "pv-correction", trainedAt: 5, trainFrom: 1, trainTo: 2, paramsJSON: "{}")
+        let m = try await #require(try store.latestForecastModel(name: "pv-correction"))
         #expect(m.id == id && m.trainFrom == 1 && m.trainTo == 2)
-        try store.putWeatherCache(key: "k", fetchedAt: 1, body: Data("x".utf8))
-        #expect(try store.weatherCacheBody(key: "k") == Data("x".utf8))
-        #expect(try store.weatherCacheBody(key: "missing") == nil)
+        try await store.putWeather(key: "k", fetchedAt: 1, body: Data("x".utf8))
+        await #expect(try store.weatherBody(key: "k") == Data("x".utf8))
+        await #expect(try store.weatherBody(key: "missing") == nil)
     }
 
     @Test("District forecaster (shared geocentric sun) matches the per-system chain")

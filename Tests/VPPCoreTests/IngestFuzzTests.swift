@@ -1,5 +1,12 @@
 import Foundation
 import Testing
+@testable import VPPBenchmarks
+@testable import VPPAuth
+@testable import Tracking
+@testable import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import ZIPFoundation
 @testable import VPPCore
 
@@ -60,11 +67,11 @@ struct IngestFuzzTests {
 
     static func lineCount(_ b: [UInt8]) -> Int { b.reduce(1) { $0 + ($1 == 10 || $1 == 13 ? 1 : 0) } }
 
-    func check(_ env: IngestEnv, path: String, kind: IngestKind, mapping: IngestMapping, lines: Int, case n: Int) {
+    func check(_ env: IngestEnv, path: String, kind: IngestKind, mapping: IngestMapping, lines: Int, case n: Int) async {
         do {
             var options = IngestOptions(kind: kind, source: "천연동 공동주택 관리사무소", mapping: mapping)
             options.workbookLimits = XLSXReader.Limits(maxPartBytes: 4 << 20, maxCells: 200_000, maxSharedStrings: 200_000)
-            let r = try env.store.ingest(file: path, options: options)
+            let r = try await Ingestor(storage: env.store.storage).ingest(file: path, options: options)
             #expect(r.rowsOK + r.rowsRejected <= lines, "case \(n): \(r.rowsOK) ok + \(r.rowsRejected) rejected from \(lines) lines")
         } catch let e as any CategorizedError {
             #expect(e.category != .internal, "case \(n): internal error \(e)")
@@ -83,8 +90,8 @@ struct IngestFuzzTests {
         let pvMap = try IngestMapping.load(path: samples + "/pv-rooftops.map.toml")
         var month = IngestMapping(); month.month = YearMonth(year: 2025, month: 8)
         // The samples name Seodaemun's meters; the CP949 fixture and the XpERP rows the test site's.
-        let seodaemun = try IngestEnv(site: IngestEnv.root + "/site-configs/seodaemun.toml")
-        let testSite = try IngestEnv()
+        let seodaemun = try await IngestEnv(site: IngestEnv.root + "/site-configs/seodaemun.toml")
+        let testSite = try await IngestEnv()
         let inputs: [(String, [UInt8], IngestKind, IngestMapping, IngestEnv)] = [
             ("ami.csv", ami, .interval, IngestMapping(), seodaemun), ("pv.csv", pv, .pv, pvMap, seodaemun),
             ("cp949.csv", cp949, .interval, IngestMapping(), testSite), ("xperp.csv", xperp, .monthly, month, testSite),
@@ -98,7 +105,7 @@ struct IngestFuzzTests {
             let (name, bytes, kind, mapping, env) = inputs[n % inputs.count]
             let mutated = m.mutate(bytes)
             let path = try env.file("\(n)-\(name)", bytes: mutated)
-            check(env, path: path, kind: kind, mapping: mapping, lines: Self.lineCount(mutated), case: n)
+            await check(env, path: path, kind: kind, mapping: mapping, lines: Self.lineCount(mutated), case: n)
             ran += 1
         }
         print("fuzz: \(ran) mutated CSV/XpERP files ingested in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
@@ -117,7 +124,7 @@ struct IngestFuzzTests {
         }
         let zipBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample)))
         var m = Mutator(rng: SplitMix64(seed: 1515))
-        let env = try IngestEnv()
+        let env = try await IngestEnv()
         var month = IngestMapping(); month.month = YearMonth(year: 2025, month: 8)
         let started = Date()
         var ran = 0
@@ -139,7 +146,7 @@ struct IngestFuzzTests {
                 }
             }
             if ProcessInfo.processInfo.environment["VPP_FUZZ_TRACE"] != nil { FileHandle.standardError.write(Data("fuzz case \(n) \(path)\n".utf8)) }
-            check(env, path: path, kind: .monthly, mapping: month, lines: 1_048_576, case: n)
+            await check(env, path: path, kind: .monthly, mapping: month, lines: 1_048_576, case: n)
             ran += 1
         }
         print("fuzz: \(ran) mutated workbooks ingested in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")

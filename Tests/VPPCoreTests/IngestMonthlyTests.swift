@@ -1,6 +1,13 @@
 import Foundation
 import GRDB
 import Testing
+@testable import VPPBenchmarks
+@testable import VPPAuth
+@testable import Tracking
+@testable import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 @testable import VPPCore
 
 // Monthly XpERP uploads. The household numbers are the two real example rows of the XpERP
@@ -28,8 +35,8 @@ private func registers(_ env: IngestEnv) throws -> [RegisterRow] {
 @Suite("Ingest monthly XpERP")
 struct IngestMonthlyTests {
     @Test("XLSX upload: good rows land, rollover / replacement flagged not corrected, bad rows rejected")
-    func xlsxUpload() throws {
-        let env = try IngestEnv()
+    func xlsxUpload() async throws {
+        let env = try await IngestEnv()
         let path = env.dir + "/천연동_전기검침_2025-08.xlsx"
         try XLSXWriter.write(rows: [
             [.text("동"), .text("호"), .text("전월지침"), .text("당월지침"), .text("사용량")],          // 1 title row
@@ -47,7 +54,7 @@ struct IngestMonthlyTests {
             [.text("합계"), .empty, .empty, .empty, .number(1_028)],                                  // 13 total row
         ], sheetName: "전기검침", to: path)
         // Billing month from the file name; office resolved through the meter's complex name.
-        let r = try env.ingest(path, .monthly, source: "천연동 공동주택 관리사무소")
+        let r = try await env.ingest(path, .monthly, source: "천연동 공동주택 관리사무소")
         #expect(r.rowsOK == 7)
         #expect(r.rowsRejected == 6)
         #expect(r.rowsFlagged == 3)
@@ -62,7 +69,7 @@ struct IngestMonthlyTests {
         #expect(rows[4].flag?.hasPrefix("usage_mismatch") == true)
         #expect(rows[5].previous == nil)
         #expect(rows[6].flag == "usage_derived")
-        let rejects = try env.store.rejectedRows(uploadID: r.uploadID)
+        let rejects = try await env.store.rejectedRows(uploadID: r.uploadID)
         #expect(rejects.map(\.line) == [1, 9, 10, 11, 12, 13])
         #expect(rejects[0].reason.contains("no header"))
         #expect(rejects[1].reason.contains("duplicate household 동-호 301-101 (first on line 2)"))
@@ -78,22 +85,22 @@ struct IngestMonthlyTests {
         // A corrected upload of the same month: upsert, change counted.
         let path2 = env.dir + "/천연동_전기검침_202508_수정.xlsx"
         try XLSXWriter.write(rows: [[.number(301), .number(102), .number(652), .number(755), .number(103)]], to: path2)
-        let r2 = try env.ingest(path2, .monthly, source: "천연동 공동주택 관리사무소")
+        let r2 = try await env.ingest(path2, .monthly, source: "천연동 공동주택 관리사무소")
         #expect(r2.rowsOK == 1 && r2.rowsChanged == 1)
         #expect(try registers(env).first { $0.unit == "301-102" }?.usageWh == 103_000)
     }
 
     @Test("truncated and 0-byte .xlsx fail whole with one clear error and change nothing")
-    func brokenWorkbooks() throws {
-        let env = try IngestEnv()
+    func brokenWorkbooks() async throws {
+        let env = try await IngestEnv()
         let good = env.dir + "/ok-2025-08.xlsx"
         try XLSXWriter.write(rows: [[.number(301), .number(101), .number(295), .number(486), .number(191)]], to: good)
         let bytes = [UInt8](FileManager.default.contents(atPath: good)!)
         let cut = try env.file("cut-2025-08.xlsx", bytes: Array(bytes.prefix(bytes.count / 2)))
         let empty = try env.file("empty-2025-08.xlsx", bytes: [])
         for p in [cut, empty] {
-            #expect {
-                _ = try env.ingest(p, .monthly, source: "cheonyeon-apt")
+            await #expect {
+                _ = try await env.ingest(p, .monthly, source: "cheonyeon-apt")
             } throws: { e in
                 guard let e = e as? IngestError, case .workbook = e.reason else { return false }
                 return e.category == .badData && e.description.contains("nothing ingested")
@@ -102,24 +109,24 @@ struct IngestMonthlyTests {
         #expect(try env.count("upload") == 0)
         #expect(try env.count("register_reading") == 0)
         // The intact workbook still works.
-        #expect(try env.ingest(good, .monthly, source: "cheonyeon-apt").rowsOK == 1)
+        #expect(try await env.ingest(good, .monthly, source: "cheonyeon-apt").rowsOK == 1)
     }
 
     @Test("CSV upload, billing month rules, unknown office")
-    func csvAndErrors() throws {
-        let env = try IngestEnv()
+    func csvAndErrors() async throws {
+        let env = try await IngestEnv()
         let csv = try env.file("xperp.csv", "301,101,295,486,191\n301,102,652,754,102\n")
-        #expect { _ = try env.ingest(csv, .monthly, source: "cheonyeon-apt") } throws: {
+        await #expect { _ = try await env.ingest(csv, .monthly, source: "cheonyeon-apt") } throws: {
             guard let e = $0 as? IngestError, case .usage(let why) = e.reason else { return false }
             return why.contains("billing month unknown") && e.category == .usage
         }
         var m = IngestMapping()
         m.month = YearMonth(year: 2025, month: 8)
-        #expect { _ = try env.ingest(csv, .monthly, mapping: m, source: "어딘가 관리사무소") } throws: {
+        await #expect { _ = try await env.ingest(csv, .monthly, mapping: m, source: "어딘가 관리사무소") } throws: {
             guard let e = $0 as? IngestError, case .unknownAsset(let why) = e.reason else { return false }
             return why.contains("어딘가 관리사무소")
         }
-        let r = try env.ingest(csv, .monthly, mapping: m, source: "CHEONYEON-APT")
+        let r = try await env.ingest(csv, .monthly, mapping: m, source: "CHEONYEON-APT")
         #expect(r.rowsOK == 2 && r.rowsRejected == 0)
         #expect(MonthlyERPReader.month(fromFileName: "/x/2024년 5월 전기.xlsx") == YearMonth(year: 2024, month: 5))
         #expect(MonthlyERPReader.month(fromFileName: "elec_202508.csv") == YearMonth(year: 2025, month: 8))

@@ -1,12 +1,19 @@
 import Foundation
 import Testing
+@testable import VPPBenchmarks
+@testable import VPPAuth
+@testable import Tracking
+@testable import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 @testable import VPPCore
 
 /// A temporary store with the ingestion test site loaded, plus helpers to write input files
 /// and check the store.
 struct IngestEnv {
     let dir: String
-    let store: VPPStore
+    let store: SQLiteStore
 
     static let root: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
@@ -15,11 +22,11 @@ struct IngestEnv {
     static func sharedExists(_ rel: String) -> Bool { FileManager.default.fileExists(atPath: shared + "/" + rel) }
 
     /// A temporary store with `site` loaded (default: the ingestion test site).
-    init(site: String = Self.fixtures + "/ingest-site.toml") throws {
+    init(site: String = Self.fixtures + "/ingest-site.toml") async throws {
         dir = NSTemporaryDirectory() + "vpp-ingest-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        store = try VPPStore(path: dir + "/store.sqlite", clock: FixedWallClock(KSTDateTime(year: 2026, month: 11, day: 22, hour: 9)))
-        try store.loadSite(try SiteConfigParser().parse(fileAt: site))
+        store = try SQLiteStore(path: dir + "/store.sqlite", clock: FixedWallClock(KSTDateTime(year: 2026, month: 11, day: 22, hour: 9)))
+        try await store.loadSite(try SiteConfigParser().parse(fileAt: site))
     }
 
     func file(_ name: String, _ text: String) throws -> String {
@@ -33,8 +40,8 @@ struct IngestEnv {
     }
 
     func ingest(_ path: String, _ kind: IngestKind = .interval, mapping: IngestMapping = IngestMapping(),
-                source: String = "test office", failAfterRows: Int? = nil) throws -> IngestReport {
-        try store.ingest(file: path, options: IngestOptions(kind: kind, source: source, mapping: mapping, failAfterRows: failAfterRows))
+                source: String = "test office", failAfterRows: Int? = nil) async throws -> IngestReport {
+        try await Ingestor(storage: store.storage).ingest(file: path, options: IngestOptions(kind: kind, source: source, mapping: mapping, failAfterRows: failAfterRows))
     }
 
     func count(_ table: String) throws -> Int {

@@ -1,5 +1,12 @@
 import Foundation
 import Testing
+@testable import VPPBenchmarks
+@testable import VPPAuth
+@testable import Tracking
+@testable import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPCore
 import VPPTestSupport
 

@@ -1,5 +1,12 @@
 import Foundation
 import Testing
+@testable import VPPBenchmarks
+@testable import VPPAuth
+@testable import Tracking
+@testable import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 @testable import VPPCore
 import VPPTestSupport
 
@@ -7,15 +14,15 @@ import VPPTestSupport
 struct TrackingOutputTests {
     static let csvHeader = "level,dong_code,name,participant_id,bucket,generation_kwh,consumption_kwh,direct_pv_kwh,pv_via_storage_kwh,self_consumed_pv_kwh,renewable_kwh,charged_kwh,discharged_kwh,storage_loss_kwh,import_kwh,export_kwh,re100_share_pct,tco2e_avoided,emission_factor_tco2eq_per_mwh,generation_coverage_pct,consumption_coverage_pct,gap"
 
-    func workedReport() throws -> (TrackingReport, URL) {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 2)
-        try store.trackingWriteRollups(TrackingFixture.workedDay(dong: TrackingFixture.code(0))
+    func workedReport() async throws -> (TrackingReport, URL) {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 2)
+        try await store.replaceRollups(TrackingFixture.workedDay(dong: TrackingFixture.code(0))
             + TrackingFixture.day(2024, 7, 1, dong: TrackingFixture.code(1), base: (100_000, 200_000), coveredHours: 0..<12))
-        return (try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07-01..2024-07-01")), dir)
+        return await (try TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024-07-01..2024-07-01")), dir)
     }
 
-    @Test func csvSchemaIsStable() throws {
-        let (report, dir) = try workedReport()
+    @Test func csvSchemaIsStable() async throws {
+        let (report, dir) = try await workedReport()
         defer { TempDirectory.remove(dir) }
         let lines = TrackingReportRenderer(report).csv().split(separator: "\n").map(String.init)
         #expect(lines[0] == Self.csvHeader)
@@ -31,8 +38,8 @@ struct TrackingOutputTests {
         #expect(daily[0] == Substring(Self.csvHeader) && daily.count == 4)
     }
 
-    @Test func jsonSchemaIsStable() throws {
-        let (report, dir) = try workedReport()
+    @Test func jsonSchemaIsStable() async throws {
+        let (report, dir) = try await workedReport()
         defer { TempDirectory.remove(dir) }
         let text = TrackingReportRenderer(report).json()
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
@@ -58,8 +65,8 @@ struct TrackingOutputTests {
                                  "window_days", "covered_pv_yield_share", "explanation", "by_dong"])
     }
 
-    @Test func htmlIsSelfContainedAndCarriesTheNumbers() throws {
-        let (report, dir) = try workedReport()
+    @Test func htmlIsSelfContainedAndCarriesTheNumbers() async throws {
+        let (report, dir) = try await workedReport()
         defer { TempDirectory.remove(dir) }
         let html = TrackingHTMLReport(report).render()
         #expect(html.hasPrefix("<!DOCTYPE html>"))
@@ -95,8 +102,8 @@ struct TrackingOutputTests {
         #expect(s.contains("<circle cx=\"6.0\" cy=\"5.0\""))
     }
 
-    @Test func tableTextShowsGapsAndFactor() throws {
-        let (report, dir) = try workedReport()
+    @Test func tableTextShowsGapsAndFactor() async throws {
+        let (report, dir) = try await workedReport()
         defer { TempDirectory.remove(dir) }
         let r = TrackingReportRenderer(report)
         let cells = r.tableCells()

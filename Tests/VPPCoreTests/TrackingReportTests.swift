@@ -1,6 +1,13 @@
 import Foundation
 import GRDB
 import Testing
+@testable import VPPBenchmarks
+@testable import VPPAuth
+@testable import Tracking
+@testable import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 @testable import VPPCore
 import VPPTestSupport
 
@@ -12,11 +19,11 @@ struct TrackingReportTests {
     /// discharge 19–22 h 4 × 1.5 = 6 MWh, PV-tagged, but only 1 MWh/h meets load → PV via storage 4 MWh,
     /// 0.5 MWh/h exported → export 2 MWh; import = the other 16 h × 1 MWh = 16 MWh.
     /// Renewable 8 MWh / 24 MWh = 33.33 %; tCO2 = 8 MWh × 0.4173 (2023 factor; no 2024 entry) = 3.3384 t.
-    @Test func workedDayRE100StorageAndTCO2() throws {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 1)
+    @Test func workedDayRE100StorageAndTCO2() async throws {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 1)
         defer { TempDirectory.remove(dir) }
-        try store.trackingWriteRollups(TrackingFixture.workedDay(dong: TrackingFixture.code(0)))
-        let report = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
+        try await store.replaceRollups(TrackingFixture.workedDay(dong: TrackingFixture.code(0)))
+        let report = try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
         let row = report.summary[0]
         #expect(row.level == .dong && row.dongCode == "9999900000" && row.name == "시험0동")
         #expect(row.generationKWh == 12_000)
@@ -42,16 +49,16 @@ struct TrackingReportTests {
 
     /// The factor of each hour's year: 1 MWh renewable on 2022-12-31 (0.4312) and on 2023-01-01
     /// (0.4173) = 0.8485 t; the period's effective factor is 0.8485 / 2 = 0.42425.
-    @Test func emissionFactorOfTheRightYear() throws {
+    @Test func emissionFactorOfTheRightYear() async throws {
         let factors = [EmissionFactorEntry(year: 2022, label: "2022", tco2eqPerMWh: 0.4312),
                        EmissionFactorEntry(year: 2023, label: "2023", tco2eqPerMWh: 0.4173)]
-        let (store, dir, _) = try TrackingFixture.store(dongs: 1, factors: factors)
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 1, factors: factors)
         defer { TempDirectory.remove(dir) }
         let c = TrackingFixture.code(0)
         let mwhAtNoon: [Int: (g: Int64, c: Int64, ch: Int64, dis: Int64)] = [12: (1_000_000, 1_000_000, 0, 0)]
-        try store.trackingWriteRollups(TrackingFixture.day(2022, 12, 31, dong: c, hours: mwhAtNoon)
+        try await store.replaceRollups(TrackingFixture.day(2022, 12, 31, dong: c, hours: mwhAtNoon)
                                        + TrackingFixture.day(2023, 1, 1, dong: c, hours: mwhAtNoon))
-        let report = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2022-12-31..2023-01-01"))
+        let report = try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2022-12-31..2023-01-01"))
         let days = report.daily.filter { $0.level == .dong }
         #expect(days.map(\.tco2eAvoided) == [0.4312, 0.4173])
         #expect(days.map(\.emissionFactor) == [0.4312, 0.4173])
@@ -64,13 +71,13 @@ struct TrackingReportTests {
 
     /// Dong 1 has 12 of 24 hours (50 % coverage): its values are gaps (nil), not 0, and so is the
     /// district total (36 / 48 h = 75 %); at a 50 % threshold they show.
-    @Test func gapsAreNullsNotZeros() throws {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 2)
+    @Test func gapsAreNullsNotZeros() async throws {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 2)
         defer { TempDirectory.remove(dir) }
-        try store.trackingWriteRollups(TrackingFixture.workedDay(dong: TrackingFixture.code(0))
+        try await store.replaceRollups(TrackingFixture.workedDay(dong: TrackingFixture.code(0))
             + TrackingFixture.day(2024, 7, 1, dong: TrackingFixture.code(1), base: (100_000, 200_000), coveredHours: 0..<12))
         let period = try ReportPeriod.parse("2024-07-01..2024-07-01")
-        let report = try TrackingReportBuilder.build(store: store, period: period)
+        let report = try await TrackingReportBuilder.build(storage: store.storage, period: period)
         let d1 = report.summary[1], total = report.summary[2]
         #expect(d1.dongCode == "9999900001" && d1.gap)
         #expect(d1.generationKWh == nil && d1.consumptionKWh == nil && d1.re100SharePct == nil && d1.tco2eAvoided == nil)
@@ -83,24 +90,24 @@ struct TrackingReportTests {
         let json = TrackingReportRenderer(report).json()
         #expect(json.contains("\"generation_kwh\": null"))
         // A looser threshold shows the half day: 12 h × 0.1 MWh = 1.2 MWh PV, 2.4 MWh load, RE100 50 %.
-        let loose = try TrackingReportBuilder.build(store: store, period: period, options: TrackingOptions(coverageThresholdPct: 50))
+        let loose = try await TrackingReportBuilder.build(storage: store.storage, period: period, options: TrackingOptions(coverageThresholdPct: 50))
         #expect(loose.summary[1].generationKWh == 1_200 && loose.summary[1].consumptionKWh == 2_400)
         #expect(loose.summary[1].re100SharePct == 50)
     }
 
     /// A missing consumption meter (generation present) withholds consumption and everything
     /// derived, but still shows generation.
-    @Test func consumptionGapKeepsGeneration() throws {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 1)
+    @Test func consumptionGapKeepsGeneration() async throws {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 1)
         defer { TempDirectory.remove(dir) }
         var rows = TrackingFixture.day(2024, 7, 1, dong: TrackingFixture.code(0), base: (50_000, 0))
         for i in rows.indices { rows[i].rollup.consumptionCoveredS = 0 }
-        try store.trackingWriteRollups(rows)
-        let report = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
+        try await store.replaceRollups(rows)
+        let report = try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
         let r = report.summary[0]
         #expect(r.generationKWh == 1_200 && r.consumptionKWh == nil && r.re100SharePct == nil && r.gap)
         // Even with no threshold, the uncovered hours add no self-consumption and no export.
-        let all = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07-01..2024-07-01"),
+        let all = try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024-07-01..2024-07-01"),
                                                   options: TrackingOptions(coverageThresholdPct: 0))
         #expect(all.summary[0].generationKWh == 1_200 && all.summary[0].exportKWh == 0 && all.summary[0].directPVKWh == 0)
         #expect(all.summary[0].consumptionCoveragePct == 0)
@@ -110,10 +117,10 @@ struct TrackingReportTests {
     /// 1,000,000 × 0.0324 = 32,400 kWp = 0.20 %; mini-solar 200 of 32,400 households = 0.62 %;
     /// tCO2 target 540,000 × 0.0324 = 17,496 t. Dong 1 (2,000 of 3,000 households): 0.0216 →
     /// 21,600 kWp, 21,600 households, 11,664 t.
-    @Test func targetShares() throws {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 2)
+    @Test func targetShares() async throws {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 2)
         defer { TempDirectory.remove(dir) }
-        let report = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07"))
+        let report = try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024-07"))
         let t = Dictionary(uniqueKeysWithValues: report.targets.map { ($0.key, $0) })
         #expect(t["pv_kwp"]!.actual == 65 && t["pv_kwp"]!.target == 32_400 && t["pv_kwp"]!.progressPct == 0.2)
         #expect(t["mini_solar_households"]!.actual == 200 && t["mini_solar_households"]!.target == 32_400)
@@ -127,15 +134,15 @@ struct TrackingReportTests {
 
     /// One month of data (July 2024, 1 MWh renewable a day = 0.4173 t/day → 12.9363 t) is
     /// annualised by July's share of the Dangjin PV year, 0.094607: 136.737 tCO2e/yr.
-    @Test func runRateAnnualisedWithSeasonalWeighting() throws {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 1)
+    @Test func runRateAnnualisedWithSeasonalWeighting() async throws {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 1)
         defer { TempDirectory.remove(dir) }
         var rows: [(dongCode: String, rollup: HourlyRollup)] = []
         for d in 1...31 {
             rows += TrackingFixture.day(2024, 7, d, dong: TrackingFixture.code(0), hours: [12: (1_000_000, 1_000_000, 0, 0)])
         }
-        try store.trackingWriteRollups(rows)
-        let report = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07"))
+        try await store.replaceRollups(rows)
+        let report = try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024-07"))
         #expect(report.summary[0].tco2eAvoided == 12.9363)
         #expect(report.runRate.method == .seasonalAnnualised)
         #expect(report.runRate.coveredDays == 31 && report.runRate.windowDays == 366)
@@ -147,8 +154,8 @@ struct TrackingReportTests {
     }
 
     /// Twelve full months: the run-rate is their plain sum, 366 days × 0.4173 t = 152.7318 t.
-    @Test func runRateFromTheLastTwelveMonths() throws {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 1)
+    @Test func runRateFromTheLastTwelveMonths() async throws {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 1)
         defer { TempDirectory.remove(dir) }
         var rows: [(dongCode: String, rollup: HourlyRollup)] = []
         var t = KSTDateTime(year: 2024, month: 1, day: 1)
@@ -156,8 +163,8 @@ struct TrackingReportTests {
             rows += TrackingFixture.day(t.year, t.month, t.day, dong: TrackingFixture.code(0), hours: [12: (1_000_000, 1_000_000, 0, 0)])
             t = KSTDateTime(epochSeconds: t.epochSeconds + 86_400)
         }
-        try store.trackingWriteRollups(rows)
-        let report = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024"))
+        try await store.replaceRollups(rows)
+        let report = try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024"))
         #expect(report.runRate.method == .last12Months)
         #expect(report.runRate.tco2ePerYear == 152.732)
         #expect(report.summary[0].tco2eAvoided == 152.7318)
@@ -166,18 +173,18 @@ struct TrackingReportTests {
     }
 
     /// Participants: meter-0 read 24 × 0.5 MWh = 12 MWh; its dong's RE100 is 8 / 24 → 4 MWh renewable.
-    @Test func participantsGetTheirDongsShare() throws {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 1)
+    @Test func participantsGetTheirDongsShare() async throws {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 1)
         defer { TempDirectory.remove(dir) }
-        try store.trackingWriteRollups(TrackingFixture.workedDay(dong: TrackingFixture.code(0)))
+        try await store.replaceRollups(TrackingFixture.workedDay(dong: TrackingFixture.code(0)))
         let start = KSTDateTime(year: 2024, month: 7, day: 1).epochSeconds
-        try store.write { db in
+        try await store.write { db in
             for h in 0..<24 {
                 try db.execute(sql: "INSERT INTO reading (asset_id, slot_start, duration_s, energy_wh) VALUES ('meter-0', ?, 3600, 500000)",
                                arguments: [start + Int64(h) * 3600])
             }
         }
-        let report = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
+        let report = try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
         let p = try #require(report.participants.first)
         #expect(p.participantID == "meter-0" && p.name == "시험아파트 0" && p.level == .participant)
         #expect(p.consumptionKWh == 12_000 && p.renewableKWh == 4_000 && p.re100SharePct == 33.33)
@@ -186,11 +193,11 @@ struct TrackingReportTests {
     }
 
     /// SoC from the latest dispatch plan: run 2 overrides run 1 for the slot both planned.
-    @Test func socFromTheLatestPlan() throws {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 1, batteryKWh: 100)
+    @Test func socFromTheLatestPlan() async throws {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 1, batteryKWh: 100)
         defer { TempDirectory.remove(dir) }
         let t0 = KSTDateTime(year: 2024, month: 7, day: 1).epochSeconds
-        try store.write { db in
+        try await store.write { db in
             for run in [1, 2] {
                 try db.execute(sql: """
                     INSERT INTO dispatch_run (id, started_at, status, objective, horizon_s, step_s) VALUES (?, ?, 'ok', 'cost', 86400, 3600)
@@ -199,29 +206,29 @@ struct TrackingReportTests {
             try db.execute(sql: "INSERT INTO schedule VALUES (1, 'ess-0', ?, 3600, 0, 0, 50000), (1, 'ess-0', ?, 3600, 0, 0, 60000), (2, 'ess-0', ?, 3600, 0, 0, 70000)",
                            arguments: [t0, t0 + 3600, t0 + 3600])
         }
-        let report = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
+        let report = try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
         #expect(report.soc.source == .plannedSchedule && report.soc.resolution == "hour")
         #expect(report.soc.dongs[0].points == [.init(t: t0, pct: 50), .init(t: t0 + 3600, pct: 70)])
     }
 
     /// Without a plan, SoC is integrated from metered charge/discharge from the initial 50 %:
     /// 10 kWh battery, charge 2 kWh × 0.95 → 50 % + 19 % = 69 %; discharge 0.95 kWh / 0.95 → 59 %.
-    @Test func socDerivedFromRollups() throws {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 1, batteryKWh: 10)
+    @Test func socDerivedFromRollups() async throws {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 1, batteryKWh: 10)
         defer { TempDirectory.remove(dir) }
-        try store.trackingWriteRollups(TrackingFixture.day(2024, 7, 1, dong: TrackingFixture.code(0),
+        try await store.replaceRollups(TrackingFixture.day(2024, 7, 1, dong: TrackingFixture.code(0),
                                                            hours: [1: (0, 0, 2_000, 0), 2: (0, 0, 0, 950)]))
-        let report = try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
+        let report = try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024-07-01..2024-07-01"))
         #expect(report.soc.source == .derivedFromRollups)
         let pts = report.soc.dongs[0].points
         #expect(pts.count == 24 && pts[0].pct == 50 && pts[1].pct == 69 && pts[2].pct == 59 && pts[23].pct == 59)
     }
 
-    @Test func unknownDongIsAUsageError() throws {
-        let (store, dir, _) = try TrackingFixture.store(dongs: 1)
+    @Test func unknownDongIsAUsageError() async throws {
+        let (store, dir, _) = try await TrackingFixture.store(dongs: 1)
         defer { TempDirectory.remove(dir) }
-        #expect(throws: VPPError.self) {
-            try TrackingReportBuilder.build(store: store, period: try ReportPeriod.parse("2024-07"),
+        await #expect(throws: VPPError.self) {
+            try await TrackingReportBuilder.build(storage: store.storage, period: try ReportPeriod.parse("2024-07"),
                                             options: TrackingOptions(dongCode: "1141099999"))
         }
     }

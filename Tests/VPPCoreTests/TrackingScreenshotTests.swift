@@ -1,5 +1,12 @@
 import Foundation
 import Testing
+@testable import VPPBenchmarks
+@testable import VPPAuth
+@testable import Tracking
+@testable import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPTestSupport
 
 /// Runs scripts/screenshot-report.sh so CI (`make test`) renders the HTML tracking report in

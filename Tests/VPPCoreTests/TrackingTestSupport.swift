@@ -1,5 +1,8 @@
 import Foundation
 @testable import VPPCore
+import VPPStore
+@testable import VPPStoreSQLite
+@testable import Tracking
 import VPPTestSupport
 
 /// Helpers for the tracking tests: a tiny site on a fresh store and whole-day rollups.
@@ -7,11 +10,11 @@ enum TrackingFixture {
     /// A fresh store with `SiteBuilder.tiny` loaded (dongs 9999900000, 9999900001, …; households
     /// 1000, 2000, …; 32.5 kWp mini-solar each; one battery each, η 0.95 × 0.95).
     static func store(dongs: Int = 2, batteryKWh: Double = 10_000,
-                      factors: [EmissionFactorEntry]? = nil) throws -> (VPPStore, URL, SiteConfig) {
+                      factors: [EmissionFactorEntry]? = nil) async throws -> (SQLiteStore, URL, SiteConfig) {
         let (store, dir) = try TestStore.make(clock: FixedWallClock(KSTDateTime(year: 2024, month: 8, day: 2)))
         var config = SiteBuilder.tiny(dongs: dongs, batteryKWh: batteryKWh)
         if let factors { config.emissionFactors = factors }
-        try store.loadSite(config)
+        try await store.loadSite(config)
         return (store, dir, config)
     }
 

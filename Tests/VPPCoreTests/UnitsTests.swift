@@ -1,4 +1,11 @@
 import Testing
+@testable import VPPBenchmarks
+@testable import VPPAuth
+@testable import Tracking
+@testable import Ingestion
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPCore
 
 @Suite("Units and KST time")

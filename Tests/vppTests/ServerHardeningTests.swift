@@ -1,6 +1,13 @@
 import Foundation
 import Synchronization
 import Testing
+import VPPBenchmarks
+@testable import Ingestion
+@testable import VPPAuth
+@testable import VPPServer
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPCore
 import VPPTestSupport
 @testable import vpp
@@ -17,8 +24,8 @@ struct ServerHardeningTests {
     @Test func requestNumbersAreRangeCheckedNotTrapped() async throws {
         let s = try await LiveServer.start()
         defer { Task { await s.stop() } }
-        let codes = try s.store.siteSummary().map(\.code)
-        try s.store.writeSyntheticRollups(dongs: [codes[0]], from: KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds, hours: 48, seed: 3)
+        let codes = try await s.store.siteSummary().map(\.code)
+        try await s.store.replaceRollups(SyntheticRollups.rows(dongs: [codes[0]], from: KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds, hours: 48, seed: 3))
         let tok = s.operatorToken
         let series = "/api/v1/dongs/\(codes[0])/series"
         let cases: [(query: String, parameter: String)] = [
@@ -65,7 +72,7 @@ struct ServerHardeningTests {
             #expect(r.status == 401, "\(body): \(r.status)")
         }
         // Rollups outside 2000–2100 (an old meter export) used to trap the dashboard's default period.
-        try s.store.writeSyntheticRollups(dongs: [codes[0]], from: KSTDateTime(year: 2150, month: 1, day: 1).epochSeconds, hours: 2, seed: 4)
+        try await s.store.replaceRollups(SyntheticRollups.rows(dongs: [codes[0]], from: KSTDateTime(year: 2150, month: 1, day: 1).epochSeconds, hours: 2, seed: 4))
         #expect(try await s.get("/dashboard", token: tok).status == 200)
         #expect(try await s.get("/healthz", token: nil).status == 200)
     }
@@ -141,8 +148,8 @@ struct ServerHardeningTests {
         try h.send(ok.body)
         #expect(await h.readResponse(timeoutS: 30)?.status == 201)
         // Refusals are audited (aggregated) with the key id tried, never the secret.
-        s.running.server.refused.flush(all: true)
-        let audit = try s.store.auditLog(limit: 100)
+        await s.running.server.refused.flush(all: true)
+        let audit = try await s.store.auditLog(limit: 100)
         #expect(audit.contains { $0.action == "upload.denied" && $0.target == "token:0123456789abcdef" && $0.outcome == "auth_invalid" })
         #expect(!audit.contains { $0.detail.contains(String(repeating: "A", count: 43)) || ($0.target ?? "").contains("AAAA") })
         #expect(try await s.get("/healthz", token: nil).status == 200)
@@ -217,7 +224,7 @@ struct ServerHardeningTests {
         }
         try await Task.sleep(nanoseconds: 300_000_000)
         #expect(try await s.get("/healthz", token: nil).status == 200)
-        #expect(try s.store.uploads().isEmpty)
+        await #expect(try s.store.uploads().isEmpty)
     }
 
     // MARK: Report cache bounded by bytes
@@ -225,24 +232,24 @@ struct ServerHardeningTests {
     @Test func responseCacheIsBoundedByBytesLRU() async throws {
         let (store, dir) = try TestStore.make()
         defer { TempDirectory.remove(dir) }
-        let cache = ResponseCache(store: store, ttlS: 300, maxBytes: 1000)
+        let cache = ResponseCache(storage: store.storage, ttlS: 300, maxBytes: 1000)
         var made: [String] = []
-        func get(_ k: String, _ size: Int = 300) throws -> String {
-            try cache.body(k) { made.append(k); return String(repeating: "x", count: size) }
+        func get(_ k: String, _ size: Int = 300) async throws -> String {
+            try await cache.body(k) { made.append(k); return String(repeating: "x", count: size) }
         }
-        _ = try get("a"); _ = try get("b"); _ = try get("c")
+        _ = try await get("a"); _ = try await get("b"); _ = try await get("c")
         #expect(cache.usage.bytes == 900 && cache.usage.entries == 3)
-        _ = try get("a")                         // a is now the most recently used
-        _ = try get("d")                         // evicts b, the least recently used
+        _ = try await get("a")                         // a is now the most recently used
+        _ = try await get("d")                         // evicts b, the least recently used
         #expect(cache.usage.bytes <= 1000 && cache.usage.entries == 3)
-        _ = try get("a"); _ = try get("c"); _ = try get("d")
+        _ = try await get("a"); _ = try await get("c"); _ = try await get("d")
         #expect(made == ["a", "b", "c", "d"])
-        _ = try get("b")
+        _ = try await get("b")
         #expect(made.last == "b" && made.count == 5)
         // A body larger than a quarter of the budget is served, not kept.
-        let big = try get("big", 600)
+        let big = try await get("big", 600)
         #expect(big.utf8.count == 600 && cache.usage.bytes <= 1000)
-        _ = try get("big", 600)
+        _ = try await get("big", 600)
         #expect(made.filter { $0 == "big" }.count == 2)
     }
 
@@ -250,8 +257,8 @@ struct ServerHardeningTests {
         let budget = 256 * 1024
         let s = try await LiveServer.start { $0.cacheMaxBytes = budget }
         defer { Task { await s.stop() } }
-        let codes = try s.store.siteSummary().map(\.code)
-        try s.store.writeSyntheticRollups(dongs: codes, from: KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds, hours: 24 * 60, seed: 5)
+        let codes = try await s.store.siteSummary().map(\.code)
+        try await s.store.replaceRollups(SyntheticRollups.rows(dongs: codes, from: KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds, hours: 24 * 60, seed: 5))
         var served = 0
         for period in ["2024-01", "2024-02", "2024-01-01..2024-01-31", "2024-01-02..2024-02-20", "2024-01-03..2024-02-21", "2024"] {
             for by in ["day", "period"] {
@@ -277,7 +284,7 @@ struct ServerHardeningTests {
             let r = try await s.uploadRaw(body, query: "kind=monthly&month=2025-08", token: token)
             #expect(r.status == 401)
         }
-        var denied = try s.store.auditLog(limit: 1000).filter { $0.action == "upload.denied" }
+        var denied = try await s.store.auditLog(limit: 1000).filter { $0.action == "upload.denied" }
         #expect(denied.count == 2, "\(denied.map(\.detail))")   // one per (source, key id, outcome)
         #expect(denied.contains { $0.target == "token:fedcba9876543210" && $0.outcome == "auth_invalid" })
         #expect(denied.contains { $0.target == nil && $0.outcome == "auth_missing" && $0.detail.contains("127.0.0.1") })
@@ -285,8 +292,8 @@ struct ServerHardeningTests {
         let events = try await s.get("/api/v1/audit?limit=1000", token: s.operatorToken)
         #expect(((events.json?["events"] as? [[String: Any]]) ?? []).filter { $0["action"] as? String == "token.create" }.count == 3)
         // The counts are written when the window is over (here: at shutdown / flush).
-        s.running.server.refused.flush(all: true)
-        denied = try s.store.auditLog(limit: 1000).filter { $0.action == "upload.denied" }
+        await s.running.server.refused.flush(all: true)
+        denied = try await s.store.auditLog(limit: 1000).filter { $0.action == "upload.denied" }
         #expect(denied.count == 4)
         #expect(denied.contains { $0.outcome == "auth_missing" && $0.detail.contains("count=199") }, "\(denied.map(\.detail))")
         #expect(denied.contains { $0.outcome == "auth_invalid" && $0.detail.contains("count=99") }, "\(denied.map(\.detail))")
@@ -299,33 +306,33 @@ struct ServerHardeningTests {
         func advance(_ s: Int64) { t.withLock { $0 += s } }
     }
 
-    @Test func refusedAttemptWindowsAndKeyBudget() throws {
+    @Test func refusedAttemptWindowsAndKeyBudget() async throws {
         let (store, dir) = try TestStore.make()
         defer { TempDirectory.remove(dir) }
         let clock = ManualClock()
-        let audit = RefusedAttemptAudit(store: store, clock: clock, windowS: 60, maxKeys: 4)
+        let audit = RefusedAttemptAudit(storage: store.storage, clock: clock, windowS: 60, maxKeys: 4)
         func attempt(_ source: String, _ kid: String?) -> RefusedAttemptAudit.Attempt {
             .init(action: "upload.denied", source: source, keyID: kid, outcome: kid == nil ? "auth_missing" : "auth_invalid", detail: "POST /x")
         }
-        func rows() throws -> [AuditEvent] { try store.auditLog(limit: 1000).filter { $0.action == "upload.denied" } }
-        for _ in 0..<5 { audit.record(attempt("10.0.0.1", nil)) }
-        #expect(try rows().count == 1)
+        func rows() async throws -> [AuditEvent] { try await store.auditLog(limit: 1000).filter { $0.action == "upload.denied" } }
+        for _ in 0..<5 { await audit.record(attempt("10.0.0.1", nil)) }
+        await #expect(try rows().count == 1)
         clock.advance(30)
-        audit.record(attempt("10.0.0.1", nil))
-        #expect(try rows().count == 1)
+        await audit.record(attempt("10.0.0.1", nil))
+        await #expect(try rows().count == 1)
         clock.advance(31)   // the window is over: its count, then a new first row
-        audit.record(attempt("10.0.0.1", nil))
-        let r = try rows()
+        await audit.record(attempt("10.0.0.1", nil))
+        let r = try await rows()
         #expect(r.count == 3)
         #expect(r.contains { $0.detail.contains("count=5") })
         // Made-up key ids: at most `maxKeys` groups, the rest pooled into one.
         clock.advance(120)
-        audit.flush()
-        let before = try rows().count
-        for i in 0..<40 { audit.record(attempt("10.0.0.2", String(format: "%016x", i))) }
-        #expect(try rows().count - before == 4 + 1)
-        audit.flush(all: true)
-        #expect(try rows().contains { $0.detail.contains("various sources") && $0.detail.contains("count=35") })
+        await audit.flush()
+        let before = try await rows().count
+        for i in 0..<40 { await audit.record(attempt("10.0.0.2", String(format: "%016x", i))) }
+        await #expect(try rows().count - before == 4 + 1)
+        await audit.flush(all: true)
+        await #expect(try rows().contains { $0.detail.contains("various sources") && $0.detail.contains("count=35") })
         // Key ids come from token-shaped text only, never with the secret.
         #expect(TokenSecret.presentedKeyID("vpp_0123456789abcdef_secret") == "0123456789abcdef")
         #expect(TokenSecret.presentedKeyID("vpp_0123456789abcdeg_x") == nil)

@@ -1,5 +1,12 @@
 import Foundation
 import Testing
+import VPPBenchmarks
+@testable import Ingestion
+@testable import VPPAuth
+@testable import VPPServer
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPCore
 import VPPTestSupport
 #if canImport(Glibc)
@@ -89,8 +96,8 @@ struct ServerProcessTests {
         let reply = await upload.value
         #expect(reply == nil || reply?.status != 201)
         // Nothing of the upload is in the store.
-        let store = try VPPStore(path: db)
-        let info = try store.info()
+        let store = try SQLiteStore(path: db)
+        let info = try await store.info()
         #expect(info.rowCounts["upload"] ?? 0 == 0)
         #expect(info.rowCounts["reading"] ?? 0 == 0)
         #expect(info.rowCounts["rollup_hourly"] ?? 0 == 0)
@@ -102,7 +109,7 @@ struct ServerProcessTests {
                                              headers: [("Content-Type", "text/csv"), ("Authorization", "Bearer \(token)")], body: bytes)
         #expect(r.status == 201, "\(r.text)")
         #expect(r.json?["rows_accepted"] as? Int == 100_000)
-        #expect(try store.info().rowCounts["reading"] == 100_000)
+        await #expect(try store.info().rowCounts["reading"] == 100_000)
     }
 
     @Test func sigtermFinishesTheInFlightUpload() async throws {
@@ -122,6 +129,6 @@ struct ServerProcessTests {
         proc.process.waitUntilExit()
         #expect(proc.process.terminationStatus == 0, "\(proc.stderr)")
         #expect(proc.stderr.contains("vpp serve: stopped"))
-        #expect(try VPPStore(path: db).info().rowCounts["reading"] == 60_000)
+        await #expect(try SQLiteStore(path: db).info().rowCounts["reading"] == 60_000)
     }
 }

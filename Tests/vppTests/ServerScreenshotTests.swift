@@ -1,5 +1,12 @@
 import Foundation
 import Testing
+import VPPBenchmarks
+@testable import Ingestion
+@testable import VPPAuth
+@testable import VPPServer
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPTestSupport
 
 /// Runs scripts/screenshot-dashboard.sh (headless Chromium against `vpp serve` on 127.0.0.1) so

@@ -1,5 +1,12 @@
 import Foundation
 import Testing
+import VPPBenchmarks
+@testable import Ingestion
+@testable import VPPAuth
+@testable import VPPServer
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPCore
 import VPPTestSupport
 @testable import vpp
@@ -118,10 +125,10 @@ struct POSIXErr: Error, CustomStringConvertible {
     var description: String { "\(what): \(String(cString: strerror(errno)))" }
 }
 
-/// A live `VPPServer` on 127.0.0.1 with an ephemeral port, over a temporary store with the
+/// A live `HTTPServer` on 127.0.0.1 with an ephemeral port, over a temporary store with the
 /// Seodaemun site loaded and three tokens: an operator, the 천연동 office, the 북아현동 office.
 final class LiveServer: @unchecked Sendable {
-    let store: VPPStore
+    let store: SQLiteStore
     let dir: URL
     let port: Int
     let operatorToken: String
@@ -131,19 +138,19 @@ final class LiveServer: @unchecked Sendable {
 
     static func start(configure: (inout ServerSettings) -> Void = { _ in }) async throws -> LiveServer {
         let (store, dir) = try TestStore.make(clock: SystemWallClock())
-        try store.loadSite(try SiteConfigParser().parse(fileAt: Paths.seodaemunConfig.path))
-        let op = try store.createToken(role: .operator, office: nil, complexes: []).text
-        let office = try store.createToken(role: .office, office: "천연동 관리사무소", complexes: ["cheonyeon-apt"]).text
-        let other = try store.createToken(role: .office, office: "북아현동 관리사무소", complexes: ["bugahyeon-apt"]).text
+        try await store.loadSite(try SiteConfigParser().parse(fileAt: Paths.seodaemunConfig.path))
+        let op = try await store.createToken(role: .operator, office: nil, complexes: []).text
+        let office = try await store.createToken(role: .office, office: "천연동 관리사무소", complexes: ["cheonyeon-apt"]).text
+        let other = try await store.createToken(role: .office, office: "북아현동 관리사무소", complexes: ["bugahyeon-apt"]).text
         var settings = ServerSettings()
         settings.port = 0
         settings.spoolDirectory = dir.appendingPathComponent("spool").path
         configure(&settings)
-        let running = try await RunningServer.start(store: store, settings: settings)
+        let running = try await RunningServer.start(storage: store.storage, settings: settings)
         return LiveServer(store: store, dir: dir, running: running, op: op, office: office, other: other)
     }
 
-    private init(store: VPPStore, dir: URL, running: RunningServer, op: String, office: String, other: String) {
+    private init(store: SQLiteStore, dir: URL, running: RunningServer, op: String, office: String, other: String) {
         self.store = store; self.dir = dir; self.running = running; self.port = running.port; self.operatorToken = op
         self.officeToken = office; self.otherOfficeToken = other
     }

@@ -1,5 +1,12 @@
 import Foundation
 import Testing
+import VPPBenchmarks
+@testable import Ingestion
+@testable import VPPAuth
+@testable import VPPServer
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPCore
 import VPPTestSupport
 @testable import vpp
@@ -29,9 +36,9 @@ struct ServerTests {
         #expect(ok.status == 200)
         #expect((ok.json?["dongs"] as? [Any])?.count == 14)
         // Revoked.
-        let extra = try s.store.createToken(role: .operator, office: nil, complexes: [])
+        let extra = try await s.store.createToken(role: .operator, office: nil, complexes: [])
         #expect(try await s.get("/api/v1/dongs", token: extra.text).status == 200)
-        try s.store.revokeToken(keyID: extra.info.keyID)
+        try await s.store.revokeToken(keyID: extra.info.keyID)
         let revoked = try await s.get("/api/v1/dongs", token: extra.text)
         #expect(revoked.status == 401 && revoked.errorCode == "auth_revoked")
         // Office token on an operator endpoint.
@@ -44,7 +51,7 @@ struct ServerTests {
         let anon = try await s.uploadRaw(ServerFixtures.monthlyCSV(), query: "kind=monthly&month=2025-08", token: nil)
         #expect(anon.status == 401 && anon.errorCode == "auth_missing")
         // No secret or hash ever appears in responses or the audit log.
-        let audit = try s.store.auditLog(limit: 100)
+        let audit = try await s.store.auditLog(limit: 100)
         #expect(audit.contains { $0.actor == "anonymous" && $0.action == "upload.denied" && $0.outcome == "auth_missing" })
         #expect(audit.contains { $0.action == "upload.denied" && $0.outcome == "denied" })
         #expect(audit.contains { $0.action == "token.revoke" })
@@ -54,19 +61,19 @@ struct ServerTests {
     @Test func tokensAreStoredOnlyAsSaltedHashes() async throws {
         let (store, dir) = try TestStore.make()
         defer { TempDirectory.remove(dir) }
-        try store.loadSite(try SiteConfigParser().parse(fileAt: Paths.seodaemunConfig.path))
-        let a = try store.createToken(role: .office, office: "A", complexes: ["cheonyeon-apt"])
+        try await store.loadSite(try SiteConfigParser().parse(fileAt: Paths.seodaemunConfig.path))
+        let a = try await store.createToken(role: .office, office: "A", complexes: ["cheonyeon-apt"])
         let secretB64 = String(a.text.split(separator: "_").last!)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: store.path))
         #expect(bytes.range(of: Data(secretB64.utf8)) == nil)
         #expect(TokenSecret(text: a.text) != nil)
-        #expect(try store.authenticate(token: a.text).complexes == ["cheonyeon-apt"])
+        await #expect(try store.authenticate(token: a.text).complexes == ["cheonyeon-apt"])
         // Unknown complex and office token without --office are refused.
-        #expect(throws: AuthError.self) { try store.createToken(role: .office, office: "B", complexes: ["nope"]) }
-        #expect(throws: AuthError.self) { try store.createToken(role: .office, office: nil, complexes: ["cheonyeon-apt"]) }
+        await #expect(throws: AuthError.self) { try await store.createToken(role: .office, office: "B", complexes: ["nope"]) }
+        await #expect(throws: AuthError.self) { try await store.createToken(role: .office, office: nil, complexes: ["cheonyeon-apt"]) }
         #expect(TokenHasher.constantTimeEqual([1, 2, 3], [1, 2, 3]))
         #expect(!TokenHasher.constantTimeEqual([1, 2, 3], [1, 2, 4]))
-        #expect(try store.auditLog().filter { $0.action == "token.create" }.count == 1)
+        await #expect(try store.auditLog().filter { $0.action == "token.create" }.count == 1)
     }
 
     @Test func uploadWithEveryRowRejectedIs422WithItsRejects() async throws {
@@ -115,8 +122,8 @@ struct ServerTests {
         #expect(try await s.get("/api/v1/uploads/999999", token: s.operatorToken).status == 404)
         #expect(try await s.get("/api/v1/uploads/abc", token: s.operatorToken).errorCode == "bad_upload_id")
         // Audited, booked to the office's meter, ownership recorded.
-        #expect(try s.store.uploadOwner(uploadID: Int64(id))?.complex == "cheonyeon-apt")
-        #expect(try s.store.auditLog().contains { $0.action == "upload" && $0.target == "upload:\(id)" && $0.outcome == "partial" })
+        await #expect(try s.store.uploadOwner(uploadID: Int64(id))?.complex == "cheonyeon-apt")
+        await #expect(try s.store.auditLog().contains { $0.action == "upload" && $0.target == "upload:\(id)" && $0.outcome == "partial" })
         // Same bytes again: a duplicate, nothing changes.
         let again = try await LoopbackHTTP.async(port: s.port, method: "POST", path: "/api/v1/uploads",
                                                  headers: [("Content-Type", form.contentType), ("Authorization", "Bearer \(s.officeToken)")], body: form.body)
@@ -163,7 +170,7 @@ struct ServerTests {
         // Unknown route, wrong method: JSON errors too.
         let nf404 = try await s.get("/api/v1/nothing", token: tok)
         #expect(nf404.status == 404 && nf404.errorCode == "not_found")
-        #expect(try s.store.uploads().isEmpty)
+        await #expect(try s.store.uploads().isEmpty)
     }
 
     @Test func concurrentUploadsOfTheSameFileIngestOnce() async throws {
@@ -184,7 +191,7 @@ struct ServerTests {
         }
         #expect(replies.filter { $0.status == 201 }.count == 1, "\(replies.map { "\($0.status) \($0.text.prefix(200))" })")
         #expect(replies.filter { $0.status == 200 && $0.json?["duplicate"] as? Bool == true }.count == 5)
-        let uploads = try s.store.uploads()
+        let uploads = try await s.store.uploads()
         #expect(uploads.count == 1)
         #expect(uploads.first?.rowsOK == 3000)
         let ids = Set(replies.compactMap { $0.json?["upload_id"] as? Int })
@@ -194,8 +201,8 @@ struct ServerTests {
     @Test func readAPIAndPages() async throws {
         let s = try await LiveServer.start()
         defer { Task { await s.stop() } }
-        let codes = try s.store.siteSummary().map(\.code)
-        try s.store.writeSyntheticRollups(dongs: codes, from: KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds, hours: 24 * 31, seed: 7)
+        let codes = try await s.store.siteSummary().map(\.code)
+        try await s.store.replaceRollups(SyntheticRollups.rows(dongs: codes, from: KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds, hours: 24 * 31, seed: 7))
         let tok = s.operatorToken
         let series = try await s.get("/api/v1/dongs/\(codes[0])/series?from=2024-01-02&to=2024-01-03&quantity=generation", token: tok)
         #expect(series.status == 200, "\(series.text)")
@@ -251,7 +258,7 @@ struct ServerTests {
                                              sendContentLength: false)
         #expect(r.status == 408 && r.errorCode == "timeout", "\(r.status) \(r.text)")
         #expect(Date().timeIntervalSince(started) < 10)
-        #expect(try s.store.uploads().isEmpty)
+        await #expect(try s.store.uploads().isEmpty)
     }
 
     @Test func perTokenRateLimit() async throws {

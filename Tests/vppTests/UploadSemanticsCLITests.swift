@@ -1,5 +1,12 @@
 import Foundation
 import Testing
+import VPPBenchmarks
+@testable import Ingestion
+@testable import VPPAuth
+@testable import VPPServer
+import VPPConfig
+import VPPStoreSQLite
+import VPPStore
 import VPPCore
 import VPPTestSupport
 
@@ -60,22 +67,22 @@ struct UploadSemanticsCLITests {
         #expect(try cli.run(["uploads", "retry", "--db", db, "99"]).status == 66)
     }
 
-    @Test func deleteIsConfirmedAuditedAndRemovesTheUpload() throws {
+    @Test func deleteIsConfirmedAuditedAndRemovesTheUpload() async throws {
         let (dir, db) = try site()
         defer { TempDirectory.remove(dir) }
         let csv = dir.appendingPathComponent("feeder.csv")
         try Self.unknownMeterCSV.replacingOccurrences(of: "feeder 7", with: "cheonyeon-feeder").write(to: csv, atomically: true, encoding: .utf8)
         let r = try cli.run(["ingest", "--db", db, csv.path, "--kind", "interval", "--source", "AMI", "--convention", "hour-beginning"])
         #expect(r.status == 0, "\(r.stderr)")
-        let store = try VPPStore(path: db)
+        let store = try SQLiteStore(path: db)
         let jan = YearMonth(year: 2024, month: 1)
-        #expect(try store.rollupTotals(dong: "1141052000", month: jan).consumptionWh == 31_300)
+        #expect(try await store.rollupTotals(dong: "1141052000", month: jan).consumptionWh == 31_300)
         #expect(try cli.run(["uploads", "delete", "--db", db, "1"]).status == 64)   // no --yes
         let d = try cli.run(["uploads", "delete", "--db", db, "1", "--yes"])
         #expect(d.status == 0, "\(d.stderr)")
         #expect(d.stdout.contains("deleted upload 1") && d.stdout.contains("3 readings removed"))
-        #expect(try store.rollupTotals(dong: "1141052000", month: jan).hours == 0)
-        #expect(try store.auditLog().contains { $0.action == "upload.delete" && $0.target == "upload:1" && $0.actor.hasPrefix("cli") })
+        #expect(try await store.rollupTotals(dong: "1141052000", month: jan).hours == 0)
+        #expect(try await store.auditLog().contains { $0.action == "upload.delete" && $0.target == "upload:1" && $0.actor.hasPrefix("cli") })
         #expect(try cli.run(["uploads", "show", "--db", db, "1"]).status == 66)
         #expect(try cli.run(["uploads", "delete", "--db", db, "1", "--yes"]).status == 66)
         // Ingesting the file again after the delete is a fresh upload, not a duplicate.
@@ -88,7 +95,7 @@ struct UploadSemanticsCLITests {
         defer { TempDirectory.remove(dir) }
         let csv = dir.appendingPathComponent("feeder.csv")
         try Self.unknownMeterCSV.replacingOccurrences(of: "feeder 7", with: "cheonyeon-feeder").write(to: csv, atomically: true, encoding: .utf8)
-        let holder = try VPPStore(path: db)
+        let holder = try SQLiteStore(path: db)
         let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             try? holder.pool.write { db in
@@ -135,14 +142,14 @@ struct UploadSemanticsCLITests {
         // The same bytes for another billing month: ingested, not dropped as a duplicate.
         let september = try await s.uploadRaw(bytes, query: "kind=monthly&month=2025-09&complex=cheonyeon-apt", token: tok)
         #expect(september.status == 201 && september.json?["duplicate"] as? Bool == false, "\(september.text)")
-        #expect(try s.store.uploads().count == 3)
+        await #expect(try s.store.uploads().count == 3)
     }
 
     @Test func busyStoreIs503WithRetryAfter() async throws {
         let s = try await LiveServer.start()
         defer { Task { await s.stop() } }
         // Another process's connection holds the write lock past the server's busy timeout.
-        let holder = try VPPStore(path: s.store.path)
+        let holder = try SQLiteStore(path: s.store.path)
         let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             try? holder.pool.write { db in
@@ -158,6 +165,6 @@ struct UploadSemanticsCLITests {
         _ = done.wait(timeout: .now() + 30)
         #expect(r.status == 503 && r.errorCode == "busy", "\(r.status) \(r.text)")
         #expect(r.headers["retry-after"] == "5")
-        #expect(try s.store.uploads().isEmpty)
+        await #expect(try s.store.uploads().isEmpty)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 /// Why a request or a token command was refused. `code` is stable (clients and tests match
 /// on it); `description` is one line for a person and never carries a secret.
 public struct AuthError: CategorizedError, Equatable {

@@ -1,3 +1,4 @@
+import Foundation
 /// Who may do what (issue 7). Pure functions of the principal and the target, so the HTTP
 /// layer only asks and maps the thrown `AuthError` to a status.
 public enum Authorization {
@@ -79,4 +80,14 @@ public struct TokenInfo: Sendable, Equatable, Codable {
     public var complexes: [String]
     public var createdAt: Int64
     public var revokedAt: Int64?
+
+    public init(id: Int64, keyID: String, role: TokenRole, office: String? = nil, complexes: [String], createdAt: Int64, revokedAt: Int64? = nil) {
+        self.id = id
+        self.keyID = keyID
+        self.role = role
+        self.office = office
+        self.complexes = complexes
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 }

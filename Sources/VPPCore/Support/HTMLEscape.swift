@@ -1,3 +1,4 @@
+import Foundation
 /// HTML text and attribute escaping, shared by the tracking report and the server's pages.
 package func esc(_ s: String) -> String {
     var out = ""

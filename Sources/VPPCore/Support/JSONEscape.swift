@@ -1,3 +1,4 @@
+import Foundation
 /// Appends `s` as a quoted JSON string (RFC 8259 §7). `<` is written as `\u003c` so the text is
 /// also safe inside an HTML `<script>` block. Shared by the tracking report and the server.
 package func jsonEscape(_ s: String, into out: inout String) {

@@ -1,3 +1,4 @@
+import Foundation
 /// Deterministic 64-bit generator: SplitMix64 (Steele, Lea & Flood, "Fast splittable
 /// pseudorandom number generators", OOPSLA 2014). Used wherever vpp needs repeatable randomness:
 /// seeded fold assignment in forecast training and seeded property tests.

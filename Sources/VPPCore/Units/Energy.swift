@@ -1,3 +1,4 @@
+import Foundation
 /// Energy and power as value types so the unit is part of the type.
 ///
 /// Energy is stored as integer watt-hours everywhere it is persisted; kWh and MWh are

@@ -1,3 +1,4 @@
+import Foundation
 /// Civil time in Korea Standard Time (Asia/Seoul, UTC+09:00) and UTC epoch seconds.
 ///
 /// Korea has observed no daylight saving time since 1988, so Asia/Seoul is a fixed +9 h
@@ -157,7 +158,7 @@ public struct KSTDateTime: Hashable, Comparable, Sendable, CustomStringConvertib
     public static func parse(_ s: String) -> KSTDateTime? { parse(utf8: Array(s.utf8)) }
 }
 
-@usableFromInline func pad(_ v: Int, _ width: Int = 2) -> String {
+public func pad(_ v: Int, _ width: Int = 2) -> String {
     let s = String(v)
     return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }

@@ -1,3 +1,4 @@
+import Foundation
 /// Metering and scheduling intervals.
 ///
 /// A `Slot` is identified by its start instant (UTC epoch seconds) and its length. Stamps in

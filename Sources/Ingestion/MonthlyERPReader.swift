@@ -1,0 +1,211 @@
+import VPPAuth
+import Foundation
+import VPPCore
+import VPPStore
+
+/// Reads the apartment ERP monthly upload in the XpERP layout (AEGIS XpERP manual p.26,
+/// "전기검침 > 데이터업로드"; transcribed in shared/data/apartment-exports): no header row,
+/// A 동, B 호, C 전월지침 (previous register, may be blank), D 당월지침 (current register),
+/// E 사용량 (kWh), optional F–Z billing columns kept as read (`register_reading.billing_json`).
+///
+/// Each row is one household register of the complex meter named by `--source` (or the
+/// mapping's `meter`), stored in `register_reading` keyed (meter, "동-호", billing month).
+/// E must equal D − C. When it does not, the row is stored as read and flagged, never
+/// corrected: `rollover` (D < C and E equals the wrap at the next power of ten),
+/// `register_decrease` (D < C otherwise: meter replaced?), `usage_mismatch` (D ≥ C but
+/// E ≠ D − C: meter replaced mid-month, billed as (old final − C) + (D − new start)).
+final class MonthlyERPReader {
+    static let billingLetters = Array("FGHIJKLMNOPQRSTUVWXYZ").map(String.init)
+
+    let file: String
+    let asset: Int
+    let assetID: String
+    let period: YearMonth
+    let delimiter: UInt8
+    let quotes: Bool
+    private var splitter: FieldSplitter
+    private var seenUnits: [String: Int] = [:]
+    /// The most a household of this meter can use in the month [Wh] (the meter's own bound over
+    /// the month's hours), and where the bound comes from.
+    let maxUsageWh: Int64?
+    let limitBasis: String
+    private var labelReviews = 0, wrapReviews = 0
+
+    init(file: String, asset: Int, assetID: String, period: YearMonth, delimiter: UInt8, quotes: Bool,
+         maxUsageWh: Int64? = nil, limitBasis: String = "") throws {
+        self.file = file; self.asset = asset; self.assetID = assetID; self.period = period
+        self.delimiter = delimiter; self.quotes = quotes; self.maxUsageWh = maxUsageWh; self.limitBasis = limitBasis
+        splitter = FieldSplitter(delimiter: delimiter, quotes: quotes)
+
+    }
+
+    /// The billing month named in a file name: `2025-08`, `2025.08`, `202508`, `2025년 8월`.
+    static func month(fromFileName name: String) -> YearMonth? {
+        let s = Array((name as NSString).lastPathComponent.unicodeScalars)
+        var i = 0
+        while i < s.count {
+            guard s[i].properties.numericType != nil, s[i].isASCII else { i += 1; continue }
+            var j = i
+            while j < s.count, s[j].isASCII, s[j].properties.numericType != nil { j += 1 }
+            let digits = String(String.UnicodeScalarView(s[i..<j]))
+            if digits.count == 6 || digits.count == 8, let y = Int(digits.prefix(4)), let m = Int(digits.dropFirst(4).prefix(2)),
+               (2000...2100).contains(y), (1...12).contains(m) { return YearMonth(year: y, month: m) }
+            if digits.count == 4, let y = Int(digits), (2000...2100).contains(y) {
+                // separator then 1–2 digit month
+                var k = j
+                while k < s.count, ["-", ".", "_", " ", "/", "년"].contains(Character(s[k])) { k += 1 }
+                var e = k
+                while e < s.count, s[e].isASCII, s[e].properties.numericType != nil { e += 1 }
+                if e > k, e - k <= 2, let m = Int(String(String.UnicodeScalarView(s[k..<e]))), (1...12).contains(m) {
+                    return YearMonth(year: y, month: m)
+                }
+            }
+            i = j
+        }
+        return nil
+    }
+
+    /// A 호 of digits with one or two letters that are easily typed for digits (O/o for 0, l/I/i
+    /// for 1): the digits it was probably meant to be, else nil. `B102` or `102A` (a letter at an
+    /// end, common unit names) are not typos.
+    static func typoDigits(_ s: String) -> String? {
+        let chars = Array(s)
+        guard chars.count >= 2, chars.count <= 6, let first = chars.first, let last = chars.last,
+              first.isASCII, first.isNumber, last.isASCII, last.isNumber else { return nil }
+        var out = "", swaps = 0
+        for c in chars {
+            if c.isASCII && c.isNumber { out.append(c); continue }
+            switch c {
+            case "O", "o": out.append("0")
+            case "l", "I", "i": out.append("1")
+            default: return nil
+            }
+            swaps += 1
+        }
+        return swaps >= 1 && swaps <= 2 ? out : nil
+    }
+
+    /// Lines for the upload's message, one per kind of review item.
+    var reviewNotes: [String] {
+        var notes: [String] = []
+        if wrapReviews > 0 { notes.append("\(wrapReviews) register(s) went down with no E 사용량: kept for review") }
+        if labelReviews > 0 { notes.append("\(labelReviews) 호 label(s) look like typos: stored, kept for review") }
+        return notes
+    }
+
+    private static func isTotalLabel(_ s: String) -> Bool {
+        ["합계", "총계", "소계", "동계", "계", "total", "sum"].contains { s.lowercased().contains($0) } && !s.contains(where: \.isNumber)
+    }
+
+    /// Household label: numbers as integers ("301.0" → "301"), text kept.
+    private static func label(_ s: String) -> String {
+        if let d = Double(s), d == d.rounded(), abs(d) < 1e9 { return String(Int64(d)) }
+        return s
+    }
+
+    func process(_ p: UnsafeBufferPointer<UInt8>, line: Int, w: any ReadingSink) throws {
+        splitter.split(p)
+        let sp = splitter
+        var anyValue = false
+        for k in 0..<sp.count where !sp.isEmpty(k) { anyValue = true; break }
+        if !anyValue { return }
+        try w.countRow(line: line)
+        let a = sp.string(0, in: p), b = sp.count > 1 ? sp.string(1, in: p) : ""
+        if Self.isTotalLabel(a) || Self.isTotalLabel(b) {
+            try w.reject(line: line, column: 1, raw: p, reason: "total/subtotal row (\(a.isEmpty ? b : a)), not a household"); return
+        }
+        // E may be omitted (spreadsheets drop trailing empty cells); C and D may not.
+        guard sp.count >= 4 else {
+            try w.reject(line: line, column: nil, raw: p,
+                         reason: "wrong column count: \(sp.count); XpERP needs A 동, B 호, C 전월지침, D 당월지침, E 사용량")
+            return
+        }
+        if a.isEmpty { try w.reject(line: line, column: 1, raw: p, reason: "empty 동 (A)"); return }
+        if b.isEmpty { try w.reject(line: line, column: 2, raw: p, reason: "empty 호 (B)"); return }
+        func num(_ k: Int, _ name: String) throws -> (ok: Bool, value: Double?) {
+            switch parseNumber(sp.field(k, in: p)) {
+            case .value(let v):
+                if v < 0 { try w.reject(line: line, column: k + 1, raw: p, reason: "negative \(name): \(fmtNum(v))"); return (false, nil) }
+                return (true, v)
+            case .missing: return (true, nil)
+            case .invalid:
+                let why = line == 1 && !a.contains(where: \.isNumber)
+                    ? "title/header row (XpERP uploads have no header; data starts on line 1)"
+                    : "not a number in \(name): \"\(sp.string(k, in: p).prefix(40))\""
+                try w.reject(line: line, column: line == 1 ? nil : k + 1, raw: p, reason: why); return (false, nil)
+            }
+        }
+        let (okC, c) = try num(2, "C 전월지침"); if !okC { return }
+        let (okD, d0) = try num(3, "D 당월지침"); if !okD { return }
+        let (okE, e) = sp.count > 4 ? try num(4, "E 사용량") : (true, nil); if !okE { return }
+        guard let d = d0 else { try w.reject(line: line, column: 4, raw: p, reason: "empty D 당월지침 (current register)"); return }
+        let unit = "\(Self.label(a))-\(Self.label(b))"
+        if let first = seenUnits[unit] {
+            try w.reject(line: line, column: 1, raw: p, reason: "duplicate household 동-호 \(unit) (first on line \(first))"); return
+        }
+        var usage: Double
+        var flag: String?
+        switch (c, e) {
+        case (nil, nil):
+            try w.reject(line: line, column: 5, raw: p, reason: "no E 사용량 and no C 전월지침: usage unknown"); return
+        case (nil, let e?): usage = e
+        case (let c?, nil):
+            guard d >= c else {
+                // Rollover or replaced meter: an operator decides; nothing counts meanwhile.
+                var wrap = 1.0
+                while wrap <= c { wrap *= 10 }
+                let candidate = WattHours(checked: (wrap - c + d) * 1000)?.wh
+                let reason = "D \(fmtNum(d)) < C \(fmtNum(c)) and no E 사용량: rollover at \(fmtNum(wrap)) (usage \(fmtNum(wrap - c + d)) kWh) or a replaced meter; kept for review"
+                try w.review(ReviewItem(kind: .registerWrap, reason: reason, assetID: assetID, unit: unit, period: period,
+                                        previousRegister: c, currentRegister: d, candidateUsageWh: candidate),
+                             line: line, column: 4, raw: p)
+                seenUnits[unit] = line
+                wrapReviews += 1
+                return
+            }
+            usage = d - c; flag = "usage_derived"
+        case (let c?, let e?):
+            usage = e
+            if abs(e - (d - c)) > 1e-6 {
+                if d < c {
+                    var wrap = 1.0
+                    while wrap <= c { wrap *= 10 }
+                    flag = abs(e - (wrap - c + d)) <= 1e-6
+                        ? "rollover: register wrapped at \(fmtNum(wrap)) (E = \(fmtNum(wrap)) − C + D)"
+                        : "register_decrease: D < C and E ≠ D − C (meter replaced?)"
+                } else {
+                    flag = "usage_mismatch: E \(fmtNum(e)) ≠ D − C = \(fmtNum(d - c)) (meter replaced?)"
+                }
+            }
+        }
+        seenUnits[unit] = line
+        var billing: [String: String] = [:]
+        if sp.count > 5 {
+            for k in 5..<min(sp.count, 26) where !sp.isEmpty(k) { billing[Self.billingLetters[k - 5]] = sp.string(k, in: p) }
+        }
+        let billingJSON: String? = billing.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(billing), as: UTF8.self)
+        guard let usageWh = WattHours(checked: usage * 1000)?.wh else {
+            try w.reject(line: line, column: e == nil ? 4 : 5, raw: p, reason: "usage out of range: \(fmtNum(usage)) kWh"); return
+        }
+        if let limit = maxUsageWh, usageWh > limit {
+            try w.reject(line: line, column: e == nil ? 4 : 5, raw: p, reason:
+                "implausible: \(fmtNum(usage)) kWh in \(period) for one household; \(assetID) can draw at most \(fmtNum(Double(limit) / 1000)) kWh in the month (\(limitBasis))")
+            return
+        }
+        if let digits = Self.typoDigits(Self.label(b)) {
+            let reason = "호 \"\(b)\" looks like a typo of \(digits) (letter among digits); stored as read, kept for review"
+            flag = "review: " + reason
+            try w.review(ReviewItem(kind: .householdLabel, reason: reason, assetID: assetID, unit: unit, period: period,
+                                    previousRegister: c, currentRegister: d, candidateUsageWh: nil),
+                         line: line, column: 2, raw: p)
+            labelReviews += 1
+        }
+        _ = try w.registerReading(RegisterReading(assetID: assetID, unit: unit, period: period, previousRegister: c, currentRegister: d,
+                                                  usageWh: usageWh, flag: flag, billingJSON: billingJSON))
+        if flag != nil && flag != "usage_derived" { w.flagged += 1 }
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder { let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]; return e }
+}

@@ -1,0 +1,359 @@
+import VPPCore
+import VPPStore
+/// Builds a `TrackingReport` from the store's hourly rollups (design.md §7, issue 6).
+///
+/// One pass over the rollups of every dong in scope, hour by hour through
+/// `DongEnergyAccountant`, into KST days; months, years and the period are sums of days. The
+/// rollups read start 12 months before the period's end (or at the period's start, if earlier)
+/// so the tCO2 run-rate and the PV-in-storage bookkeeping see the preceding year.
+public struct TrackingReportBuilder: Sendable {
+    public let storage: Storage
+    public let config: SiteConfig
+    public let options: TrackingOptions
+
+    public init(storage: Storage, config: SiteConfig, options: TrackingOptions = TrackingOptions()) {
+        self.storage = storage; self.config = config; self.options = options
+    }
+
+    /// Loads the site config from the store and builds the report.
+    public static func build(storage: Storage, period: ReportPeriod, options: TrackingOptions = TrackingOptions()) async throws -> TrackingReport {
+        guard let config = try await storage.sites.loadedSiteConfig() else {
+            throw VPPError(.noInput, "no site loaded in \(storage.location); run `vpp site load site-configs/seodaemun.toml` first")
+        }
+        return try await TrackingReportBuilder(storage: storage, config: config, options: options).build(period: period)
+    }
+
+    public func build(period: ReportPeriod) async throws -> TrackingReport {
+        guard options.coverageThresholdPct >= 0, options.coverageThresholdPct <= 100 else {
+            throw VPPError(.usage, "coverage threshold \(options.coverageThresholdPct) % is outside 0–100")
+        }
+        let threshold = options.coverageThresholdPct / 100
+        let active = try await storage.sites.activeDongCodes()
+        var scopeDongs = config.dongs.filter { active.isEmpty || active.contains($0.code) }.sorted { $0.code < $1.code }
+        if let code = options.dongCode {
+            guard let d = scopeDongs.first(where: { $0.code == code }) else {
+                let known = scopeDongs.map { "\($0.code) \($0.nameKo)" }.joined(separator: ", ")
+                throw VPPError(.usage, "--dong \(code): not an active dong of site \(config.site.id) (known: \(known))")
+            }
+            scopeDongs = [d]
+        }
+        guard !scopeDongs.isEmpty else { throw VPPError(.noInput, "site \(config.site.id) has no active dongs") }
+
+        // Day grid: KST days from windowStart to the period's end.
+        let last = period.lastDayKST
+        let end = KSTDateTime(year: last.year, month: last.month, day: last.day).epochSeconds + 86_400
+        let endKST = KSTDateTime(epochSeconds: end)
+        let rrStart = KSTDateTime(year: endKST.year - 1, month: endKST.month,
+                                  day: min(endKST.day, KST.daysInMonth(year: endKST.year - 1, month: endKST.month))).epochSeconds
+        let windowStart = min(period.start, rrStart)
+        let nDays = Int((end - windowStart) / 86_400)
+        let p0 = Int((period.start - windowStart) / 86_400)
+        let r0 = Int((rrStart - windowStart) / 86_400)
+        var dayDate: [(y: Int, m: Int, d: Int)] = []
+        dayDate.reserveCapacity(nDays)
+        let firstDay = (windowStart + KST.offsetSeconds) / 86_400
+        for i in 0..<nDays { let c = KST.civilFromDays(firstDay + Int64(i)); dayDate.append((c.year, c.month, c.day)) }
+
+        // Emission factors by year, from the dated table.
+        var factorByYear: [Int: Double] = [:]
+        var factorsUsed: [TrackingReport.FactorUse] = []
+        for y in Set(dayDate.map(\.y)).sorted() {
+            guard let e = config.emissionFactor(forYear: y) else {
+                throw VPPError(.badData, "site \(config.site.id) has no emission factor table; tCO2 cannot be computed")
+            }
+            factorByYear[y] = e.tco2eqPerMWh
+            let note = e.year == y ? "" : (e.year.map { "no \(y) factor in the table; the latest earlier year (\($0)) is used" }
+                                           ?? "no yearly factor in the table; \(e.label) is used")
+            factorsUsed.append(.init(appliedToYear: y, entryLabel: e.year.map(String.init) ?? e.label, tco2eqPerMWh: e.tco2eqPerMWh,
+                                     basis: e.basis, source: e.source, note: note))
+        }
+        let dayFactor = dayDate.map { factorByYear[$0.y]! }
+        let periodYears = Set(dayDate[p0...].map(\.y))
+        let factorsInPeriod = factorsUsed.filter { periodYears.contains($0.appliedToYear) }
+        let fallbackFactor = factorsInPeriod.first?.tco2eqPerMWh
+
+        // One pass per dong: hours → days.
+        let codes = scopeDongs.map(\.code)
+        let rollups = try await storage.readings.hourlyRollups(dongCodes: codes, from: windowStart, to: end)
+        var dongDays: [[EnergyTotals]] = []
+        var districtDays = [EnergyTotals](repeating: EnergyTotals(), count: nDays)
+        for dong in scopeDongs {
+            var acct = DongEnergyAccountant(roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: dong),
+                                           hasPV: dong.pvCapacity.kWp > 0)
+            var days = [EnergyTotals](repeating: EnergyTotals(), count: nDays)
+            for r in rollups[dong.code] ?? [] {
+                let t = acct.account(r)
+                let i = Int((r.hourStart - windowStart) / 86_400)
+                if i >= 0 && i < nDays { days[i].add(t) }
+            }
+            for i in 0..<nDays {
+                days[i].tco2Avoided = days[i].renewable / 1e6 * dayFactor[i]
+                districtDays[i].add(days[i])
+            }
+            dongDays.append(days)
+        }
+
+        let withPV = scopeDongs.map { $0.pvCapacity.kWp > 0 }
+        let nPV = Int64(withPV.filter { $0 }.count), nD = Int64(scopeDongs.count)
+        let districtLabel = options.dongCode == nil ? config.site.nameKo : scopeDongs[0].nameKo
+        func rows(_ buckets: [(label: String, start: Int64, days: Range<Int>)]) -> [MetricsRow] {
+            var out: [MetricsRow] = []
+            out.reserveCapacity(buckets.count * (scopeDongs.count + 1))
+            for (k, dong) in scopeDongs.enumerated() {
+                for b in buckets {
+                    var t = EnergyTotals()
+                    for i in b.days { t.add(dongDays[k][i]) }
+                    let secs = Int64(b.days.count) * 86_400
+                    out.append(.make(level: .dong, dongCode: dong.code, name: dong.nameKo, bucket: b.label, bucketStart: b.start,
+                                     totals: t, generationSeconds: withPV[k] ? secs : 0, consumptionSeconds: secs,
+                                     threshold: threshold, fallbackFactor: fallbackFactor))
+                }
+            }
+            for b in buckets {
+                var t = EnergyTotals()
+                for i in b.days { t.add(districtDays[i]) }
+                let secs = Int64(b.days.count) * 86_400
+                out.append(.make(level: .district, dongCode: "", name: districtLabel, bucket: b.label, bucketStart: b.start,
+                                 totals: t, generationSeconds: secs * nPV, consumptionSeconds: secs * nD,
+                                 threshold: threshold, fallbackFactor: fallbackFactor))
+            }
+            return out
+        }
+        func dayStart(_ i: Int) -> Int64 { windowStart + Int64(i) * 86_400 }
+        let dailyBuckets = (p0..<nDays).map { i in
+            (label: "\(pad(dayDate[i].y, 4))-\(pad(dayDate[i].m))-\(pad(dayDate[i].d))", start: dayStart(i), days: i..<(i + 1))
+        }
+        func grouped(_ key: (Int) -> String) -> [(label: String, start: Int64, days: Range<Int>)] {
+            var out: [(label: String, start: Int64, days: Range<Int>)] = []
+            var i = p0
+            while i < nDays {
+                let k = key(i)
+                var j = i + 1
+                while j < nDays && key(j) == k { j += 1 }
+                out.append((k, dayStart(i), i..<j))
+                i = j
+            }
+            return out
+        }
+        let monthlyBuckets = grouped { "\(pad(dayDate[$0].y, 4))-\(pad(dayDate[$0].m))" }
+        let yearlyBuckets = grouped { String(dayDate[$0].y) }
+        let summary = rows([(period.label, period.start, p0..<nDays)])
+
+        // Participants: consumption meters, consumption from `reading`, renewable allocated pro rata.
+        var participants: [MetricsRow] = []
+        let meterIDs = scopeDongs.flatMap { $0.meters.filter { $0.role == .consumption }.map(\.id) }
+        let meterTotals = try await storage.readings.meterTotals(assetIDs: meterIDs, from: period.start, to: end)
+        let periodSecs = Int64(nDays - p0) * 86_400
+        for (k, dong) in scopeDongs.enumerated() {
+            let dongRow = summary[k]
+            for m in dong.meters where m.role == .consumption {
+                var row = MetricsRow(level: .participant, dongCode: dong.code, name: m.complex, participantID: m.id,
+                                     bucket: period.label, bucketStart: period.start)
+                let tot = meterTotals[m.id]
+                let cov = Double(tot?.coveredS ?? 0) / Double(periodSecs)
+                row.consumptionCoveragePct = roundTo(min(1, cov) * 100, 1)
+                row.emissionFactor = dongRow.emissionFactor
+                if let tot, cov >= threshold - 1e-12 {
+                    row.consumptionKWh = Double(tot.energyWh) / 1000
+                    if let dongRen = dongRow.renewableKWh, let dongCons = dongRow.consumptionKWh, dongCons > 0 {
+                        let ren = Double(tot.energyWh) * dongRen / dongCons
+                        row.renewableKWh = ren.rounded() / 1000
+                        row.selfConsumedPVKWh = row.renewableKWh
+                        row.re100SharePct = dongRow.re100SharePct
+                        row.tco2eAvoided = dongRow.emissionFactor.map { roundTo(ren / 1e6 * $0, 4) }
+                        row.gap = false
+                    }
+                }
+                participants.append(row)
+            }
+        }
+
+        // tCO2/yr run-rate over the 12 months ending with the period.
+        func runRate(_ days: [EnergyTotals], genSecsPerDay: Int64, consSecsPerDay: Int64)
+            -> (value: Double?, covered: Int, share: Double, sum: Double)
+        {
+            var covered = 0, share = 0.0, sum = 0.0
+            for i in r0..<nDays {
+                let d = days[i]
+                let g = genSecsPerDay > 0 ? Double(d.generationCoveredS) / Double(genSecsPerDay) : 1
+                let c = Double(d.consumptionCoveredS) / Double(consSecsPerDay)
+                guard g >= threshold - 1e-12, c >= threshold - 1e-12 else { continue }
+                covered += 1
+                sum += d.tco2Avoided
+                share += options.profile.share(month: dayDate[i].m) / Double(KST.daysInMonth(year: dayDate[i].y, month: dayDate[i].m))
+            }
+            let windowDays = nDays - r0
+            if covered == windowDays { return (sum, covered, share, sum) }
+            return (covered > 0 && share > 0 ? sum / share : nil, covered, share, sum)
+        }
+        let windowDays = nDays - r0
+        let dr = runRate(districtDays, genSecsPerDay: 86_400 * nPV, consSecsPerDay: 86_400 * nD)
+        var byDong: [String: Double?] = [:]
+        for (k, dong) in scopeDongs.enumerated() {
+            byDong[dong.code] = runRate(dongDays[k], genSecsPerDay: withPV[k] ? 86_400 : 0, consSecsPerDay: 86_400).value
+        }
+        let wFrom = KSTDateTime(epochSeconds: rrStart).dateString, wTo = KSTDateTime(epochSeconds: end - 86_400).dateString
+        let method: RunRate.Method
+        var explanation: String
+        if dr.value == nil {
+            method = .none
+            explanation = "no day in \(wFrom)..\(wTo) has coverage ≥ \(fmtNum(options.coverageThresholdPct, 0)) % for the whole scope; no run-rate"
+            let known = scopeDongs.compactMap { byDong[$0.code] ?? nil }
+            if !known.isEmpty && scopeDongs.count > 1 {
+                explanation += " (partial: the \(known.count) of \(scopeDongs.count) dongs with data add up to \(fmtNum(known.reduce(0, +), 3)) tCO2e/yr; see each dong's run-rate)"
+            }
+        } else if dr.covered == windowDays {
+            method = .last12Months
+            explanation = "sum of tCO2 avoided over the last 12 months, \(wFrom)..\(wTo) (all \(windowDays) days covered)"
+        } else {
+            method = .seasonalAnnualised
+            explanation = "annualised with seasonal weighting: \(dr.covered) of \(windowDays) days in \(wFrom)..\(wTo) are covered; "
+                + "by the monthly PV yield profile (\(options.profile.source)) they make \(fmtNum(dr.share * 100, 1)) % of a year's PV yield, "
+                + "so run-rate = \(fmtNum(dr.sum, 3)) t / \(fmtNum(dr.share, 4)) = \(fmtNum(dr.value!, 3)) tCO2e/yr"
+        }
+        let runRate = RunRate(tco2ePerYear: dr.value.map { roundTo($0, 3) }, method: method, windowStart: rrStart, windowEnd: end,
+                              coveredDays: dr.covered, windowDays: windowDays, coveredYieldShare: dr.share,
+                              explanation: explanation, byDong: byDong)
+
+        // Targets: the district's share of the city targets; a dong's part by its households.
+        let t = config.targets
+        let allHouseholds = max(1, config.dongs.reduce(0) { $0 + $1.households })
+        func targets(for dongs: [DongConfig], tco2: Double?) -> [TargetProgress] {
+            let hh = dongs.reduce(0) { $0 + $1.households }
+            let share = t.districtShare * (dongs.count == config.dongs.count ? 1 : Double(hh) / Double(allHouseholds))
+            let basis = "district share \(fmtNum(t.districtShare * 100, 2)) % (\(t.districtShareBasis))"
+                + (dongs.count == config.dongs.count ? "" : " × households \(hh) / \(allHouseholds)")
+            func p(_ a: Double?, _ target: Double) -> Double? { a.flatMap { target > 0 ? roundTo($0 / target * 100, 2) : nil } }
+            let pv = dongs.reduce(0.0) { $0 + $1.pvCapacity.kWp }
+            let mini = Double(dongs.reduce(0) { $0 + $1.miniSolarHouseholds })
+            return [
+                TargetProgress(key: "pv_kwp", label: "Installed PV", unit: "kWp", actual: roundTo(pv, 1),
+                               target: roundTo(t.citySolarKWp * share, 1), progressPct: p(pv, t.citySolarKWp * share),
+                               note: "city target \(fmtNum(t.citySolarKWp / 1e6, 0)) GW × " + basis),
+                TargetProgress(key: "mini_solar_households", label: "Mini-solar households", unit: "households", actual: mini,
+                               target: roundTo(Double(t.cityMiniSolarHouseholds) * share, 0),
+                               progressPct: p(mini, Double(t.cityMiniSolarHouseholds) * share),
+                               note: "city target \(t.cityMiniSolarHouseholds) households × " + basis),
+                TargetProgress(key: "tco2_per_year", label: "tCO2e avoided per year (run-rate)", unit: "tCO2e/yr",
+                               actual: tco2.map { roundTo($0, 3) }, target: roundTo(t.cityTCO2PerYear * share, 1),
+                               progressPct: p(tco2, t.cityTCO2PerYear * share),
+                               note: "city target \(fmtNum(t.cityTCO2PerYear, 0)) t/yr × " + basis),
+            ]
+        }
+        var dongTargets: [String: [TargetProgress]] = [:]
+        for d in scopeDongs { dongTargets[d.code] = targets(for: [d], tco2: byDong[d.code] ?? nil) }
+
+        let soc = try await socSeries(scopeDongs: scopeDongs, rollups: rollups, period: period, end: end)
+
+        let dongInfos = scopeDongs.map {
+            TrackingReport.DongInfo(code: $0.code, nameKo: $0.nameKo, name: $0.name, households: $0.households,
+                                    pvKWp: $0.pvCapacity.kWp, miniSolarHouseholds: $0.miniSolarHouseholds,
+                                    batteryKWh: $0.batteryCapacity.kWh,
+                                    roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: $0))
+        }
+        return TrackingReport(
+            siteID: config.site.id, siteNameKo: config.site.nameKo, siteName: config.site.name, period: period,
+            scope: options.dongCode ?? "district", scopeNameKo: districtLabel, generatedAt: storage.clock.now(),
+            coverageThresholdPct: options.coverageThresholdPct, factorsUsed: factorsInPeriod, dongs: dongInfos,
+            summary: summary, participants: participants, daily: rows(dailyBuckets), monthly: rows(monthlyBuckets),
+            yearly: rows(yearlyBuckets), targets: targets(for: scopeDongs, tco2: runRate.tco2ePerYear),
+            dongTargets: dongTargets, runRate: runRate, soc: soc, definitions: Self.definitions(threshold: options.coverageThresholdPct))
+    }
+
+    /// Battery SoC per dong: the latest dispatch plan when the schedule covers the period,
+    /// otherwise integrated from the rollups' metered charge/discharge.
+    func socSeries(scopeDongs: [DongConfig], rollups: [String: [HourlyRollup]], period: ReportPeriod, end: Int64) async throws -> SoCSeries {
+        let withBatteries = scopeDongs.filter { $0.batteryCapacity.kWh > 0 }
+        let daily = (end - period.start) / 86_400 > 45
+        let resolution = daily ? "day" : "hour"
+        func bucket(_ t: Int64) -> Int64 {
+            let unit: Int64 = daily ? 86_400 : 3600
+            return period.start + (t - period.start) / unit * unit
+        }
+        // Mean of the values that fall in each bucket.
+        func reduce(_ pts: [(Int64, Double)]) -> [SoCSeries.Point] {
+            var out: [SoCSeries.Point] = []
+            var cur: Int64 = .min, sum = 0.0, n = 0.0
+            for (t, v) in pts {
+                let b = bucket(t)
+                if b != cur, n > 0 { out.append(.init(t: cur, pct: roundTo(sum / n, 2))); sum = 0; n = 0 }
+                cur = b; sum += v; n += 1
+            }
+            if n > 0 { out.append(.init(t: cur, pct: roundTo(sum / n, 2))) }
+            return out
+        }
+        let ids = withBatteries.flatMap { $0.batteries.map(\.id) }
+        let planned = try await storage.dispatch.plannedSoC(batteryIDs: ids, from: period.start, to: end)
+        if !planned.isEmpty {
+            var series: [SoCSeries.DongSeries] = []
+            for d in withBatteries {
+                let cap = d.batteryCapacity.kWh * 1000
+                let mine = Set(d.batteries.map(\.id))
+                // Sum the dong's batteries per slot, then average per bucket.
+                var bySlot: [Int64: Double] = [:]
+                for p in planned where mine.contains(p.batteryID) { bySlot[p.slotStart, default: 0] += Double(p.socWh) }
+                let pts = bySlot.keys.sorted().map { ($0, bySlot[$0]! / cap * 100) }
+                series.append(.init(dongCode: d.code, nameKo: d.nameKo, capacityKWh: d.batteryCapacity.kWh, points: reduce(pts)))
+            }
+            return SoCSeries(source: .plannedSchedule, resolution: resolution,
+                             explanation: "planned state of charge from the latest dispatch run covering each slot (schedule table), all batteries of a dong together", dongs: series)
+        }
+        guard !withBatteries.isEmpty else {
+            return SoCSeries(source: .none, resolution: resolution, explanation: "no batteries in scope", dongs: [])
+        }
+        var series: [SoCSeries.DongSeries] = []
+        for d in withBatteries {
+            let capWh = d.batteryCapacity.kWh * 1000
+            let etaC = d.batteries.reduce(0.0) { $0 + $1.capacityKWh * $1.chargeEfficiency } / d.batteryCapacity.kWh
+            let etaD = d.batteries.reduce(0.0) { $0 + $1.capacityKWh * $1.dischargeEfficiency } / d.batteryCapacity.kWh
+            var soc = d.batteries.reduce(0.0) { $0 + $1.capacityKWh * 1000 * $1.initialSocPct / 100 }
+            var pts: [(Int64, Double)] = []
+            for r in rollups[d.code] ?? [] where r.hourStart >= period.start {
+                soc += Double(r.chargeWh) * etaC - Double(r.dischargeWh) / etaD
+                soc = min(capWh, max(0, soc))
+                pts.append((r.hourStart, soc / capWh * 100))
+            }
+            series.append(.init(dongCode: d.code, nameKo: d.nameKo, capacityKWh: d.batteryCapacity.kWh, points: reduce(pts)))
+        }
+        return SoCSeries(source: .derivedFromRollups, resolution: resolution,
+                         explanation: "no dispatch schedule covers the period: SoC integrated from metered charge/discharge (rollup_hourly) with the configured efficiencies, starting at each battery's configured initial SoC (ESTIMATE); hours without a rollup row are gaps", dongs: series)
+    }
+
+    static func definitions(threshold: Double) -> [String] {
+        [
+            "Self-consumed PV (hourly, per dong) = min(generation, consumption) + PV via storage.",
+            "PV via storage = battery charge that came from the PV surplus, de-rated by the round-trip efficiency (η_charge × η_discharge), drawn from a well-mixed store in proportion to its PV share, and only where it met load PV did not cover directly.",
+            "Renewable kWh = self-consumed PV. RE100 share = renewable kWh / consumption kWh.",
+            "tCO2e avoided = renewable MWh × the grid emission factor of the hour's calendar year (dated table in the site config).",
+            "Storage loss = energy charged × (1 − round-trip efficiency).",
+            "Import/export = metered values when the rollup carries them, else max(0, consumption + charge − generation − discharge) and the reverse.",
+            "Coverage % = metered seconds / seconds in the period; below \(fmtNum(threshold, 0)) % a value is a gap (null in JSON, empty in CSV, a break in charts), never 0.",
+            "Participants (apartment complexes / meter groups): consumption from their meters' readings; renewable allocated at their dong's RE100 share.",
+            "All dates and times are KST (Asia/Seoul, UTC+9).",
+        ]
+    }
+}
+
+/// Fixed-point number text without Foundation formatters (hot-path safe): integer digits
+/// written right to left into a stack buffer; `grouped` adds thousands separators (1,234.5).
+func fmtNum(_ v: Double, _ digits: Int, grouped: Bool = false) -> String {
+    guard v.isFinite else { return "" }
+    var p: Double = 1
+    for _ in 0..<digits { p *= 10 }
+    let scaled = (abs(v) * p).rounded()
+    guard scaled < 9e18 else { return String(v) }
+    var n = UInt64(scaled)
+    let neg = v < 0 && n > 0
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { b in
+        var i = 64, written = 0, intDigits = 0
+        repeat {
+            if digits > 0 && written == digits { i -= 1; b[i] = 46 }          // '.'
+            let isInt = written >= digits
+            if isInt && grouped && intDigits > 0 && intDigits % 3 == 0 { i -= 1; b[i] = 44 }   // ','
+            i -= 1; b[i] = UInt8(48 + n % 10); n /= 10; written += 1
+            if isInt { intDigits += 1 }
+        } while n > 0 || written <= digits
+        if neg { i -= 1; b[i] = 45 }
+        return String(decoding: UnsafeBufferPointer(rebasing: b[i..<64]), as: UTF8.self)
+    }
+}

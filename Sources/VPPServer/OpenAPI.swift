@@ -1,0 +1,108 @@
+import Tracking
+import Ingestion
+import VPPAuth
+import VPPCore
+import VPPStore
+/// The OpenAPI 3.1 description of `vpp serve`, served at `/api/v1/openapi.json`.
+enum OpenAPIDocument {
+    static let json = #"""
+    {
+      "openapi": "3.1.0",
+      "info": {
+        "title": "vpp — Seodaemun-gu virtual power plant API",
+        "version": "1.0.0",
+        "description": "Uploads for apartment management offices and read access for energy-centre operators. Authenticate with `Authorization: Bearer <token>` (created by `vpp tokens create`). Times are UTC epoch seconds with hour-beginning stamps unless stated; query dates are KST (Asia/Seoul). Errors are JSON `{\"error\":{\"code\",\"message\"}}` with a stable code."
+      },
+      "servers": [{"url": "http://127.0.0.1:8080"}],
+      "security": [{"bearer": []}],
+      "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "vpp_<16 hex>_<43 base64url>"}},
+        "schemas": {
+          "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string", "enum": ["auth_missing", "auth_invalid", "auth_revoked", "forbidden", "not_found", "method_not_allowed", "bad_request", "bad_kind", "bad_month", "bad_encoding", "bad_convention", "bad_unit", "bad_dong", "bad_quantity", "bad_time", "bad_range", "range_too_long", "bad_period", "bad_granularity", "bad_upload_id", "bad_limit", "bad_offset", "bad_file_name", "malformed_request", "missing_file", "empty_upload", "malformed_multipart", "bad_upload_parameters", "upload_unreadable", "body_too_large", "unsupported_media_type", "unsupported_encoding", "unsupported_charset", "rate_limited", "timeout", "not_ready", "internal"]},
+            "message": {"type": "string"}, "parameter": {"type": "string", "description": "the request parameter at fault, when there is one"},
+            "request_id": {"type": "string"}}}}},
+          "Reject": {"type": "object", "properties": {"line": {"type": "integer"}, "column": {"type": ["integer", "null"]}, "reason": {"type": "string"}, "raw": {"type": "string"}}},
+          "UploadResult": {"type": "object", "properties": {
+            "upload_id": {"type": "integer"}, "duplicate": {"type": "boolean"}, "status": {"type": "string", "enum": ["ok", "partial", "rejected", "duplicate"]},
+            "file": {"type": "string"}, "kind": {"type": "string"}, "sha256": {"type": "string"},
+            "rows_accepted": {"type": "integer"}, "rows_rejected": {"type": "integer"}, "rows_changed": {"type": "integer"},
+            "warnings": {"type": "array", "items": {"type": "string"}},
+            "first_rejects": {"type": "array", "items": {"$ref": "#/components/schemas/Reject"}},
+            "links": {"type": "object"}}},
+          "Upload": {"type": "object", "properties": {
+            "upload_id": {"type": "integer"}, "file": {"type": "string"}, "kind": {"type": "string"}, "source": {"type": "string"},
+            "sha256": {"type": "string"}, "received_at": {"type": "integer"}, "status": {"type": "string"},
+            "rows_accepted": {"type": "integer"}, "rows_rejected": {"type": "integer"}, "rows_changed": {"type": "integer"},
+            "rejects": {"type": "array", "items": {"$ref": "#/components/schemas/Reject"}}}}
+        },
+        "responses": {
+          "Unauthorized": {"description": "missing, invalid or revoked token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Forbidden": {"description": "the token may not do this", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "NotFound": {"description": "no such resource (or not yours)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "BadRequest": {"description": "bad parameters", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "TooMany": {"description": "per-token rate limit; see Retry-After", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+      },
+      "paths": {
+        "/api/v1/uploads": {"post": {
+          "summary": "Upload an ERP/AMI export; runs the same ingestion as `vpp ingest` in one transaction",
+          "description": "Office tokens may upload only for their own complexes: the whole file is booked to `complex` (a meter id of the token). Identical bytes are ingested once.",
+          "parameters": [
+            {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["monthly", "interval", "pv"]}, "description": "required for a raw body; a form field for multipart"},
+            {"name": "month", "in": "query", "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}, "description": "billing month of a monthly upload"},
+            {"name": "complex", "in": "query", "schema": {"type": "string"}, "description": "meter id the file belongs to"},
+            {"name": "filename", "in": "query", "schema": {"type": "string", "maxLength": 255}, "description": "label only; never a path; at most 255 UTF-8 bytes"},
+            {"name": "encoding", "in": "query", "schema": {"type": "string", "enum": ["utf-8", "cp949"]}},
+            {"name": "convention", "in": "query", "schema": {"type": "string", "enum": ["hour-beginning", "hour-ending"]}},
+            {"name": "unit", "in": "query", "schema": {"type": "string", "enum": ["Wh", "kWh", "MWh", "W", "kW", "MW"]}}
+          ],
+          "requestBody": {"required": true, "content": {
+            "multipart/form-data": {"schema": {"type": "object", "properties": {"kind": {"type": "string"}, "month": {"type": "string"}, "complex": {"type": "string"}, "file": {"type": "string", "format": "binary"}}, "required": ["kind", "file"]}},
+            "text/csv": {"schema": {"type": "string", "format": "binary"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
+          "responses": {
+            "201": {"description": "ingested", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UploadResult"}}}},
+            "200": {"description": "the same bytes were ingested before; nothing changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UploadResult"}}}},
+            "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
+            "409": {"description": "already uploaded by another account"},
+            "413": {"description": "body larger than the limit (default 20 MiB)"},
+            "415": {"description": "unsupported Content-Type, Content-Encoding or charset"},
+            "422": {"description": "the file cannot be read as the given kind, or every row was rejected (body: the upload with its first rejects); nothing ingested"},
+            "429": {"$ref": "#/components/responses/TooMany"}}}},
+        "/api/v1/uploads/{id}": {"get": {"summary": "One upload (offices: only their own)",
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+          "responses": {"200": {"description": "the upload", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Upload"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+        "/api/v1/uploads/{id}/rejects": {"get": {"summary": "Rejected rows of an upload in file order",
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                         {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": 1000}},
+                         {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0, "minimum": 0, "maximum": 1000000}}],
+          "responses": {"200": {"description": "the upload with `rejects`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Upload"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+        "/api/v1/dongs": {"get": {"summary": "Dongs of the site with installed capacity (operators)",
+          "responses": {"200": {"description": "{dongs: [...]}"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}}},
+        "/api/v1/dongs/{code}/series": {"get": {"summary": "Hourly rollup series of one dong, Wh per hour-beginning slot (operators)",
+          "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^\\d{10}$"}},
+                         {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "YYYY-MM-DD or YYYY-MM-DDTHH:MM (KST) or epoch s, 1900-01-01..2200-12-31 KST; default 7 days before `to`"},
+                         {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "exclusive; default end of stored data"},
+                         {"name": "quantity", "in": "query", "schema": {"type": "string", "enum": ["generation", "consumption", "charge", "discharge", "import", "export"], "default": "consumption"}}],
+          "responses": {"200": {"description": "{points: [[hour_start, wh], ...]}"}, "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+        "/api/v1/forecasts": {"get": {"summary": "Points of the latest forecast run (operators)",
+          "parameters": [{"name": "dong", "in": "query", "schema": {"type": "string"}}, {"name": "quantity", "in": "query", "schema": {"type": "string", "enum": ["pv", "load"]}}],
+          "responses": {"200": {"description": "{run, points}"}}}},
+        "/api/v1/schedules/latest": {"get": {"summary": "The latest battery schedule (operators)", "responses": {"200": {"description": "{run, slots}"}}}},
+        "/api/v1/report": {"get": {"summary": "Tracking report (schema vpp.tracking-report/1, as `vpp report --format json`): RE100 share, tCO2 avoided, targets, per dong and district (operators)",
+          "parameters": [{"name": "period", "in": "query", "schema": {"type": "string"}, "description": "YYYY-MM, YYYY or YYYY-MM-DD..YYYY-MM-DD (KST, end inclusive); default the year of the latest data"},
+                         {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["period", "day", "month", "year"], "default": "period"}},
+                         {"name": "dong", "in": "query", "schema": {"type": "string"}}],
+          "responses": {"200": {"description": "the tracking report JSON"}, "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+        "/api/v1/audit": {"get": {"summary": "Audit trail of uploads and token actions, newest first (operators)",
+          "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": 1000}}], "responses": {"200": {"description": "{events}"}}}},
+        "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+        "/dashboard": {"get": {"summary": "Operator dashboard (HTML, inline SVG); bearer header or the cookie set by POST /login", "parameters": [{"name": "period", "in": "query", "schema": {"type": "string"}}], "responses": {"200": {"description": "HTML"}}}},
+        "/upload": {"get": {"summary": "Upload form for offices (HTML)", "security": [], "responses": {"200": {"description": "HTML"}}},
+                    "post": {"summary": "Form post (multipart, token as a field); HTML result", "security": [], "responses": {"201": {"description": "HTML"}}}}
+      }
+    }
+    """#
+}

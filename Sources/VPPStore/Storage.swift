@@ -1,0 +1,217 @@
+import Foundation
+import VPPCore
+
+// The store as the rest of vpp sees it: one protocol per concern, methods named for what they
+// mean, every one `async throws`. A driver (the embedded SQLite one in VPPStoreSQLite; a server
+// database later) implements them; nothing outside the driver sees SQL, row ids or a connection.
+// Errors are `CategorizedError`s: a busy database is `.temporary` (75, try again), a broken one
+// `.internal` (70).
+
+/// Sites, dongs and assets as loaded from site configs.
+public protocol SiteStore: Sendable {
+    /// Loads (idempotently) a site config: dongs and assets added, updated or retired, each change recorded.
+    func loadSite(_ config: SiteConfig) async throws -> SiteLoadReport
+    /// The config last loaded for `siteID` (any site when nil).
+    func loadedSiteConfig(siteID: String?) async throws -> SiteConfig?
+    func siteSummary() async throws -> [DongSummary]
+    func configChanges(limit: Int) async throws -> [SiteLoadReport.Change]
+    /// Active assets as ingestion resolves the names in a file against them.
+    func assetDirectory() async throws -> AssetDirectory
+    func dongExists(_ code: String) async throws -> Bool
+    func activeDongCodes() async throws -> Set<String>
+    /// Schema version, applied migrations, row counts and size.
+    func info() async throws -> StoreInfo
+}
+
+/// Interval readings and their hourly per-dong rollups.
+public protocol ReadingStore: Sendable {
+    /// Totals of one dong over [from, to) [UTC epoch s, hour-aligned].
+    func rollupTotals(dong: String, from: Int64, to: Int64) async throws -> RollupTotals
+    /// One quantity of one dong per hour over [from, to).
+    func rollupSeries(dong: String, quantity: RollupQuantity, from: Int64, to: Int64) async throws
+        -> (hourStart: [Int64], wh: [Int64])
+    /// Every dong's totals over [from, to).
+    func dongPeriodTotals(from: Int64, to: Int64) async throws -> [DongPeriodTotals]
+    /// District totals per KST day over [from, to).
+    func districtDaily(from: Int64, to: Int64) async throws -> [(dayStart: Int64, generationWh: Int64, consumptionWh: Int64)]
+    /// First and last rollup hour, nil when nothing was ingested.
+    func rollupSpan() async throws -> (first: Int64, last: Int64)?
+    /// Hourly rollups of each dong over [from, to), in hour order; missing hours are gaps.
+    func hourlyRollups(dongCodes: [String], from: Int64, to: Int64) async throws -> [String: [HourlyRollup]]
+    /// Writes rollup rows, replacing those of the same dong-hour: sample data and benchmarks
+    /// (ingestion adds its own to the existing ones in its transaction).
+    func replaceRollups(_ rows: [(dongCode: String, rollup: HourlyRollup)]) async throws
+    /// Metered energy and covered seconds of each asset over [from, to).
+    func meterTotals(assetIDs: [String], from: Int64, to: Int64) async throws -> [String: (energyWh: Int64, coveredS: Int64)]
+    /// Measured consumption of one dong per hour over [from, to) (the load model's history).
+    func hourlyConsumption(dong: String, from: Int64, to: Int64) async throws -> [(hourStart: Int64, wh: Int64)]
+    /// Changes whenever readings, forecasts or schedules change (read caches key on it).
+    func dataStamp() async throws -> String
+}
+
+/// One upload's writes, pushed by a reader inside the driver's single transaction (the bulk
+/// path: no per-row allocation, raw binds in the SQLite driver). Row-level outcomes are counted
+/// here; a thrown error rolls the whole file back.
+public protocol ReadingSink: AnyObject {
+    var uploadID: Int64 { get }
+    var ok: Int { get }
+    var rejected: Int { get }
+    var changed: Int { get }
+    var skipped: Int { get set }
+    var flagged: Int { get set }
+    var baselines: Int { get set }
+    var dataRows: Int { get }
+    var forReview: Int { get }
+    var rejectSamples: [RejectedRow] { get }
+    var firstSlot: Int64 { get }
+    var lastSlot: Int64 { get }
+    /// Counts one data row (and runs the failure-injection hook of tests).
+    func countRow(line: Int) throws
+    /// One accepted interval reading of asset index `asset` (AssetDirectory order) [Wh].
+    func reading(asset: Int, slotStart: Int64, duration: Int, wh: Int64, quality: Int,
+                 line: Int, raw: UnsafeBufferPointer<UInt8>, column: Int?) throws
+    /// One household register row of a monthly upload; returns whether it changed a stored value.
+    func registerReading(_ r: RegisterReading) throws -> Bool
+    func reject(line: Int, column: Int?, raw: UnsafeBufferPointer<UInt8>, reason: String) throws
+    /// A row kept for an operator's decision.
+    func review(_ item: ReviewItem, line: Int, column: Int?, raw: UnsafeBufferPointer<UInt8>) throws
+    /// Adds the rollups accumulated so far; returns the dong-hours written.
+    func flushRollups() throws -> Int
+    /// Rollup rows written by partial flushes.
+    var rollupRowsWritten: Int { get }
+}
+
+/// Uploads, their rejected rows and review items; the ingest transaction.
+public protocol UploadStore: Sendable {
+    /// The upload that holds this idempotency key, if any.
+    func uploadID(idempotencyKey key: String) async throws -> Int64?
+    func uploads(limit: Int) async throws -> [UploadSummary]
+    func upload(id: Int64) async throws -> UploadSummary?
+    func rejectedRows(uploadID: Int64, limit: Int) async throws -> [RejectedRow]
+    func reviewItems(uploadID: Int64?, all: Bool, limit: Int) async throws -> [StoredReviewItem]
+    @discardableResult
+    func resolveReview(id: Int64, decision: ReviewDecision, by actor: String, note: String?) async throws -> StoredReviewItem
+    /// Removes an upload as if it had never been ingested (readings, rollups, rows), audited.
+    func deleteUpload(id: Int64, actor: String) async throws -> UploadDeletion
+    /// What a retry needs: the original bytes (when kept) or path, and the parameters it was read with.
+    func retrySource(uploadID id: Int64) async throws -> UploadRetrySource?
+    /// Runs `body` in ONE write transaction with a sink for the upload's rows: the upload record,
+    /// every reading, reject, review item and rollup commit together or not at all. Returns
+    /// `.duplicate(id)` without calling `body` when the key is held (checked under the write lock).
+    func ingest<T: Sendable>(_ upload: NewUpload, _ body: (any ReadingSink) throws -> (T, UploadOutcome)) async throws -> IngestResult<T>
+}
+
+/// Forecast runs, their values and trained models.
+public protocol ForecastStore: Sendable {
+    func insertForecastRun(issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String,
+                           paramsJSON: String, values: [ForecastValue]) async throws -> Int64
+    /// A run by id, or the newest.
+    func forecastRun(id: Int64?) async throws -> StoredForecastRun?
+    func forecastValues(runID: Int64, dong: String?, quantity: String?) async throws -> [ForecastValue]
+    func saveForecastModel(name: String, trainedAt: Int64, trainFrom: Int64, trainTo: Int64, paramsJSON: String) async throws -> Int64
+    func latestForecastModel(name: String) async throws -> StoredForecastModel?
+    func latestForecastRun() async throws -> ForecastRunInfo?
+    func forecastPoints(runID: Int64, dong: String?, quantity: String?) async throws -> [ForecastPoint]
+}
+
+/// Weather replies as received (KMA), by request key.
+public protocol WeatherArchive: Sendable {
+    func weatherBody(key: String) async throws -> Data?
+    func putWeather(key: String, fetchedAt: Int64, body: Data) async throws
+}
+
+/// Dispatch runs and the schedules they planned.
+public protocol DispatchStore: Sendable {
+    func startDispatchRun(startedAt: Int64, objective: String, horizonSeconds: Int, stepSeconds: Int) async throws -> Int64
+    func finishDispatchRun(id: Int64, finishedAt: Int64, status: String, objectiveValue: Double?, breakdownJSON: String,
+                           solveMs: Double?, message: String?, schedule: [ScheduleRow]) async throws
+    func dispatchRuns(limit: Int) async throws -> [DispatchRunRecord]
+    /// Each battery's SoC planned for the slot starting at `epoch` by the newest successful run [Wh].
+    func plannedSoC(at epoch: Int64) async throws -> [String: Int64]
+    /// The newest plan's SoC for each (battery, slot) in [from, to) [Wh].
+    func plannedSoC(batteryIDs: [String], from: Int64, to: Int64) async throws -> [(batteryID: String, slotStart: Int64, socWh: Int64)]
+    func latestSchedule() async throws -> (run: DispatchRunInfo, slots: [ScheduleSlot])?
+}
+
+/// API tokens (stored as salted HMACs only) and the audit trail.
+public protocol AuthStore: Sendable {
+    /// Creates a token; the secret text is returned once and never stored.
+    func createToken(role: TokenRole, office: String?, complexes: [String], actor: String) async throws -> (info: TokenInfo, text: String)
+    func revokeToken(keyID: String, actor: String) async throws -> TokenInfo
+    func tokens() async throws -> [TokenInfo]
+    func authenticate(token text: String) async throws -> Principal
+    func appendAudit(_ events: [AuditEvent]) async throws
+    func auditLog(limit: Int) async throws -> [AuditEvent]
+    func recordHTTPUpload(uploadID: Int64?, fresh: Bool, displayName: String, principal: Principal,
+                          complex: String?, outcome: String, detail: String) async throws
+    func uploadOwner(uploadID: Int64) async throws -> UploadOwner?
+}
+
+/// Everything vpp keeps, grouped by concern: what commands, the server and the runners receive.
+public struct Storage: Sendable {
+    public var sites: any SiteStore
+    public var readings: any ReadingStore
+    public var uploads: any UploadStore
+    public var forecasts: any ForecastStore
+    public var weather: any WeatherArchive
+    public var dispatch: any DispatchStore
+    public var auth: any AuthStore
+    /// The clock writes are stamped with (injected in tests).
+    public var clock: any WallClock
+    /// Where the data lives, for messages (a file path or a database URL without credentials).
+    public var location: String
+
+    public init(sites: any SiteStore, readings: any ReadingStore, uploads: any UploadStore, forecasts: any ForecastStore,
+                weather: any WeatherArchive, dispatch: any DispatchStore, auth: any AuthStore, clock: any WallClock,
+                location: String) {
+        self.sites = sites; self.readings = readings; self.uploads = uploads; self.forecasts = forecasts
+        self.weather = weather; self.dispatch = dispatch; self.auth = auth; self.clock = clock; self.location = location
+    }
+
+    /// One driver object that implements every concern.
+    public init<D: SiteStore & ReadingStore & UploadStore & ForecastStore & WeatherArchive & DispatchStore & AuthStore>(
+        driver: D, clock: any WallClock, location: String
+    ) {
+        self.init(sites: driver, readings: driver, uploads: driver, forecasts: driver, weather: driver, dispatch: driver,
+                  auth: driver, clock: clock, location: location)
+    }
+}
+
+// The usual arguments (protocol requirements cannot declare defaults).
+extension UploadStore {
+    public func uploads() async throws -> [UploadSummary] { try await uploads(limit: 100) }
+    public func rejectedRows(uploadID: Int64) async throws -> [RejectedRow] { try await rejectedRows(uploadID: uploadID, limit: 1000) }
+    public func reviewItems(uploadID: Int64?) async throws -> [StoredReviewItem] {
+        try await reviewItems(uploadID: uploadID, all: false, limit: 1000)
+    }
+}
+
+extension ForecastStore {
+    public func newestForecastRun() async throws -> StoredForecastRun? { try await forecastRun(id: nil) }
+    public func forecastValues(runID: Int64) async throws -> [ForecastValue] { try await forecastValues(runID: runID, dong: nil, quantity: nil) }
+}
+
+extension SiteStore {
+    public func loadedSiteConfig() async throws -> SiteConfig? { try await loadedSiteConfig(siteID: nil) }
+}
+
+extension DispatchStore {
+    public func dispatchRuns() async throws -> [DispatchRunRecord] { try await dispatchRuns(limit: 50) }
+}
+
+extension AuthStore {
+    public func appendAudit(_ e: AuditEvent) async throws { try await appendAudit([e]) }
+}
+
+extension ReadingSink {
+    public func reject(line: Int, column: Int?, raw: [UInt8], reason: String) throws {
+        try raw.withUnsafeBufferPointer { try reject(line: line, column: column, raw: $0, reason: reason) }
+    }
+}
+
+extension ReadingStore {
+    /// Totals of one dong over a KST calendar month.
+    public func rollupTotals(dong: String, month: YearMonth) async throws -> RollupTotals {
+        try await rollupTotals(dong: dong, from: month.startEpoch, to: month.endEpoch)
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import GRDB
+import VPPCore
+import VPPStore
+import VPPAuth
+
+extension SQLiteStore {
+    private static let jsonEncoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    private static func json(_ v: some Encodable) throws -> String {
+        String(decoding: try jsonEncoder.encode(v), as: UTF8.self)
+    }
+
+    /// Loads a site config idempotently: dongs and assets are inserted, updated or retired
+    /// (marked inactive, never deleted, so their history stays) and every change is recorded
+    /// in `config_change`. Loading the same config twice changes nothing.
+    @discardableResult
+    public func loadSite(_ config: SiteConfig) async throws -> SiteLoadReport {
+        let now = clock.now()
+        let configJSON = try Self.json(config)
+        let fingerprint = sha256Hex(Data(configJSON.utf8))
+        var dongRows: [String: [String: DatabaseValueConvertible]] = [:]
+        for d in config.dongs {
+            dongRows[d.code] = [
+                "name_ko": d.nameKo, "name": d.name, "latitude_deg": d.latitudeDeg, "longitude_deg": d.longitudeDeg,
+                "households": d.households, "population": d.population, "area_km2": d.areaKm2,
+                "import_limit_kw": d.importLimitKW, "export_limit_kw": d.exportLimitKW,
+            ]
+        }
+        var assetRows: [String: (dong: String, kind: String, params: String)] = [:]
+        for d in config.dongs {
+            for p in d.pvFleets { assetRows[p.id] = (d.code, "pv_fleet", try Self.json(p)) }
+            for m in d.meters { assetRows[m.id] = (d.code, "meter", try Self.json(m)) }
+            for b in d.batteries { assetRows[b.id] = (d.code, "battery", try Self.json(b)) }
+        }
+        let site = config.site
+        let dongRowsC = dongRows.mapValues { $0.mapValues { $0.databaseValue } }
+        let assetRowsC = assetRows
+        return try await write { db in
+            var changes: [SiteLoadReport.Change] = []
+            func record(_ entity: String, _ id: String, _ change: String, _ detail: String) throws {
+                changes.append(.init(entity: entity, id: id, change: change, detail: detail))
+                try db.execute(sql: """
+                    INSERT INTO config_change (site_id, changed_at, entity, entity_id, change, detail)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [site.id, now, entity, id, change, detail])
+            }
+            let existingSite = try Row.fetchOne(db, sql: "SELECT config_sha256 FROM site WHERE id = ?", arguments: [site.id])
+            if existingSite == nil {
+                try db.execute(sql: """
+                    INSERT INTO site (id, name, name_ko, sigungu_code, config_json, config_sha256, loaded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [site.id, site.name, site.nameKo, site.sigunguCode, configJSON, fingerprint, now])
+                try record("site", site.id, "added", site.nameKo)
+            } else if existingSite!["config_sha256"] as String != fingerprint {
+                try db.execute(sql: """
+                    UPDATE site SET name = ?, name_ko = ?, sigungu_code = ?, config_json = ?, config_sha256 = ?, loaded_at = ?
+                    WHERE id = ?
+                    """, arguments: [site.name, site.nameKo, site.sigunguCode, configJSON, fingerprint, now, site.id])
+            }
+            // Dongs
+            let columns = ["name_ko", "name", "latitude_deg", "longitude_deg", "households", "population", "area_km2",
+                           "import_limit_kw", "export_limit_kw"]
+            var existingDongs: [String: Row] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM dong WHERE site_id = ?", arguments: [site.id]) {
+                existingDongs[row["code"]] = row
+            }
+            for code in dongRowsC.keys.sorted() {
+                let values = dongRowsC[code]!
+                if let old = existingDongs[code] {
+                    let diffs = columns.filter { old[$0] as DatabaseValue != values[$0]! }
+                    let wasInactive = (old["active"] as Int) == 0
+                    if !diffs.isEmpty || wasInactive {
+                        try db.execute(sql: "UPDATE dong SET " + columns.map { "\($0) = ?" }.joined(separator: ", ")
+                                       + ", active = 1 WHERE code = ?",
+                                       arguments: StatementArguments(columns.map { values[$0]! } + [code.databaseValue]))
+                        let detail = (wasInactive ? ["reactivated"] : [])
+                            + diffs.map { "\($0) \(old[$0] as DatabaseValue) → \(values[$0]!)" }
+                        try record("dong", code, "updated", detail.joined(separator: "; "))
+                    }
+                } else {
+                    try db.execute(sql: "INSERT INTO dong (code, site_id, " + columns.joined(separator: ", ")
+                                   + ") VALUES (?, ?, " + columns.map { _ in "?" }.joined(separator: ", ") + ")",
+                                   arguments: StatementArguments([code.databaseValue, site.id.databaseValue] + columns.map { values[$0]! }))
+                    try record("dong", code, "added", String.fromDatabaseValue(values["name_ko"]!) ?? "")
+                }
+            }
+            // Assets
+            var existingAssets: [String: Row] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM asset WHERE site_id = ?", arguments: [site.id]) {
+                existingAssets[row["id"]] = row
+            }
+            for id in assetRowsC.keys.sorted() {
+                let a = assetRowsC[id]!
+                if let old = existingAssets[id] {
+                    let oldParams: String = old["params_json"], oldDong: String = old["dong_code"], oldKind: String = old["kind"]
+                    let active: Int = old["active"]
+                    if oldParams != a.params || oldDong != a.dong || oldKind != a.kind || active == 0 {
+                        try db.execute(sql: "UPDATE asset SET dong_code = ?, kind = ?, params_json = ?, active = 1 WHERE id = ?",
+                                       arguments: [a.dong, a.kind, a.params, id])
+                        var detail: [String] = []
+                        if active == 0 { detail.append("reactivated") }
+                        if oldDong != a.dong { detail.append("dong \(oldDong) → \(a.dong)") }
+                        if oldParams != a.params { detail.append("params \(oldParams) → \(a.params)") }
+                        try record("asset", id, "updated", detail.joined(separator: "; "))
+                    }
+                } else {
+                    try db.execute(sql: "INSERT INTO asset (id, site_id, dong_code, kind, params_json) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [id, site.id, a.dong, a.kind, a.params])
+                    try record("asset", id, "added", "\(a.kind) in \(a.dong)")
+                }
+            }
+            for (id, row) in existingAssets.sorted(by: { $0.key < $1.key }) where assetRowsC[id] == nil && (row["active"] as Int) == 1 {
+                try db.execute(sql: "UPDATE asset SET active = 0 WHERE id = ?", arguments: [id])
+                try record("asset", id, "removed", "retired (history kept)")
+            }
+            for (code, row) in existingDongs.sorted(by: { $0.key < $1.key }) where dongRowsC[code] == nil && (row["active"] as Int) == 1 {
+                try db.execute(sql: "UPDATE dong SET active = 0 WHERE code = ?", arguments: [code])
+                try record("dong", code, "removed", "retired (history kept)")
+            }
+            return SiteLoadReport(siteID: site.id, changes: changes)
+        }
+    }
+
+    /// The site config last loaded into the store (decoded from its stored JSON).
+    public func loadedSiteConfig(siteID: String? = nil) async throws -> SiteConfig? {
+        let json: String? = try await read { db in
+            if let siteID {
+                return try String.fetchOne(db, sql: "SELECT config_json FROM site WHERE id = ?", arguments: [siteID])
+            }
+            return try String.fetchOne(db, sql: "SELECT config_json FROM site ORDER BY loaded_at DESC, id LIMIT 1")
+        }
+        guard let json else { return nil }
+        do { return try JSONDecoder().decode(SiteConfig.self, from: Data(json.utf8)) } catch {
+            throw VPPError(.internal, "stored site config cannot be decoded: \(error)")
+        }
+    }
+
+    /// Per-dong summary of the active dongs and assets, in dong-code order.
+    public func siteSummary() async throws -> [DongSummary] {
+        guard let config = try await loadedSiteConfig() else { return [] }
+        let active: Set<String> = try await read { db in
+            Set(try String.fetchAll(db, sql: "SELECT code FROM dong WHERE active = 1"))
+        }
+        return config.dongs.filter { active.contains($0.code) }.sorted { $0.code < $1.code }.map { d in
+            DongSummary(code: d.code, nameKo: d.nameKo, name: d.name, households: d.households, pvKWp: d.pvCapacity.kWp,
+                        miniSolarUnits: d.miniSolarHouseholds, batteryKWh: d.batteryCapacity.kWh,
+                        batteryKW: d.batteryPowerKW, meters: d.meters.count)
+        }
+    }
+
+    /// Recorded config changes, newest first.
+    public func configChanges(limit: Int = 100) async throws -> [SiteLoadReport.Change] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM config_change ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                .init(entity: $0["entity"], id: $0["entity_id"], change: $0["change"], detail: $0["detail"])
+            }
+        }
+    }
+
+    /// Schema version, row counts per table and file size.
+    public func info() async throws -> StoreInfo {
+        let (applied, counts): (Set<String>, [String: Int]) = try await read { db in
+            let applied = try VPPMigrations.migrator.appliedIdentifiers(db)
+            var counts: [String: Int] = [:]
+            let tables = try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'
+                ORDER BY name
+                """)
+            for t in tables { counts[t] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"\(t)\"") ?? 0 }
+            return (applied, counts)
+        }
+        let fm = FileManager.default
+        var bytes: Int64 = 0
+        for suffix in ["", "-wal"] {
+            if let attrs = try? fm.attributesOfItem(atPath: path + suffix), let n = attrs[.size] as? NSNumber { bytes += n.int64Value }
+        }
+        let ordered = VPPMigrations.migrator.migrations.filter { applied.contains($0) }
+        return StoreInfo(path: path, schemaVersion: "\(ordered.count):\(ordered.last ?? "none")",
+                         migrationsApplied: ordered, rowCounts: counts, fileBytes: bytes)
+    }
+}
