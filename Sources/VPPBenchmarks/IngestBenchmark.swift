@@ -179,7 +179,7 @@ public enum IngestBenchmark {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - q0) / 1e6)
         }
         times.sort()
-        let readings = try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reading") ?? 0 }
+        let readings = try await store.info().rowCounts["reading"] ?? 0
         out.append(String(format: "  rollup query (dong %@, %@, %d hours, %.1f MWh consumption) over %d readings: median %.3f ms, max %.3f ms (target < 50 ms)",
                           dong, month.description, totals.hours, Double(totals.consumptionWh) / 1e6, readings, times[times.count / 2], times.last!))
         return out

@@ -1,16 +1,9 @@
-import VPPConfig
-import VPPStoreSQLite
-import Tracking
-import Ingestion
-import Forecast
-import Dispatcher
-import VPPAuth
 import Foundation
 import VPPCore
 import VPPStore
 import GRDB
 
-/// Store insert throughput: readings written in one transaction through a cached prepared
+/// Driver insert throughput (`vpp bench store`): readings written in one transaction through a cached prepared
 /// statement, the path ingestion uses. Prints rows/s; run on a release build.
 public enum StoreBenchmark {
     public static func run(rows: Int, directory: String) throws -> [String] {
