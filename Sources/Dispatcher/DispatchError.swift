@@ -31,14 +31,8 @@ public struct InfeasibilityCause: Sendable, Equatable, Codable, CustomStringConv
     }
 }
 
-package func fmt(_ v: Double, _ digits: Int = 3) -> String {
-    guard v.isFinite else { return String(v) }
-    var p = 1.0; for _ in 0..<digits { p *= 10 }
-    let r = (v * p).rounded() / p
-    var s = String(r)
-    if s.hasSuffix(".0") { s.removeLast(2) }
-    return s
-}
+/// A figure for messages and reports: rounded to `digits`, trailing zeros dropped.
+package func fmt(_ v: Double, _ digits: Int = 3) -> String { v.isFinite ? fmtNum(v, digits, trimZeros: true) : String(v) }
 
 /// Typed failures of the dispatcher. Categories follow CONTRIBUTING (65 bad data, 70 internal, 75 try later).
 public enum DispatchError: CategorizedError, Equatable {

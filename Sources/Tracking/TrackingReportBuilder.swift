@@ -333,27 +333,3 @@ public struct TrackingReportBuilder: Sendable {
         ]
     }
 }
-
-/// Fixed-point number text without Foundation formatters (hot-path safe): integer digits
-/// written right to left into a stack buffer; `grouped` adds thousands separators (1,234.5).
-func fmtNum(_ v: Double, _ digits: Int, grouped: Bool = false) -> String {
-    guard v.isFinite else { return "" }
-    var p: Double = 1
-    for _ in 0..<digits { p *= 10 }
-    let scaled = (abs(v) * p).rounded()
-    guard scaled < 9e18 else { return String(v) }
-    var n = UInt64(scaled)
-    let neg = v < 0 && n > 0
-    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { b in
-        var i = 64, written = 0, intDigits = 0
-        repeat {
-            if digits > 0 && written == digits { i -= 1; b[i] = 46 }          // '.'
-            let isInt = written >= digits
-            if isInt && grouped && intDigits > 0 && intDigits % 3 == 0 { i -= 1; b[i] = 44 }   // ','
-            i -= 1; b[i] = UInt8(48 + n % 10); n /= 10; written += 1
-            if isInt { intDigits += 1 }
-        } while n > 0 || written <= digits
-        if neg { i -= 1; b[i] = 45 }
-        return String(decoding: UnsafeBufferPointer(rebasing: b[i..<64]), as: UTF8.self)
-    }
-}

@@ -16,7 +16,7 @@ import VPPStore
 struct DispatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dispatch", abstract: "Battery dispatch: optimal plans (LP, COIN-OR CLP), scheduled runs, history.",
-        subcommands: [Plan.self, Run.self, History.self, Bench.self])
+        subcommands: [Plan.self, Run.self, History.self])
 
     enum Objective: String, ExpressibleByArgument, CaseIterable { case cost, co2, `self`, peak, weights }
     enum ExportPriceSource: String, ExpressibleByArgument, CaseIterable { case flat, smp }
@@ -185,22 +185,9 @@ struct DispatchCommand: AsyncParsableCommand {
             print(format == .csv ? renderCSV(headers: h, rows: rows) : renderTable(headers: h, rows: rows, numeric: [0, 4, 5]))
         }
     }
-
-    struct Bench: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Dispatch benchmark: solve times (Seodaemun, 25 districts, scaling) and savings on a real week (use a release build).")
-        @Option(help: "Site config TOML.") var config: String = "site-configs/seodaemun.toml"
-        @Option(help: "Shared data folder.") var dataDir: String = "../shared/data"
-        @Flag(help: "Smaller grid, fewer repeats.") var quick = false
-        func run() async throws {
-            let site = try SiteConfigParser().parse(fileAt: config)
-            for line in try DispatchBenchmarks.run(site: site, dataDir: dataDir, quick: quick) { print(line) }
-        }
-    }
 }
 
-/// `vpp bench dispatch` — the same benchmark as `vpp dispatch bench`, for BenchCommand's
-/// subcommand list (add `BenchDispatch.self` there).
+/// `vpp bench dispatch`: LP solve times, scaling and real-week savings (VPPBenchmarks).
 struct BenchDispatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dispatch", abstract: "Dispatch LP solve times, scaling and real-week savings (use a release build).")

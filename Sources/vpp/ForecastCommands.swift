@@ -16,7 +16,7 @@ import VPPStore
 struct ForecastCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forecast", abstract: "Day-ahead PV and load forecasts per dong.",
-        subcommands: [Run.self, Show.self, Backtest.self, Bench.self])
+        subcommands: [Run.self, Show.self, Backtest.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -127,15 +127,6 @@ struct ForecastCommand: AsyncParsableCommand {
                                                      trainFrom: tf, trainTo: tt, paramsJSON: json)
                 print("saved correction model #\(id)")
             }
-        }
-    }
-
-    struct Bench: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Forecast benchmarks (use a release build): Dangjin, GIST, load, timing.")
-        @Option(help: "shared/data folder.") var data: String = "../shared/data"
-        @Option(help: "Site config for the 14-dong timing run.") var config: String = "site-configs/seodaemun.toml"
-        func run() async throws {
-            for l in try ForecastBenchmarks.run(dataDirectory: data, siteConfigPath: config) { print(l) }
         }
     }
 }

@@ -80,7 +80,7 @@ struct IngestFuzzTests {
         }
     }
 
-    @Test("3,000 mutated CSV and XpERP files: no trap, no internal error, no rows from nowhere", .timeLimit(.minutes(2)))
+    @Test("1,500 mutated CSV and XpERP files: no trap, no internal error, no rows from nowhere", .timeLimit(.minutes(5)))
     func csvMutations() async throws {
         let samples = IngestEnv.root + "/samples"
         let ami = try Self.head(samples + "/ami-feeders-2022-07.csv", lines: 120)
@@ -99,8 +99,7 @@ struct IngestFuzzTests {
         var m = Mutator(rng: SplitMix64(seed: 15))
         let started = Date()
         var ran = 0
-        for n in 0..<3_000 {
-            if Date().timeIntervalSince(started) > 50 { break } // bounded in CI; the count is reported below
+        for n in 0..<1_500 {
             if n % 50 == 0 { await Task.yield() } // let other tests' tasks run on the shared pool
             let (name, bytes, kind, mapping, env) = inputs[n % inputs.count]
             let mutated = m.mutate(bytes)
@@ -109,10 +108,9 @@ struct IngestFuzzTests {
             ran += 1
         }
         print("fuzz: \(ran) mutated CSV/XpERP files ingested in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        #expect(ran >= 500)
     }
 
-    @Test("1,500 mutated .xlsx workbooks (sheet XML and zip bytes): no trap, no internal error", .timeLimit(.minutes(2)))
+    @Test("1,000 mutated .xlsx workbooks (sheet XML and zip bytes): no trap, no internal error", .timeLimit(.minutes(5)))
     func xlsxMutations() async throws {
         let sample = IngestEnv.root + "/samples/yeonhui-apt-xperp-2025-08.xlsx"
         let archive = try Archive(url: URL(fileURLWithPath: sample), accessMode: .read)
@@ -128,8 +126,7 @@ struct IngestFuzzTests {
         var month = IngestMapping(); month.month = YearMonth(year: 2025, month: 8)
         let started = Date()
         var ran = 0
-        for n in 0..<1_500 {
-            if Date().timeIntervalSince(started) > 40 { break }
+        for n in 0..<1_000 {
             if n % 50 == 0 { await Task.yield() }
             let path = env.dir + "/\(n)-book.xlsx"
             if n % 3 == 0 {
@@ -150,6 +147,5 @@ struct IngestFuzzTests {
             ran += 1
         }
         print("fuzz: \(ran) mutated workbooks ingested in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        #expect(ran >= 200)
     }
 }
