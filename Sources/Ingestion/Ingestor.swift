@@ -133,7 +133,7 @@ public struct Ingestor: Sendable {
                                owner: uploadKey.owner, params: uploadKey.params, idempotencyKey: idempotencyKey,
                                originalPath: originalPath, retryOf: options.retryOf, attribution: options.attribution)
         do {
-            let result = try await storage.uploads.ingest(upload) { w -> (IngestReport, UploadOutcome) in
+            let result = try await storage.uploads.ingest(upload, directory: dir) { w -> (IngestReport, UploadOutcome) in
                 let uploadID = w.uploadID
                 var handle: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
                 var interval: IntervalCSVReader?

@@ -96,9 +96,11 @@ public protocol UploadStore: Sendable {
     /// What a retry needs: the original bytes (when kept) or path, and the parameters it was read with.
     func retrySource(uploadID id: Int64) async throws -> UploadRetrySource?
     /// Runs `body` in ONE write transaction with a sink for the upload's rows: the upload record,
-    /// every reading, reject, review item and rollup commit together or not at all. Returns
-    /// `.duplicate(id)` without calling `body` when the key is held (checked under the write lock).
-    func ingest<T: Sendable>(_ upload: NewUpload, _ body: (any ReadingSink) throws -> (T, UploadOutcome)) async throws -> IngestResult<T>
+    /// every reading, reject, review item and rollup commit together or not at all. Asset indexes
+    /// pushed into the sink are those of `directory` (the one the reader resolved names with).
+    /// Returns `.duplicate(id)` without calling `body` when the key is held (checked under the write lock).
+    func ingest<T: Sendable>(_ upload: NewUpload, directory: AssetDirectory,
+                             _ body: (any ReadingSink) throws -> (T, UploadOutcome)) async throws -> IngestResult<T>
 }
 
 /// Forecast runs, their values and trained models.

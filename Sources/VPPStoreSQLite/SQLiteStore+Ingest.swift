@@ -28,9 +28,9 @@ extension SQLiteStore {
     /// readings, rejects, review items and rollups through an `IngestWriter`, then the outcome,
     /// all in ONE write transaction. The key is checked again under the write lock, so of two
     /// concurrent identical uploads the second finds the first.
-    public func ingest<T: Sendable>(_ u: NewUpload, _ body: (any ReadingSink) throws -> (T, UploadOutcome)) async throws -> IngestResult<T> {
-        let dir = try await assetDirectory()
-        return try await withoutActuallyEscaping(body) { body in
+    public func ingest<T: Sendable>(_ u: NewUpload, directory dir: AssetDirectory,
+                                    _ body: (any ReadingSink) throws -> (T, UploadOutcome)) async throws -> IngestResult<T> {
+        try await withoutActuallyEscaping(body) { body in
             try await writeBulk { db -> IngestResult<T> in
                 if let prior = try Int64.fetchOne(db, sql: "SELECT id FROM upload WHERE idempotency_key = ?", arguments: [u.idempotencyKey]) {
                     return .duplicate(uploadID: prior)
