@@ -81,128 +81,168 @@ public enum DispatchModel {
     /// limits become soft with unit-penalty slack columns and every other cost is zero: the
     /// minimum total slack then tells which constraint families make the real model infeasible.
     static func build(_ p: DispatchProblem, elastic: Bool = false, names: Bool = false) -> (SparseLP, Layout, [Slack]) {
-        let T = p.slotCount, D = p.dongs.count
-        var batteryDong: [Int] = [], bats: [BatteryInput] = []
-        for (k, d) in p.dongs.enumerated() { for b in d.batteries { batteryDong.append(k); bats.append(b) } }
-        let B = bats.count
-        let dt = p.hoursPerSlot
-        let hasPeak = !elastic && p.weights.peak * p.demandChargeKRWPerKW > 0
-        let hasSI = p.sharedImportLimitKW != nil, hasSE = p.sharedExportLimitKW != nil
-        let rps = D + B + (hasPeak ? D : 0) + (hasSI ? 1 : 0) + (hasSE ? 1 : 0)
-        var L = Layout(T: T, D: D, B: B, hasPeak: hasPeak, hasSharedImport: hasSI, hasSharedExport: hasSE, rowsPerSlot: rps,
+        var a = Assembly(p, elastic: elastic, names: names)
+        a.addSlotRows()
+        for t in 0..<a.L.T {
+            for k in 0..<a.L.D { a.addDongColumns(k, t) }
+            for b in 0..<a.L.B { a.addBatteryColumns(b, t) }
+        }
+        a.addPeakColumns()
+        a.addElasticSlackColumns()
+        var lp = a.m.lp
+        a.relaxSharedRows(&lp)
+        return (lp, a.L, a.slacks)
+    }
+
+    /// The LP being built, step by step: rows slot-major, then per slot the dongs' grid columns
+    /// and the batteries' columns, then peak columns, then (elastic) slack columns.
+    private struct Assembly {
+        let p: DispatchProblem
+        let elastic: Bool
+        let bats: [BatteryInput]
+        let dt: Double
+        let reg: Double
+        var L: Layout
+        var m: SparseLPBuilder
+        var slacks: [Slack] = []
+        /// Elastic rows come after the regular ones; each gets its slack column at the end.
+        var elasticRows: [(row: Int32, family: ConstraintFamily, element: String, slot: Int, sign: Double)] = []
+        let inf = Double.infinity
+
+        init(_ p: DispatchProblem, elastic: Bool, names: Bool) {
+            self.p = p; self.elastic = elastic
+            let T = p.slotCount, D = p.dongs.count
+            var batteryDong: [Int] = [], bats: [BatteryInput] = []
+            for (k, d) in p.dongs.enumerated() { for b in d.batteries { batteryDong.append(k); bats.append(b) } }
+            self.bats = bats
+            let B = bats.count
+            dt = p.hoursPerSlot
+            reg = elastic ? 0 : p.throughputRegularizer
+            let hasPeak = !elastic && p.weights.peak * p.demandChargeKRWPerKW > 0
+            let hasSI = p.sharedImportLimitKW != nil, hasSE = p.sharedExportLimitKW != nil
+            let rps = D + B + (hasPeak ? D : 0) + (hasSI ? 1 : 0) + (hasSE ? 1 : 0)
+            L = Layout(T: T, D: D, B: B, hasPeak: hasPeak, hasSharedImport: hasSI, hasSharedExport: hasSE, rowsPerSlot: rps,
                        imp: .init(repeating: -1, count: D * T), exp: .init(repeating: -1, count: D * T),
                        spill: .init(repeating: -1, count: D * T), chg: .init(repeating: -1, count: B * T),
                        dis: .init(repeating: -1, count: B * T), soc: .init(repeating: -1, count: B * T),
                        peak: .init(repeating: -1, count: D), batteryDong: batteryDong)
-        let estCols = T * (3 * D + 3 * B) + D
-        var m = SparseLPBuilder(expectedCols: estCols, expectedNonZeros: estCols * 3, recordNames: names)
-        let inf = Double.infinity
-        // Rows, slot-major.
-        for t in 0..<T {
-            for (k, d) in p.dongs.enumerated() {
-                let rhs = d.loadKW[t] - d.pvKW[t]
-                m.addRow(lower: rhs, upper: rhs, name: "bal_\(k)_\(t)")
-            }
-            for b in 0..<B {
-                let rhs = t == 0 ? bats[b].initialSocKWh : 0
-                m.addRow(lower: rhs, upper: rhs, name: "soc_\(b)_\(t)")
-            }
-            if hasPeak { for k in 0..<D { m.addRow(lower: -inf, upper: 0, name: "pk_\(k)_\(t)") } }
-            if hasSI { m.addRow(lower: -inf, upper: elastic ? inf : p.sharedImportLimitKW!, name: "simp_\(t)") }
-            if hasSE { m.addRow(lower: -inf, upper: elastic ? inf : p.sharedExportLimitKW!, name: "sexp_\(t)") }
+            let estCols = T * (3 * D + 3 * B) + D
+            m = SparseLPBuilder(expectedCols: estCols, expectedNonZeros: estCols * 3, recordNames: names)
         }
-        let reg = elastic ? 0 : p.throughputRegularizer
-        let w = p.weights
-        var slacks: [Slack] = []
-        // Elastic rows come after the regular ones; each gets its slack column at the end.
-        var elasticRows: [(row: Int32, family: ConstraintFamily, element: String, slot: Int, sign: Double)] = []
-        for t in 0..<T {
-            let imC = elastic ? 0 : importCoefficient(p, t) * dt
-            let exC = elastic ? 0 : -exportCoefficient(p, t) * dt
-            for (k, d) in p.dongs.enumerated() {
-                let bal = L.balanceRow(k, t)
-                let impUpper = elastic ? inf : d.importLimitKW
-                L.imp[k * T + t] = m.addColumn(lower: 0, upper: impUpper, cost: imC, name: "imp_\(k)_\(t)",
-                                               bal, 1, hasPeak ? L.peakRow(k, t) : -1, 1, hasSI ? L.sharedImportRow(t) : -1, 1)
-                if elastic && d.importLimitKW.isFinite {
-                    let r = m.addRow(lower: -inf, upper: d.importLimitKW, name: "eimp_\(k)_\(t)")
-                    m.appendToLastColumn(row: r, value: 1)
-                    elasticRows.append((r, .importLimit, d.code, t, -1))
+
+        /// Per slot: dong balances, battery SoC continuity, peak rows, shared import/export rows.
+        mutating func addSlotRows() {
+            for t in 0..<L.T {
+                for (k, d) in p.dongs.enumerated() {
+                    let rhs = d.loadKW[t] - d.pvKW[t]
+                    m.addRow(lower: rhs, upper: rhs, name: "bal_\(k)_\(t)")
                 }
-                let expUpper = elastic ? inf : d.exportLimitKW
-                L.exp[k * T + t] = m.addColumn(lower: 0, upper: expUpper, cost: exC, name: "exp_\(k)_\(t)",
-                                               bal, -1, hasSE ? L.sharedExportRow(t) : -1, 1)
-                if elastic && d.exportLimitKW.isFinite {
-                    let r = m.addRow(lower: -inf, upper: d.exportLimitKW, name: "eexp_\(k)_\(t)")
-                    m.appendToLastColumn(row: r, value: 1)
-                    elasticRows.append((r, .exportLimit, d.code, t, -1))
+                for b in 0..<L.B {
+                    let rhs = t == 0 ? bats[b].initialSocKWh : 0
+                    m.addRow(lower: rhs, upper: rhs, name: "soc_\(b)_\(t)")
                 }
-                if d.pvKW[t] > 0 {
-                    L.spill[k * T + t] = m.addColumn(lower: 0, upper: d.pvKW[t], cost: 0, name: "spl_\(k)_\(t)", bal, -1)
-                }
-            }
-            for b in 0..<B {
-                let bt = bats[b]
-                let k = batteryDong[b]
-                let bal = L.balanceRow(k, t), sr = L.socRow(b, t)
-                L.chg[b * T + t] = m.addColumn(lower: 0, upper: bt.maxChargeKW, cost: reg * dt, name: "chg_\(b)_\(t)",
-                                               bal, -1, sr, -bt.chargeEfficiency * dt)
-                let disCost = elastic ? 0 : (w.cycling * bt.cyclingCostKRWPerKWh + reg) * dt
-                L.dis[b * T + t] = m.addColumn(lower: 0, upper: bt.maxDischargeKW, cost: disCost, name: "dis_\(b)_\(t)",
-                                               bal, 1, sr, dt / bt.dischargeEfficiency)
-                let next: Int32 = t + 1 < T ? L.socRow(b, t + 1) : -1
-                if !elastic {
-                    L.soc[b * T + t] = m.addColumn(lower: bt.floor(t, of: T), upper: bt.socMaxKWh, cost: 0, name: "soc_\(b)_\(t)",
-                                                   sr, 1, next, -1)
-                } else {
-                    L.soc[b * T + t] = m.addColumn(lower: 0, upper: inf, cost: 0, name: "soc_\(b)_\(t)", sr, 1, next, -1)
-                    var r = m.addRow(lower: bt.socMinKWh, upper: inf, name: "esmin_\(b)_\(t)")
-                    m.appendToLastColumn(row: r, value: 1); elasticRows.append((r, .socMinimum, bt.id, t, 1))
-                    r = m.addRow(lower: -inf, upper: bt.socMaxKWh, name: "esmax_\(b)_\(t)")
-                    m.appendToLastColumn(row: r, value: 1); elasticRows.append((r, .socMaximum, bt.id, t, -1))
-                    if bt.reserve(t) > bt.socMinKWh {
-                        r = m.addRow(lower: bt.reserve(t), upper: inf, name: "eres_\(b)_\(t)")
-                        m.appendToLastColumn(row: r, value: 1); elasticRows.append((r, .reserveFloor, bt.id, t, 1))
-                    }
-                    if t == T - 1 && bt.terminalSocKWh > 0 {
-                        r = m.addRow(lower: bt.terminalSocKWh, upper: inf, name: "eterm_\(b)")
-                        m.appendToLastColumn(row: r, value: 1); elasticRows.append((r, .terminalTarget, bt.id, t, 1))
-                    }
-                }
+                if L.hasPeak { for k in 0..<L.D { m.addRow(lower: -inf, upper: 0, name: "pk_\(k)_\(t)") } }
+                if L.hasSharedImport { m.addRow(lower: -inf, upper: elastic ? inf : p.sharedImportLimitKW!, name: "simp_\(t)") }
+                if L.hasSharedExport { m.addRow(lower: -inf, upper: elastic ? inf : p.sharedExportLimitKW!, name: "sexp_\(t)") }
             }
         }
-        if hasPeak {
-            let pc = w.peak * p.demandChargeKRWPerKW
-            for k in 0..<D {
+
+        /// Import i, export e and PV spill σ of dong `k` in slot `t` (elastic: import/export limits as rows).
+        mutating func addDongColumns(_ k: Int, _ t: Int) {
+            let T = L.T, d = p.dongs[k]
+            let imC = elastic ? 0 : DispatchModel.importCoefficient(p, t) * dt
+            let exC = elastic ? 0 : -DispatchModel.exportCoefficient(p, t) * dt
+            let bal = L.balanceRow(k, t)
+            let impUpper = elastic ? inf : d.importLimitKW
+            L.imp[k * T + t] = m.addColumn(lower: 0, upper: impUpper, cost: imC, name: "imp_\(k)_\(t)",
+                                           bal, 1, L.hasPeak ? L.peakRow(k, t) : -1, 1, L.hasSharedImport ? L.sharedImportRow(t) : -1, 1)
+            if elastic && d.importLimitKW.isFinite {
+                let r = m.addRow(lower: -inf, upper: d.importLimitKW, name: "eimp_\(k)_\(t)")
+                m.appendToLastColumn(row: r, value: 1)
+                elasticRows.append((r, .importLimit, d.code, t, -1))
+            }
+            let expUpper = elastic ? inf : d.exportLimitKW
+            L.exp[k * T + t] = m.addColumn(lower: 0, upper: expUpper, cost: exC, name: "exp_\(k)_\(t)",
+                                           bal, -1, L.hasSharedExport ? L.sharedExportRow(t) : -1, 1)
+            if elastic && d.exportLimitKW.isFinite {
+                let r = m.addRow(lower: -inf, upper: d.exportLimitKW, name: "eexp_\(k)_\(t)")
+                m.appendToLastColumn(row: r, value: 1)
+                elasticRows.append((r, .exportLimit, d.code, t, -1))
+            }
+            if d.pvKW[t] > 0 {
+                L.spill[k * T + t] = m.addColumn(lower: 0, upper: d.pvKW[t], cost: 0, name: "spl_\(k)_\(t)", bal, -1)
+            }
+        }
+
+        /// Charge c, discharge d and SoC s of battery `b` in slot `t` (elastic: SoC bounds, reserve
+        /// and terminal target as rows).
+        mutating func addBatteryColumns(_ b: Int, _ t: Int) {
+            let T = L.T, bt = bats[b]
+            let k = L.batteryDong[b]
+            let bal = L.balanceRow(k, t), sr = L.socRow(b, t)
+            L.chg[b * T + t] = m.addColumn(lower: 0, upper: bt.maxChargeKW, cost: reg * dt, name: "chg_\(b)_\(t)",
+                                           bal, -1, sr, -bt.chargeEfficiency * dt)
+            let disCost = elastic ? 0 : (p.weights.cycling * bt.cyclingCostKRWPerKWh + reg) * dt
+            L.dis[b * T + t] = m.addColumn(lower: 0, upper: bt.maxDischargeKW, cost: disCost, name: "dis_\(b)_\(t)",
+                                           bal, 1, sr, dt / bt.dischargeEfficiency)
+            let next: Int32 = t + 1 < T ? L.socRow(b, t + 1) : -1
+            guard elastic else {
+                L.soc[b * T + t] = m.addColumn(lower: bt.floor(t, of: T), upper: bt.socMaxKWh, cost: 0, name: "soc_\(b)_\(t)",
+                                               sr, 1, next, -1)
+                return
+            }
+            L.soc[b * T + t] = m.addColumn(lower: 0, upper: inf, cost: 0, name: "soc_\(b)_\(t)", sr, 1, next, -1)
+            var r = m.addRow(lower: bt.socMinKWh, upper: inf, name: "esmin_\(b)_\(t)")
+            m.appendToLastColumn(row: r, value: 1); elasticRows.append((r, .socMinimum, bt.id, t, 1))
+            r = m.addRow(lower: -inf, upper: bt.socMaxKWh, name: "esmax_\(b)_\(t)")
+            m.appendToLastColumn(row: r, value: 1); elasticRows.append((r, .socMaximum, bt.id, t, -1))
+            if bt.reserve(t) > bt.socMinKWh {
+                r = m.addRow(lower: bt.reserve(t), upper: inf, name: "eres_\(b)_\(t)")
+                m.appendToLastColumn(row: r, value: 1); elasticRows.append((r, .reserveFloor, bt.id, t, 1))
+            }
+            if t == T - 1 && bt.terminalSocKWh > 0 {
+                r = m.addRow(lower: bt.terminalSocKWh, upper: inf, name: "eterm_\(b)")
+                m.appendToLastColumn(row: r, value: 1); elasticRows.append((r, .terminalTarget, bt.id, t, 1))
+            }
+        }
+
+        /// Peak P of each dong (demand charge), bounding its import in every slot.
+        mutating func addPeakColumns() {
+            guard L.hasPeak else { return }
+            let pc = p.weights.peak * p.demandChargeKRWPerKW
+            for k in 0..<L.D {
                 var entries: [(Int32, Double)] = []
-                entries.reserveCapacity(T)
-                for t in 0..<T { entries.append((L.peakRow(k, t), -1)) }
+                entries.reserveCapacity(L.T)
+                for t in 0..<L.T { entries.append((L.peakRow(k, t), -1)) }
                 L.peak[k] = m.addColumn(lower: 0, upper: inf, cost: pc, name: "peak_\(k)", entries: entries)
             }
         }
-        if elastic {
+
+        /// Elastic: one unit-cost slack column per soft row.
+        mutating func addElasticSlackColumns() {
+            guard elastic else { return }
             for (row, fam, el, t, sign) in elasticRows {
                 let c = m.addColumn(lower: 0, upper: inf, cost: 1, name: "slk_\(row)", row, sign)
                 slacks.append(Slack(col: c, family: fam, element: el, slot: t))
             }
         }
-        var lp = m.lp
-        if elastic && (hasSI || hasSE) {
-            // Relax shared rows: add a slack to each existing shared row with its real limit.
-            for t in 0..<T {
-                if hasSI, let lim = p.sharedImportLimitKW {
+
+        /// Elastic: relax the shared rows, adding a slack to each existing shared row with its real limit.
+        mutating func relaxSharedRows(_ lp: inout SparseLP) {
+            guard elastic && (L.hasSharedImport || L.hasSharedExport) else { return }
+            for t in 0..<L.T {
+                if L.hasSharedImport, let lim = p.sharedImportLimitKW {
                     let r = Int(L.sharedImportRow(t)); lp.rowUpper[r] = lim
-                    appendColumn(&lp, row: Int32(r), value: -1, name: "slk_simp_\(t)")
+                    DispatchModel.appendColumn(&lp, row: Int32(r), value: -1, name: "slk_simp_\(t)")
                     slacks.append(Slack(col: lp.numCols - 1, family: .sharedImportLimit, element: "district", slot: t))
                 }
-                if hasSE, let lim = p.sharedExportLimitKW {
+                if L.hasSharedExport, let lim = p.sharedExportLimitKW {
                     let r = Int(L.sharedExportRow(t)); lp.rowUpper[r] = lim
-                    appendColumn(&lp, row: Int32(r), value: -1, name: "slk_sexp_\(t)")
+                    DispatchModel.appendColumn(&lp, row: Int32(r), value: -1, name: "slk_sexp_\(t)")
                     slacks.append(Slack(col: lp.numCols - 1, family: .sharedExportLimit, element: "district", slot: t))
                 }
             }
         }
-        return (lp, L, slacks)
     }
 
     private static func appendColumn(_ lp: inout SparseLP, row: Int32, value: Double, name: String) {

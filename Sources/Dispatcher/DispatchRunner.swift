@@ -121,17 +121,19 @@ public enum SoCTelemetry {
             }
             return out
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw DispatchError.invalidInput("\(path): not UTF-8") }
+        guard String(data: data, encoding: .utf8) != nil else { throw DispatchError.invalidInput("\(path): not UTF-8") }
         var out: [String: Double] = [:]
-        for (i, line) in text.split(separator: "\n").enumerated() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            guard f.count >= 2 else { throw DispatchError.invalidInput("\(path):\(i + 1): expected battery_id,soc_kwh") }
-            guard let v = Double(f[1]) else {
-                if i == 0 { continue }   // header
-                throw DispatchError.invalidInput("\(path):\(i + 1):2: '\(f[1])' is not a number")
+        var first = true
+        try CSVRecords.forEach([UInt8](data)) { line, f in
+            defer { first = false }
+            guard f.count >= 2 else { throw DispatchError.invalidInput("\(path):\(line): expected battery_id,soc_kwh") }
+            let soc = f.string(1)
+            guard let v = Double(soc) else {
+                if first { return }   // header
+                throw DispatchError.invalidInput("\(path):\(line):2: '\(soc)' is not a number")
             }
-            guard v.isFinite, v >= 0 else { throw DispatchError.invalidInput("\(path):\(i + 1):2: SoC must be ≥ 0") }
-            out[f[0]] = v
+            guard v.isFinite, v >= 0 else { throw DispatchError.invalidInput("\(path):\(line):2: SoC must be ≥ 0") }
+            out[f.string(0)] = v
         }
         return out
     }

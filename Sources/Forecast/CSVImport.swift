@@ -2,67 +2,32 @@ import Foundation
 import VPPCore
 import VPPStore
 
-/// Minimal CSV field access on UTF-8 bytes (no quoting needed by the files we import).
-package struct CSVLines {
-    let bytes: [UInt8]
-    package init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    /// Calls `body(lineNumber, fields)` for each non-empty line; fields are byte ranges.
-    package func forEach(_ body: (Int, [ArraySlice<UInt8>]) throws -> Void) rethrows {
-        var line = 1, start = 0
-        var fields: [ArraySlice<UInt8>] = []
-        fields.reserveCapacity(16)
-        var i = 0
-        let n = bytes.count
-        while start < n {
-            var end = start
-            while end < n && bytes[end] != 10 { end += 1 }
-            var lineEnd = end
-            if lineEnd > start && bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
-            if lineEnd > start {
-                fields.removeAll(keepingCapacity: true)
-                var f = start
-                i = start
-                while i < lineEnd {
-                    if bytes[i] == 44 { fields.append(bytes[f..<i]); f = i + 1 }
-                    i += 1
-                }
-                fields.append(bytes[f..<lineEnd])
-                try body(line, fields)
-            }
-            line += 1
-            start = end + 1
-        }
+/// Parses a decimal number of a forecast-input CSV field (sign, digits, point, exponent),
+/// surrounding blanks and quotes ignored; nil for empty, "NaN" or junk.
+package func csvDouble(_ p: UnsafeBufferPointer<UInt8>) -> Double? {
+    var lo = 0, hi = p.count
+    while lo < hi, p[lo] == 32 || p[lo] == 34 { lo += 1 }
+    while hi > lo, p[hi - 1] == 32 || p[hi - 1] == 34 { hi -= 1 }
+    if lo == hi { return nil }
+    var neg = false
+    var i = lo
+    if p[i] == 45 { neg = true; i += 1 } else if p[i] == 43 { i += 1 }
+    var mant = 0.0, scale = 1.0, sawDigit = false, afterPoint = false
+    while i < hi {
+        let b = p[i]
+        if b >= 48 && b <= 57 {
+            sawDigit = true
+            if afterPoint { scale /= 10; mant += Double(b - 48) * scale } else { mant = mant * 10 + Double(b - 48) }
+        } else if b == 46 && !afterPoint { afterPoint = true }
+        else if b == 101 || b == 69 {
+            guard sawDigit else { return nil }
+            let e = String(decoding: UnsafeBufferPointer(rebasing: p[(i + 1)..<hi]), as: UTF8.self)
+            guard let ev = Int(e) else { return nil }
+            return (neg ? -mant : mant) * pow(10, Double(ev))
+        } else { return nil }
+        i += 1
     }
-
-    package static func string(_ s: ArraySlice<UInt8>) -> String { String(decoding: s, as: UTF8.self) }
-
-    /// Parses a decimal number (sign, digits, point, exponent); nil for empty, "NaN" or junk.
-    package static func double(_ s: ArraySlice<UInt8>) -> Double? {
-        var t = s
-        while let f = t.first, f == 32 || f == 34 { t = t.dropFirst() }
-        while let l = t.last, l == 32 || l == 34 { t = t.dropLast() }
-        if t.isEmpty { return nil }
-        var neg = false
-        var i = t.startIndex
-        if t[i] == 45 { neg = true; i += 1 } else if t[i] == 43 { i += 1 }
-        var mant = 0.0, scale = 1.0, sawDigit = false, afterPoint = false
-        while i < t.endIndex {
-            let b = t[i]
-            if b >= 48 && b <= 57 {
-                sawDigit = true
-                if afterPoint { scale /= 10; mant += Double(b - 48) * scale } else { mant = mant * 10 + Double(b - 48) }
-            } else if b == 46 && !afterPoint { afterPoint = true }
-            else if b == 101 || b == 69 {
-                guard sawDigit else { return nil }
-                let e = String(decoding: t[(i + 1)...], as: UTF8.self)
-                guard let ev = Int(e) else { return nil }
-                return (neg ? -mant : mant) * pow(10, Double(ev))
-            } else { return nil }
-            i += 1
-        }
-        return sawDigit ? (neg ? -mant : mant) : nil
-    }
+    return sawDigit ? (neg ? -mant : mant) : nil
 }
 
 package func readFileBytes(_ path: String) throws -> [UInt8] {
@@ -84,9 +49,9 @@ public enum WeatherCSV {
     public static func parse(bytes: [UInt8], path: String = "<memory>") throws -> WeatherSeries {
         var idx: [String: Int] = [:]
         var points: [WeatherPoint] = []
-        try CSVLines(bytes).forEach { line, f in
+        try CSVRecords.forEach(bytes) { line, f in
             if line == 1 {
-                for (i, name) in f.enumerated() { idx[CSVLines.string(name).trimmingCharacters(in: .whitespaces).lowercased()] = i }
+                for i in 0..<f.count { idx[f.string(i).trimmingCharacters(in: .whitespaces).lowercased()] = i }
                 for need in ["forecast_time", "temperature", "humidity", "windspeed", "cloud"] where idx[need] == nil {
                     throw ForecastError.badData(path: path, line: 1, column: 1, reason: "missing column \(need)")
                 }
@@ -97,7 +62,7 @@ public enum WeatherCSV {
                 guard let c = idx[name] else {
                     throw ForecastError.badData(path: path, line: line, column: 1, reason: "no header line with \(name) before the data")
                 }
-                guard c < f.count, let v = CSVLines.double(f[c]) else {
+                guard c < f.count, let v = csvDouble(f[c]) else {
                     throw ForecastError.badData(path: path, line: line, column: c + 1, reason: "\(name) is not a number")
                 }
                 guard range.contains(v) else {
@@ -115,7 +80,7 @@ public enum WeatherCSV {
             var p = WeatherPoint(epoch: t.epochSeconds, temperatureC: try col("temperature", -60...60, "°C"),
                                  windSpeedMS: try col("windspeed", 0...100, "m/s"), humidityPct: try col("humidity", 0...100, "%"),
                                  sky: try col("cloud", 0...4, "(KMA sky code)"))
-            func present(_ name: String) -> Bool { idx[name].map { $0 < f.count && CSVLines.double(f[$0]) != nil } ?? false }
+            func present(_ name: String) -> Bool { idx[name].map { $0 < f.count && csvDouble(f[$0]) != nil } ?? false }
             if present("pty") { p.precipitationType = Int(try col("pty", 0...7, "(KMA precipitation code)").rounded()) }
             if present("pop") { p.precipitationProbabilityPct = try col("pop", 0...100, "%") }
             points.append(p)
@@ -141,9 +106,9 @@ public struct HourlyEnergyTable: Sendable {
         var names: [String] = []
         var starts: [Int64] = []
         var cols: [[Double?]] = []
-        try CSVLines(bytes).forEach { line, f in
+        try CSVRecords.forEach(bytes) { line, f in
             if line == 1 {
-                names = f.dropFirst().map { CSVLines.string($0).trimmingCharacters(in: .whitespaces) }
+                names = (1..<max(f.count, 1)).map { f.string($0).trimmingCharacters(in: .whitespaces) }
                 cols = Array(repeating: [], count: names.count)
                 return
             }
@@ -152,7 +117,7 @@ public struct HourlyEnergyTable: Sendable {
             }
             starts.append(convention.slotStart(stampEpoch: t.epochSeconds, length: .hour))
             for c in 0..<names.count {
-                let v = c + 1 < f.count ? CSVLines.double(f[c + 1]) : nil
+                let v = c + 1 < f.count ? csvDouble(f[c + 1]) : nil
                 if let v, v < 0 {
                     throw ForecastError.badData(path: path, line: line, column: c + 2, reason: "negative energy")
                 }

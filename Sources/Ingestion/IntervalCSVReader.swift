@@ -44,7 +44,7 @@ final class IntervalCSVReader {
     var layout: Layout
     private(set) var warnings: [String] = []
 
-    private var splitter: FieldSplitter
+    private var splitter: CSVFieldSplitter
     // Meter-id cache for long files (rows usually come meter by meter).
     private var lastMeter: [UInt8] = []
     private var lastMeterAsset: Int = -2 // -2 unknown, -1 unmapped
@@ -65,7 +65,7 @@ final class IntervalCSVReader {
 
     init(file: String, kind: IngestKind, mapping: IngestMapping, dir: AssetDirectory, layout: Layout) {
         self.file = file; self.kind = kind; self.mapping = mapping; self.dir = dir; self.layout = layout
-        splitter = FieldSplitter(delimiter: layout.delimiter, quotes: layout.quotes)
+        splitter = CSVFieldSplitter(delimiter: layout.delimiter, quotes: layout.quotes)
         let n = dir.assets.count
         regLast = Array(repeating: nil, count: n); regLastValue = Array(repeating: 0, count: n)
         regLastStamp = Array(repeating: 0, count: n); regLastLine = Array(repeating: 0, count: n)
@@ -158,39 +158,23 @@ final class IntervalCSVReader {
         return c.isEmpty ? nil : c
     }
 
+    /// The header record: its index among the sample's non-blank records, line, delimiter, names
+    /// and time column.
+    struct Header {
+        var index: Int, line: Int
+        var delimiter: UInt8
+        var names: [String], timeColumn: Int
+    }
+
     /// Works out the layout from the first records (`sample`: record bytes and line numbers).
     static func sniff(file: String, kind: IngestKind, mapping: IngestMapping, dir: AssetDirectory,
                       sample: [([UInt8], Int)], quotes: Bool, fixedDelimiter: UInt8?) throws -> (Layout, [String]) {
         var warnings: [String] = []
         let nonBlank = sample.filter { r in r.0.contains { $0 != 32 && $0 != 9 && $0 != 44 && $0 != 0x1F } }
         guard !nonBlank.isEmpty else { throw IngestError(file: file, .noDataRows) }
-        // The header is the first record (of the first 20) that has a time column.
-        var headerIndex: Int?
-        var delimiter: UInt8 = fixedDelimiter ?? 44
-        var headers: [String] = []
-        var timeCol: Int?
-        for (k, rec) in nonBlank.prefix(20).enumerated() {
-            let d = fixedDelimiter ?? rec.0.withUnsafeBufferPointer { detectDelimiter($0) }
-            var sp = FieldSplitter(delimiter: d, quotes: quotes)
-            let hs: [String] = rec.0.withUnsafeBufferPointer { p in sp.split(p); return (0..<sp.count).map { sp.string($0, in: p) } }
-            let t: Int?
-            if let spec = mapping.timeColumn { t = try? column(spec, in: hs, file: file, what: "time") } else { t = find(timeNames, in: hs) }
-            if let t {
-                // A header cell is text, not a time stamp.
-                let isStamp = hs[t].utf8.withContiguousStorageIfAvailable { parseStampEpoch($0) } ?? nil
-                if isStamp == nil { headerIndex = k; delimiter = d; headers = hs; timeCol = t; break }
-            }
-        }
-        guard let headerIndex, let timeCol else {
-            // Show the line as people can read it: undecodable bytes and control characters as "?".
-            let first = String(String(decoding: nonBlank[0].0.prefix(120), as: UTF8.self).unicodeScalars.map { u in
-                u.value < 0x20 || u.value == 0xFFFD || (0x7F...0x9F).contains(u.value) ? "?" : Character(u)
-            })
-            throw IngestError(file: file, line: nonBlank[0].1, .layout(
-                "no header with a time column (검침일시/일시/timestamp/time) in the first 20 lines; first line: \"\(first)\"; give --time-column"))
-        }
-        let headerLine = nonBlank[headerIndex].1
-        var used: Set<Int> = [timeCol]
+        let header = try findHeader(nonBlank, file: file, mapping: mapping, quotes: quotes, fixedDelimiter: fixedDelimiter)
+        let headers = header.names, headerLine = header.line
+        var used: Set<Int> = [header.timeColumn]
         // Unit column.
         var unitCol: Int?
         if let spec = mapping.unitColumn { unitCol = try column(spec, in: headers, file: file, what: "unit") }
@@ -202,89 +186,25 @@ final class IntervalCSVReader {
         else if mapping.columns.isEmpty, mapping.meter == nil { meterCol = find(meterNames, in: headers, excluding: used) }
         if let m = meterCol { used.insert(m) }
 
-        func unitFor(_ col: Int) throws -> EnergyUnit? {
+        let unitFor: (Int) throws -> EnergyUnit? = { col in
             if let u = mapping.unit { return u }
             if let u = EnergyUnit.fromHeader(headers[col]) { return u }
             if unitCol != nil { return nil }
             throw IngestError(file: file, line: headerLine, .layout(
                 "unit of column \"\(headers[col])\" unknown (header names no kWh/Wh/MWh/kW); give --unit or unit in the mapping file"))
         }
-
-        var series: [Series] = []
+        let series: [Series]
         let hourColumns = Self.hourColumns(headers, excluding: used)
         if let hours = hourColumns {
-            // Date × hour table: every hour column is a reading of the row's meter.
-            if let spec = mapping.valueColumn ?? mapping.registerColumn {
-                throw IngestError(file: file, line: headerLine, .layout(
-                    "the file is a date × hour table (\(headers[timeCol]), \(headers[hours[0].column]) … \(headers[hours[hours.count - 1].column])): every hour column is read as its own slot; drop --value-column/--register-column \"\(spec)\""))
-            }
-            var fixed: Int?
-            if let m = mapping.meter {
-                guard let a = dir.lookup(m) else {
-                    throw IngestError(file: file, .unknownAsset("meter \"\(m)\" is not an asset of the loaded site; \(dir.hint(for: m))"))
-                }
-                fixed = a
-            } else if meterCol == nil {
-                throw IngestError(file: file, line: headerLine, .layout(
-                    "date × hour table with no meter id column: give --meter ASSET-ID for the whole file"))
-            }
-            for h in hours {
-                series.append(Series(column: h.column, asset: fixed, unit: try unitFor(h.column), register: false,
-                                     stampOffsetS: Int64(h.hour) * 3600))
-            }
+            series = try dateByHourSeries(hours, header: header, meterColumn: meterCol, file: file, mapping: mapping, dir: dir,
+                                          unitFor: unitFor)
         } else if meterCol != nil || mapping.meter != nil {
-            // Long format, or one meter for the whole file.
-            var fixed: Int?
-            if let m = mapping.meter {
-                guard let a = dir.lookup(m) else {
-                    throw IngestError(file: file, .unknownAsset("meter \"\(m)\" is not an asset of the loaded site; \(dir.hint(for: m))"))
-                }
-                fixed = a
-            }
-            var col: Int?, reg = false
-            if let spec = mapping.valueColumn { col = try column(spec, in: headers, file: file, what: "value") }
-            else if let spec = mapping.registerColumn { col = try column(spec, in: headers, file: file, what: "register"); reg = true }
-            else if let many = Self.valueCandidates(headers, excluding: used), many.count > 1 {
-                throw IngestError(file: file, line: headerLine, .layout(
-                    "several value columns (\(many.map { headers[$0] }.joined(separator: ", "))) and no choice made: give --value-column (or --register-column)"))
-            }
-            else if let v = find(valueNames, in: headers, excluding: used) { col = v }
-            else if let r = find(registerNames, in: headers, excluding: used) { col = r; reg = true }
-            else {
-                // A header that carries a unit, e.g. "energy_kwh" or "사용량(kWh)".
-                col = headers.indices.first { !used.contains($0) && EnergyUnit.fromHeader(headers[$0]) != nil }
-            }
-            guard let col else {
-                throw IngestError(file: file, line: headerLine, .layout(
-                    "no value column (사용량/kWh/발전량/value) or register column (지침/register) in header; give --value-column or --register-column"))
-            }
-            series = [Series(column: col, asset: fixed, unit: try unitFor(col), register: reg)]
+            series = try singleValueSeries(header: header, used: used, file: file, mapping: mapping, dir: dir, unitFor: unitFor)
         } else {
-            // Wide format: one column per asset.
-            if !mapping.columns.isEmpty {
-                for (h, assetID) in mapping.columns.sorted(by: { $0.key < $1.key }) {
-                    let c = try column(h, in: headers, file: file, what: "mapped")
-                    guard let a = dir.lookup(assetID) else {
-                        throw IngestError(file: file, .unknownAsset("mapping [columns] \"\(h)\" = \"\(assetID)\": no such asset in the loaded site; \(dir.hint(for: assetID))"))
-                    }
-                    series.append(Series(column: c, asset: a, unit: try unitFor(c), register: false))
-                }
-            } else {
-                for c in headers.indices where !used.contains(c) {
-                    if let a = dir.lookup(headers[c]) ?? dir.lookup(base(headers[c])) {
-                        series.append(Series(column: c, asset: a, unit: try unitFor(c), register: false))
-                    }
-                }
-            }
-            if series.isEmpty {
-                throw IngestError(file: file, line: headerLine, .layout(
-                    "no meter id column (계량기번호/meter_id) and no column header names a site asset (\(headers.joined(separator: ", "))); give --meter-column, or a mapping file with [columns] header = \"asset-id\""))
-            }
-            let ignored = headers.indices.filter { c in !used.contains(c) && !series.contains { $0.column == c } }
-            if !ignored.isEmpty { warnings.append("columns not ingested: \(ignored.map { headers[$0] }.joined(separator: ", "))") }
-            series.sort { $0.column < $1.column }
+            series = try wideSeries(header: header, used: used, file: file, mapping: mapping, dir: dir, unitFor: unitFor,
+                                    warnings: &warnings)
         }
-
+        let maxWh = mapping.maxKWhPerSlot.flatMap { WattHours(checked: $0 * 1000)?.wh }
         if let hours = hourColumns {
             // Hours numbered 1…24 end at the stamp (24시 = 23:00–24:00); 0…23 begin at it.
             let convention = mapping.convention ?? (hours.contains { $0.hour == 24 } ? .hourEnding : .hourBeginning)
@@ -292,65 +212,187 @@ final class IntervalCSVReader {
                 throw IngestError(file: file, line: headerLine, .layout("a date × hour table has 1 h slots; drop --slot \(s)"))
             }
             warnings.append("date × hour table: \(hours.count) hour columns read as \(convention == .hourEnding ? "hour-ending (1시 = 00:00–01:00)" : "hour-beginning (0시 = 00:00–01:00)") 1 h slots")
-            let maxWh = mapping.maxKWhPerSlot.flatMap { WattHours(checked: $0 * 1000)?.wh }
-            return (Layout(delimiter: delimiter, quotes: quotes, headerLine: headerLine, headers: headers, timeColumn: timeCol,
-                           meterColumn: meterCol, unitColumn: unitCol, series: series, convention: convention, slot: .hour,
-                           maxWhPerSlot: maxWh, dateByHour: true), warnings)
+            return (Layout(delimiter: header.delimiter, quotes: quotes, headerLine: headerLine, headers: headers,
+                           timeColumn: header.timeColumn, meterColumn: meterCol, unitColumn: unitCol, series: series,
+                           convention: convention, slot: .hour, maxWhPerSlot: maxWh, dateByHour: true), warnings)
         }
-        // Slot length and stamp convention from the sample's stamps.
-        let dataRecs = nonBlank.dropFirst(headerIndex + 1).prefix(5000)
+        let stamps = StampSteps(nonBlank.dropFirst(header.index + 1).prefix(5000), delimiter: header.delimiter, quotes: quotes,
+                                timeColumn: header.timeColumn, meterColumn: meterCol)
+        let slot = try slotLength(stamps, header: header, file: file, mapping: mapping, warnings: &warnings)
+        let convention = stampConvention(stamps, header: header, series: series, mapping: mapping, warnings: &warnings)
+        return (Layout(delimiter: header.delimiter, quotes: quotes, headerLine: headerLine, headers: headers,
+                       timeColumn: header.timeColumn, meterColumn: meterCol, unitColumn: unitCol, series: series,
+                       convention: convention, slot: slot, maxWhPerSlot: maxWh), warnings)
+    }
+
+    /// The header is the first record (of the first 20) that has a time column.
+    private static func findHeader(_ nonBlank: [([UInt8], Int)], file: String, mapping: IngestMapping, quotes: Bool,
+                                   fixedDelimiter: UInt8?) throws -> Header {
+        for (k, rec) in nonBlank.prefix(20).enumerated() {
+            let d = fixedDelimiter ?? rec.0.withUnsafeBufferPointer { detectDelimiter($0) }
+            var sp = CSVFieldSplitter(delimiter: d, quotes: quotes)
+            let hs: [String] = rec.0.withUnsafeBufferPointer { p in sp.split(p); return (0..<sp.count).map { sp.string($0, in: p) } }
+            let t: Int?
+            if let spec = mapping.timeColumn { t = try? column(spec, in: hs, file: file, what: "time") } else { t = find(timeNames, in: hs) }
+            if let t {
+                // A header cell is text, not a time stamp.
+                let isStamp = hs[t].utf8.withContiguousStorageIfAvailable { parseStampEpoch($0) } ?? nil
+                if isStamp == nil { return Header(index: k, line: nonBlank[k].1, delimiter: d, names: hs, timeColumn: t) }
+            }
+        }
+        // Show the line as people can read it: undecodable bytes and control characters as "?".
+        let first = String(String(decoding: nonBlank[0].0.prefix(120), as: UTF8.self).unicodeScalars.map { u in
+            u.value < 0x20 || u.value == 0xFFFD || (0x7F...0x9F).contains(u.value) ? "?" : Character(u)
+        })
+        throw IngestError(file: file, line: nonBlank[0].1, .layout(
+            "no header with a time column (검침일시/일시/timestamp/time) in the first 20 lines; first line: \"\(first)\"; give --time-column"))
+    }
+
+    /// The asset of `--meter` (the whole file is one meter), nil when none is given.
+    private static func fixedMeter(file: String, mapping: IngestMapping, dir: AssetDirectory) throws -> Int? {
+        guard let m = mapping.meter else { return nil }
+        guard let a = dir.lookup(m) else {
+            throw IngestError(file: file, .unknownAsset("meter \"\(m)\" is not an asset of the loaded site; \(dir.hint(for: m))"))
+        }
+        return a
+    }
+
+    /// Date × hour table: every hour column is a reading of the row's meter.
+    private static func dateByHourSeries(_ hours: [(column: Int, hour: Int)], header: Header, meterColumn: Int?, file: String,
+                                         mapping: IngestMapping, dir: AssetDirectory,
+                                         unitFor: (Int) throws -> EnergyUnit?) throws -> [Series] {
+        let headers = header.names
+        if let spec = mapping.valueColumn ?? mapping.registerColumn {
+            throw IngestError(file: file, line: header.line, .layout(
+                "the file is a date × hour table (\(headers[header.timeColumn]), \(headers[hours[0].column]) … \(headers[hours[hours.count - 1].column])): every hour column is read as its own slot; drop --value-column/--register-column \"\(spec)\""))
+        }
+        let fixed = try fixedMeter(file: file, mapping: mapping, dir: dir)
+        if fixed == nil && meterColumn == nil {
+            throw IngestError(file: file, line: header.line, .layout(
+                "date × hour table with no meter id column: give --meter ASSET-ID for the whole file"))
+        }
+        return try hours.map { h in
+            Series(column: h.column, asset: fixed, unit: try unitFor(h.column), register: false, stampOffsetS: Int64(h.hour) * 3600)
+        }
+    }
+
+    /// Long format (a meter column), or one meter for the whole file: one value or register column.
+    private static func singleValueSeries(header: Header, used: Set<Int>, file: String, mapping: IngestMapping,
+                                          dir: AssetDirectory, unitFor: (Int) throws -> EnergyUnit?) throws -> [Series] {
+        let headers = header.names
+        let fixed = try fixedMeter(file: file, mapping: mapping, dir: dir)
+        var col: Int?, reg = false
+        if let spec = mapping.valueColumn { col = try column(spec, in: headers, file: file, what: "value") }
+        else if let spec = mapping.registerColumn { col = try column(spec, in: headers, file: file, what: "register"); reg = true }
+        else if let many = Self.valueCandidates(headers, excluding: used), many.count > 1 {
+            throw IngestError(file: file, line: header.line, .layout(
+                "several value columns (\(many.map { headers[$0] }.joined(separator: ", "))) and no choice made: give --value-column (or --register-column)"))
+        }
+        else if let v = find(valueNames, in: headers, excluding: used) { col = v }
+        else if let r = find(registerNames, in: headers, excluding: used) { col = r; reg = true }
+        else {
+            // A header that carries a unit, e.g. "energy_kwh" or "사용량(kWh)".
+            col = headers.indices.first { !used.contains($0) && EnergyUnit.fromHeader(headers[$0]) != nil }
+        }
+        guard let col else {
+            throw IngestError(file: file, line: header.line, .layout(
+                "no value column (사용량/kWh/발전량/value) or register column (지침/register) in header; give --value-column or --register-column"))
+        }
+        return [Series(column: col, asset: fixed, unit: try unitFor(col), register: reg)]
+    }
+
+    /// Wide format: one column per asset (mapped by `[columns]`, or headers that name assets).
+    private static func wideSeries(header: Header, used: Set<Int>, file: String, mapping: IngestMapping, dir: AssetDirectory,
+                                   unitFor: (Int) throws -> EnergyUnit?, warnings: inout [String]) throws -> [Series] {
+        let headers = header.names
+        var series: [Series] = []
+        if !mapping.columns.isEmpty {
+            for (h, assetID) in mapping.columns.sorted(by: { $0.key < $1.key }) {
+                let c = try column(h, in: headers, file: file, what: "mapped")
+                guard let a = dir.lookup(assetID) else {
+                    throw IngestError(file: file, .unknownAsset("mapping [columns] \"\(h)\" = \"\(assetID)\": no such asset in the loaded site; \(dir.hint(for: assetID))"))
+                }
+                series.append(Series(column: c, asset: a, unit: try unitFor(c), register: false))
+            }
+        } else {
+            for c in headers.indices where !used.contains(c) {
+                if let a = dir.lookup(headers[c]) ?? dir.lookup(base(headers[c])) {
+                    series.append(Series(column: c, asset: a, unit: try unitFor(c), register: false))
+                }
+            }
+        }
+        if series.isEmpty {
+            throw IngestError(file: file, line: header.line, .layout(
+                "no meter id column (계량기번호/meter_id) and no column header names a site asset (\(headers.joined(separator: ", "))); give --meter-column, or a mapping file with [columns] header = \"asset-id\""))
+        }
+        let ignored = headers.indices.filter { c in !used.contains(c) && !series.contains { $0.column == c } }
+        if !ignored.isEmpty { warnings.append("columns not ingested: \(ignored.map { headers[$0] }.joined(separator: ", "))") }
+        series.sort { $0.column < $1.column }
+        return series
+    }
+
+    /// Steps between consecutive stamps of one meter in the sample's data records.
+    struct StampSteps {
         var steps: [Int64: Int] = [:]
         var saw24 = false
-        var prevByMeter: [String: Int64] = [:]
         var stamps = 0
-        for rec in dataRecs {
-            var sp = FieldSplitter(delimiter: delimiter, quotes: quotes)
-            rec.0.withUnsafeBufferPointer { p in
-                sp.split(p)
-                guard timeCol < sp.count else { return }
-                let f = sp.field(timeCol, in: p)
-                if let t = KSTDateTime.parse(utf8: f) {
-                    if t.hour == 24 { saw24 = true }
-                    let e = t.epochSeconds
-                    let key = meterCol.map { $0 < sp.count ? sp.string($0, in: p) : "" } ?? ""
-                    if let prev = prevByMeter[key], e > prev { steps[e - prev, default: 0] += 1 }
-                    prevByMeter[key] = e
-                    stamps += 1
-                } else if let e = parseStampEpoch(f) {
+
+        init(_ records: ArraySlice<([UInt8], Int)>, delimiter: UInt8, quotes: Bool, timeColumn timeCol: Int, meterColumn meterCol: Int?) {
+            var steps: [Int64: Int] = [:], saw24 = false, stamps = 0
+            var prevByMeter: [String: Int64] = [:]
+            for rec in records {
+                var sp = CSVFieldSplitter(delimiter: delimiter, quotes: quotes)
+                rec.0.withUnsafeBufferPointer { p in
+                    sp.split(p)
+                    guard timeCol < sp.count else { return }
+                    let f = sp.field(timeCol, in: p)
+                    let e: Int64
+                    if let t = KSTDateTime.parse(utf8: f) {
+                        if t.hour == 24 { saw24 = true }
+                        e = t.epochSeconds
+                    } else if let s = parseStampEpoch(f) {
+                        e = s
+                    } else { return }
                     let key = meterCol.map { $0 < sp.count ? sp.string($0, in: p) : "" } ?? ""
                     if let prev = prevByMeter[key], e > prev { steps[e - prev, default: 0] += 1 }
                     prevByMeter[key] = e
                     stamps += 1
                 }
             }
+            self.steps = steps; self.saw24 = saw24; self.stamps = stamps
         }
-        // The most common step between consecutive stamps of one meter (gaps and odd stamps are rare).
-        let minStep = steps.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? .max
-        let slot: SlotLength
-        if let s = mapping.slot { slot = s } else if minStep == 900 { slot = .quarterHour } else if minStep == 3600 { slot = .hour }
-        else if minStep == .max {
-            slot = .hour
-            warnings.append("slot length not detectable from \(stamps) stamp(s); assumed 1h (give --slot)")
-        } else {
-            throw IngestError(file: file, line: headerLine, .layout(
-                "time step of \(minStep) s is neither 15 min nor 1 h; give --slot 15m|1h if the file has gaps"))
+
+        /// The most common step between consecutive stamps of one meter (gaps and odd stamps are rare); nil when none.
+        var mostCommon: Int64? { steps.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key }
+    }
+
+    /// Slot length: the mapping's, else the sample's most common stamp step (15 min or 1 h).
+    private static func slotLength(_ stamps: StampSteps, header: Header, file: String, mapping: IngestMapping,
+                                   warnings: inout [String]) throws -> SlotLength {
+        if let s = mapping.slot { return s }
+        switch stamps.mostCommon {
+        case 900?: return .quarterHour
+        case 3600?: return .hour
+        case nil:
+            warnings.append("slot length not detectable from \(stamps.stamps) stamp(s); assumed 1h (give --slot)")
+            return .hour
+        case let step?:
+            throw IngestError(file: file, line: header.line, .layout(
+                "time step of \(step) s is neither 15 min nor 1 h; give --slot 15m|1h if the file has gaps"))
         }
-        let convention: StampConvention
-        if let c = mapping.convention { convention = c } else if saw24 { convention = .hourEnding }
-        else {
-            let th = headers[timeCol].lowercased()
-            if th.contains("end") || th.contains("종료") { convention = .hourEnding }
-            else {
-                convention = .hourBeginning
-                if !series.allSatisfy(\.register) && !(th.contains("start") || th.contains("begin") || th.contains("시작")) {
-                    warnings.append("stamp convention not stated and no 24:00 stamp seen; assumed hour-beginning (give --convention)")
-                }
-            }
+    }
+
+    /// Stamp convention: the mapping's, else hour-ending when a 24:00 stamp or the time header says so.
+    private static func stampConvention(_ stamps: StampSteps, header: Header, series: [Series], mapping: IngestMapping,
+                                        warnings: inout [String]) -> StampConvention {
+        if let c = mapping.convention { return c }
+        if stamps.saw24 { return .hourEnding }
+        let th = header.names[header.timeColumn].lowercased()
+        if th.contains("end") || th.contains("종료") { return .hourEnding }
+        if !series.allSatisfy(\.register) && !(th.contains("start") || th.contains("begin") || th.contains("시작")) {
+            warnings.append("stamp convention not stated and no 24:00 stamp seen; assumed hour-beginning (give --convention)")
         }
-        let maxWh = mapping.maxKWhPerSlot.flatMap { WattHours(checked: $0 * 1000)?.wh }
-        return (Layout(delimiter: delimiter, quotes: quotes, headerLine: headerLine, headers: headers, timeColumn: timeCol,
-                       meterColumn: meterCol, unitColumn: unitCol, series: series, convention: convention, slot: slot,
-                       maxWhPerSlot: maxWh), warnings)
+        return .hourBeginning
     }
 
     // MARK: - Rows
@@ -372,7 +414,7 @@ final class IntervalCSVReader {
     }
 
     /// Processes one record. Returns nothing; accepted readings and rejects go to `w`.
-    func process(_ p: UnsafeBufferPointer<UInt8>, line: Int, w: any ReadingSink) throws {
+    func process(_ p: UnsafeBufferPointer<UInt8>, line: Int, sink w: any ReadingSink) throws {
         if line <= layout.headerLine {
             if line < layout.headerLine, p.contains(where: { $0 != 32 && $0 != 9 && $0 != 44 && $0 != 0x1F }) {
                 try w.reject(line: line, column: nil, raw: p, reason: "title row before the header (not data)")
@@ -384,15 +426,43 @@ final class IntervalCSVReader {
         // Blank lines carry no data.
         if sp.count <= 1 && sp.isEmpty(0) { return }
         try w.countRow(line: line)
-        let expected = layout.headers.count
-        if sp.count != expected {
-            var extraBlank = sp.count > expected
-            if extraBlank { for k in expected..<sp.count where !sp.isEmpty(k) { extraBlank = false } }
-            if !extraBlank {
-                try w.reject(line: line, column: nil, raw: p, reason: "wrong column count: \(sp.count), header has \(expected)")
-                return
-            }
+        guard try hasHeaderColumns(sp, p, line: line, w: w),
+              let rowStamp = try readStamp(sp, p, line: line, w: w),
+              let fixedMeter = try readMeter(sp, p, line: line, w: w) else { return }
+        var rowUnit: EnergyUnit?
+        if let uc = layout.unitColumn {
+            let uf = sp.field(uc, in: p)
+            rowUnit = EnergyUnit(text: String(decoding: uf, as: UTF8.self))
         }
+        if layout.dateByHour && (rowStamp + KST.offsetSeconds).floorMod(86_400) != 0 {
+            let tf = sp.field(layout.timeColumn, in: p)
+            try w.reject(line: line, column: layout.timeColumn + 1, raw: p,
+                         reason: "date × hour table: \(layout.headers[layout.timeColumn]) holds a time, not a date: \"\(String(decoding: tf.prefix(40), as: UTF8.self))\"")
+            return
+        }
+        for s in layout.series {
+            try readSeries(s, sp, p, line: line, w: w, rowStamp: rowStamp, fixedMeter: fixedMeter, rowUnit: rowUnit)
+        }
+    }
+
+    /// Whether the row has the header's column count (extra blank cells at the end are fine);
+    /// rejects it otherwise.
+    @inline(__always)
+    private func hasHeaderColumns(_ sp: CSVFieldSplitter, _ p: UnsafeBufferPointer<UInt8>, line: Int, w: any ReadingSink) throws -> Bool {
+        let expected = layout.headers.count
+        guard sp.count != expected else { return true }
+        var extraBlank = sp.count > expected
+        if extraBlank { for k in expected..<sp.count where !sp.isEmpty(k) { extraBlank = false } }
+        if !extraBlank {
+            try w.reject(line: line, column: nil, raw: p, reason: "wrong column count: \(sp.count), header has \(expected)")
+            return false
+        }
+        return true
+    }
+
+    /// The row's time stamp [UTC epoch s]; nil (row rejected, or a repeated header read) when it has none.
+    @inline(__always)
+    private func readStamp(_ sp: CSVFieldSplitter, _ p: UnsafeBufferPointer<UInt8>, line: Int, w: any ReadingSink) throws -> Int64? {
         let tf = sp.field(layout.timeColumn, in: p)
         guard let rowStamp = parseStampEpoch(tf) else {
             if sp.string(layout.timeColumn, in: p) == layout.headers[layout.timeColumn] {
@@ -401,147 +471,174 @@ final class IntervalCSVReader {
                 try w.reject(line: line, column: layout.timeColumn + 1, raw: p,
                              reason: "not a time stamp: \"\(String(decoding: tf.prefix(60), as: UTF8.self))\"")
             }
+            return nil
+        }
+        return rowStamp
+    }
+
+    /// The asset of the row's meter column (-2 when the file has none); nil when the row is
+    /// rejected or skipped (empty or unknown meter).
+    @inline(__always)
+    private func readMeter(_ sp: CSVFieldSplitter, _ p: UnsafeBufferPointer<UInt8>, line: Int, w: any ReadingSink) throws -> Int? {
+        guard let mc = layout.meterColumn else { return -2 }
+        let mf = sp.field(mc, in: p)
+        if mf.isEmpty {
+            try w.reject(line: line, column: mc + 1, raw: p, reason: "empty meter id"); return nil
+        }
+        let meter = sp.isEscaped(mc) ? sp.bytes(mc, in: p).withUnsafeBufferPointer { resolveMeter($0) } : resolveMeter(mf)
+        if meter < 0 {
+            if mapping.unmappedMeters == .skip { w.skipped += 1; return nil }
+            let name = sp.string(mc, in: p)
+            try w.reject(line: line, column: mc + 1, raw: p, reason: "unknown meter \"\(name)\": \(dir.hint(for: name))")
+            return nil
+        }
+        return meter
+    }
+
+    /// One series (value column) of a row: checks, unit, value, slot energy, plausibility, then the reading.
+    @inline(__always)
+    private func readSeries(_ s: Series, _ sp: CSVFieldSplitter, _ p: UnsafeBufferPointer<UInt8>, line: Int, w: any ReadingSink,
+                            rowStamp: Int64, fixedMeter: Int, rowUnit: EnergyUnit?) throws {
+        let stamp = rowStamp + s.stampOffsetS
+        let a = s.asset ?? fixedMeter
+        let col = s.column
+        if kind == .pv && assetFlow[a] != .generation {
+            try w.reject(line: line, column: col + 1, raw: p, reason: "asset \(dir.assets[a].id) is not a PV/generation asset (--kind pv)")
             return
         }
-        var fixedMeter = -2
-        if let mc = layout.meterColumn {
-            let mf = sp.field(mc, in: p)
-            if mf.isEmpty {
-                try w.reject(line: line, column: mc + 1, raw: p, reason: "empty meter id"); return
-            }
-            fixedMeter = sp.isEscaped(mc) ? sp.bytes(mc, in: p).withUnsafeBufferPointer { resolveMeter($0) } : resolveMeter(mf)
-            if fixedMeter < 0 {
-                if mapping.unmappedMeters == .skip { w.skipped += 1; return }
-                let name = sp.string(mc, in: p)
-                try w.reject(line: line, column: mc + 1, raw: p, reason: "unknown meter \"\(name)\": \(dir.hint(for: name))")
-                return
-            }
+        if assetIsBattery[a] {
+            try w.reject(line: line, column: col + 1, raw: p, reason: "asset \(dir.assets[a].id) is a battery; battery telemetry is not a meter reading")
+            return
         }
-        var rowUnit: EnergyUnit?
-        if let uc = layout.unitColumn {
-            let uf = sp.field(uc, in: p)
-            rowUnit = EnergyUnit(text: String(decoding: uf, as: UTF8.self))
+        guard let unit = s.unit ?? rowUnit else {
+            let u = layout.unitColumn.map { sp.string($0, in: p) } ?? ""
+            try w.reject(line: line, column: (layout.unitColumn ?? col) + 1, raw: p, reason: "unknown unit \"\(u)\" (Wh, kWh, MWh, W, kW, MW)")
+            return
         }
-        let slotLen = layout.slot
-        let slotS = Int64(slotLen.seconds)
-        if layout.dateByHour && (rowStamp + KST.offsetSeconds).floorMod(86_400) != 0 {
+        var quality = noteUnit(unit, asset: a, line: line)
+        let value: Double
+        switch parseNumber(sp.field(col, in: p)) {
+        case .value(let v): value = v
+        case .missing:
+            try w.reject(line: line, column: col + 1, raw: p, reason: "empty value in \(layout.headers[col])"); return
+        case .invalid:
+            try w.reject(line: line, column: col + 1, raw: p,
+                         reason: "not a number in \(layout.headers[col]): \"\(sp.string(col, in: p).prefix(40))\""); return
+        }
+        let energy = try s.register
+            ? registerEnergy(value, unit: unit, asset: a, stamp: stamp, column: col, p, line: line, w: w, quality: &quality)
+            : intervalEnergy(value, unit: unit, stamp: stamp, column: col, p, line: line, w: w, quality: &quality)
+        guard let energy else { return }
+        let (wh, slotStart) = energy
+        guard try isPlausible(wh, slotStart: slotStart, asset: a, column: col, p, line: line, w: w) else { return }
+        levels.observe(asset: a, wh: wh, slotStart: slotStart, line: line)
+        if quality & (ReadingQuality.unitSwitched) != 0 { w.flagged += 1 }
+        try w.reading(asset: a, slotStart: slotStart, duration: layout.slot.seconds, wh: wh, quality: quality,
+                      line: line, raw: p, column: col + 1)
+    }
+
+    /// Tracks the unit of asset `a` (a switch flags this and later readings); the quality bits so far.
+    @inline(__always)
+    private func noteUnit(_ unit: EnergyUnit, asset a: Int, line: Int) -> Int {
+        if let prev = lastUnit[a], prev != unit {
+            unitSwitched[a] = true
+            if unitWarnings < 10 {
+                warnings.append("unit switch for \(dir.assets[a].id) at line \(line): \(prev.rawValue) → \(unit.rawValue) (values converted by their own unit and flagged)")
+            }
+            unitWarnings += 1
+        }
+        lastUnit[a] = unit
+        return unitSwitched[a] ? ReadingQuality.unitSwitched : 0
+    }
+
+    /// A cumulative register read: the energy since the previous read of the asset (rollover
+    /// detected) and its slot; nil when it is a baseline or rejected (gap, reset, bad stamp).
+    @inline(__always)
+    private func registerEnergy(_ value: Double, unit: EnergyUnit, asset a: Int, stamp: Int64, column col: Int,
+                                _ p: UnsafeBufferPointer<UInt8>, line: Int, w: any ReadingSink,
+                                quality: inout Int) throws -> (wh: Int64, slotStart: Int64)? {
+        let slotS = Int64(layout.slot.seconds)
+        guard value >= 0 else {
+            try w.reject(line: line, column: col + 1, raw: p, reason: "negative register \(value)"); return nil
+        }
+        guard let regWh = WattHours(checked: value * unit.factor)?.wh else {
+            try w.reject(line: line, column: col + 1, raw: p, reason: "register out of range: \(fmtNum(value)) \(unit.rawValue)"); return nil
+        }
+        quality |= ReadingQuality.fromRegister
+        guard let prevWh = regLast[a] else {
+            regLast[a] = regWh; regLastValue[a] = value * unit.factor; regLastStamp[a] = stamp; regLastLine[a] = line
+            w.baselines += 1
+            return nil
+        }
+        let prevStamp = regLastStamp[a], prevLine = regLastLine[a], prevValueWh = regLastValue[a]
+        if stamp <= prevStamp {
             try w.reject(line: line, column: layout.timeColumn + 1, raw: p,
-                         reason: "date × hour table: \(layout.headers[layout.timeColumn]) holds a time, not a date: \"\(String(decoding: tf.prefix(40), as: UTF8.self))\"")
-            return
+                         reason: "register stamp not after the previous read of \(dir.assets[a].id) (line \(prevLine))")
+            return nil
         }
-        for s in layout.series {
-            let stamp = rowStamp + s.stampOffsetS
-            let a = s.asset ?? fixedMeter
-            let col = s.column
-            if kind == .pv && assetFlow[a] != .generation {
-                try w.reject(line: line, column: col + 1, raw: p, reason: "asset \(dir.assets[a].id) is not a PV/generation asset (--kind pv)")
-                continue
-            }
-            if assetIsBattery[a] {
-                try w.reject(line: line, column: col + 1, raw: p, reason: "asset \(dir.assets[a].id) is a battery; battery telemetry is not a meter reading")
-                continue
-            }
-            guard let unit = s.unit ?? rowUnit else {
-                let u = layout.unitColumn.map { sp.string($0, in: p) } ?? ""
-                try w.reject(line: line, column: (layout.unitColumn ?? col) + 1, raw: p, reason: "unknown unit \"\(u)\" (Wh, kWh, MWh, W, kW, MW)")
-                continue
-            }
-            var quality = 0
-            if let prev = lastUnit[a], prev != unit {
-                unitSwitched[a] = true
-                if unitWarnings < 10 {
-                    warnings.append("unit switch for \(dir.assets[a].id) at line \(line): \(prev.rawValue) → \(unit.rawValue) (values converted by their own unit and flagged)")
-                }
-                unitWarnings += 1
-            }
-            lastUnit[a] = unit
-            if unitSwitched[a] { quality |= ReadingQuality.unitSwitched }
-            let value: Double
-            switch parseNumber(sp.field(col, in: p)) {
-            case .value(let v): value = v
-            case .missing:
-                try w.reject(line: line, column: col + 1, raw: p, reason: "empty value in \(layout.headers[col])"); continue
-            case .invalid:
-                try w.reject(line: line, column: col + 1, raw: p,
-                             reason: "not a number in \(layout.headers[col]): \"\(sp.string(col, in: p).prefix(40))\""); continue
-            }
-            let wh: Int64
-            let slotStart: Int64
-            if s.register {
-                guard value >= 0 else {
-                    try w.reject(line: line, column: col + 1, raw: p, reason: "negative register \(value)"); continue
-                }
-                guard let regWh = WattHours(checked: value * unit.factor)?.wh else {
-                    try w.reject(line: line, column: col + 1, raw: p, reason: "register out of range: \(fmtNum(value)) \(unit.rawValue)"); continue
-                }
-                quality |= ReadingQuality.fromRegister
-                guard let prevWh = regLast[a] else {
-                    regLast[a] = regWh; regLastValue[a] = value * unit.factor; regLastStamp[a] = stamp; regLastLine[a] = line
-                    w.baselines += 1
-                    continue
-                }
-                let prevStamp = regLastStamp[a], prevLine = regLastLine[a], prevValueWh = regLastValue[a]
-                if stamp <= prevStamp {
-                    try w.reject(line: line, column: layout.timeColumn + 1, raw: p,
-                                 reason: "register stamp not after the previous read of \(dir.assets[a].id) (line \(prevLine))")
-                    continue
-                }
-                regLast[a] = regWh; regLastValue[a] = value * unit.factor; regLastStamp[a] = stamp; regLastLine[a] = line
-                if stamp - prevStamp != slotS {
-                    try w.reject(line: line, column: layout.timeColumn + 1, raw: p,
-                                 reason: "register gap: \(stamp - prevStamp) s since line \(prevLine); energy over several slots is not split (new baseline)")
-                    continue
-                }
-                var diff = regWh - prevWh
-                if diff < 0 {
-                    // A rollover wraps at a power of ten in the register's own unit, e.g. 999.9 MWh → 0.2 MWh.
-                    let prevInUnit = prevValueWh / unit.factor
-                    var wrap = 1.0
-                    while wrap <= prevInUnit { wrap *= 10 }
-                    if prevInUnit >= 0.9 * wrap && value < 0.1 * wrap {
-                        diff = WattHours(checked: (wrap - prevInUnit + value) * unit.factor)?.wh ?? .max
-                        quality |= ReadingQuality.rollover
-                        w.flagged += 1
-                    } else {
-                        try w.reject(line: line, column: col + 1, raw: p, reason:
-                            "register reset: \(fmtNum(prevInUnit)) → \(fmtNum(value)) \(unit.rawValue) since line \(prevLine) (meter replaced or reset?); slot energy unknown, new baseline")
-                        continue
-                    }
-                }
-                wh = diff
-                slotStart = stamp - slotS
+        regLast[a] = regWh; regLastValue[a] = value * unit.factor; regLastStamp[a] = stamp; regLastLine[a] = line
+        if stamp - prevStamp != slotS {
+            try w.reject(line: line, column: layout.timeColumn + 1, raw: p,
+                         reason: "register gap: \(stamp - prevStamp) s since line \(prevLine); energy over several slots is not split (new baseline)")
+            return nil
+        }
+        var diff = regWh - prevWh
+        if diff < 0 {
+            // A rollover wraps at a power of ten in the register's own unit, e.g. 999.9 MWh → 0.2 MWh.
+            let prevInUnit = prevValueWh / unit.factor
+            var wrap = 1.0
+            while wrap <= prevInUnit { wrap *= 10 }
+            if prevInUnit >= 0.9 * wrap && value < 0.1 * wrap {
+                diff = WattHours(checked: (wrap - prevInUnit + value) * unit.factor)?.wh ?? .max
+                quality |= ReadingQuality.rollover
+                w.flagged += 1
             } else {
-                guard value >= 0 else {
-                    try w.reject(line: line, column: col + 1, raw: p, reason: "negative energy \(value) \(unit.rawValue)"); continue
-                }
-                let converted = unit.isPower ? value * unit.factor * Double(slotLen.seconds) / 3600 : value * unit.factor
-                guard let v = WattHours(checked: converted)?.wh else {
-                    try w.reject(line: line, column: col + 1, raw: p,
-                                 reason: "value out of range: \(fmtNum(value)) \(unit.rawValue) is not a meter reading"); continue
-                }
-                wh = v
-                if unit.isPower { quality |= ReadingQuality.fromPower }
-                slotStart = layout.convention == .hourBeginning ? stamp : stamp - slotS
-            }
-            if slotStart % slotS != 0 {
-                try w.reject(line: line, column: layout.timeColumn + 1, raw: p,
-                             reason: "time stamp not on a \(slotLen == .hour ? "1 h" : "15 min") boundary"); continue
-            }
-            if let maxWh = layout.maxWhPerSlot, wh > maxWh {
-                try w.reject(line: line, column: col + 1, raw: p,
-                             reason: "implausible: \(wh) Wh in one slot exceeds max_kwh_per_slot \(fmtNum(Double(maxWh) / 1000)) kWh")
-                continue
-            }
-            if let limit = assetSlotLimitWh[a], wh > limit {
                 try w.reject(line: line, column: col + 1, raw: p, reason:
-                    "implausible: \(fmtNum(Double(wh) / 1000)) kWh in one \(slotLen == .hour ? "1 h" : "15 min") slot; \(dir.assets[a].id) can produce or draw at most \(fmtNum(Double(limit) / 1000)) kWh (\(dir.assets[a].maxPowerBasis))")
-                continue
+                    "register reset: \(fmtNum(prevInUnit)) → \(fmtNum(value)) \(unit.rawValue) since line \(prevLine) (meter replaced or reset?); slot energy unknown, new baseline")
+                return nil
             }
-            levels.observe(asset: a, wh: wh, slotStart: slotStart, line: line)
-            if quality & (ReadingQuality.unitSwitched) != 0 { w.flagged += 1 }
-            try w.reading(asset: a, slotStart: slotStart, duration: slotLen.seconds, wh: wh, quality: quality,
-                          line: line, raw: p, column: col + 1)
         }
+        return (diff, stamp - slotS)
+    }
+
+    /// An interval energy (or average power) value: its energy [Wh] and slot; nil when rejected.
+    @inline(__always)
+    private func intervalEnergy(_ value: Double, unit: EnergyUnit, stamp: Int64, column col: Int,
+                                _ p: UnsafeBufferPointer<UInt8>, line: Int, w: any ReadingSink,
+                                quality: inout Int) throws -> (wh: Int64, slotStart: Int64)? {
+        let slotLen = layout.slot
+        guard value >= 0 else {
+            try w.reject(line: line, column: col + 1, raw: p, reason: "negative energy \(value) \(unit.rawValue)"); return nil
+        }
+        let converted = unit.isPower ? value * unit.factor * Double(slotLen.seconds) / 3600 : value * unit.factor
+        guard let v = WattHours(checked: converted)?.wh else {
+            try w.reject(line: line, column: col + 1, raw: p,
+                         reason: "value out of range: \(fmtNum(value)) \(unit.rawValue) is not a meter reading"); return nil
+        }
+        if unit.isPower { quality |= ReadingQuality.fromPower }
+        return (v, layout.convention == .hourBeginning ? stamp : stamp - Int64(slotLen.seconds))
+    }
+
+    /// The slot is on the file's slot grid and the energy within the file's and the asset's bounds; rejects it otherwise.
+    @inline(__always)
+    private func isPlausible(_ wh: Int64, slotStart: Int64, asset a: Int, column col: Int, _ p: UnsafeBufferPointer<UInt8>,
+                             line: Int, w: any ReadingSink) throws -> Bool {
+        let slotLen = layout.slot
+        if slotStart % Int64(slotLen.seconds) != 0 {
+            try w.reject(line: line, column: layout.timeColumn + 1, raw: p,
+                         reason: "time stamp not on a \(slotLen == .hour ? "1 h" : "15 min") boundary"); return false
+        }
+        if let maxWh = layout.maxWhPerSlot, wh > maxWh {
+            try w.reject(line: line, column: col + 1, raw: p,
+                         reason: "implausible: \(wh) Wh in one slot exceeds max_kwh_per_slot \(fmtNum(Double(maxWh) / 1000)) kWh")
+            return false
+        }
+        if let limit = assetSlotLimitWh[a], wh > limit {
+            try w.reject(line: line, column: col + 1, raw: p, reason:
+                "implausible: \(fmtNum(Double(wh) / 1000)) kWh in one \(slotLen == .hour ? "1 h" : "15 min") slot; \(dir.assets[a].id) can produce or draw at most \(fmtNum(Double(limit) / 1000)) kWh (\(dir.assets[a].maxPowerBasis))")
+            return false
+        }
+        return true
     }
 
     /// A header repeated mid-file (two exports concatenated): re-read the units it names.
@@ -559,5 +656,23 @@ final class IntervalCSVReader {
         if !changes.isEmpty { warnings.append("unit switch at line \(line) (repeated header): \(changes.joined(separator: ", ")); later rows flagged") }
         try w.reject(line: line, column: nil, raw: p, reason: changes.isEmpty
             ? "repeated header row (not data)" : "repeated header row (not data); unit switch: \(changes.joined(separator: ", "))")
+    }
+}
+
+extension IntervalCSVReader: UploadReader {
+    static func plan(_ upload: UploadSample) throws -> UploadPlan<Layout> {
+        let (layout, warnings) = try sniff(file: upload.file, kind: upload.kind, mapping: upload.mapping, dir: upload.dir,
+                                           sample: upload.records, quotes: upload.quotes, fixedDelimiter: upload.fixedDelimiter)
+        let target = upload.mapping.meter.map { m in upload.dir.lookup(m).map { upload.dir.assets[$0].id } ?? m }
+        return UploadPlan(layout: layout, warnings: warnings, month: nil, target: target)
+    }
+
+    convenience init(sample upload: UploadSample, plan: UploadPlan<Layout>) {
+        self.init(file: upload.file, kind: upload.kind, mapping: upload.mapping, dir: upload.dir, layout: plan.layout)
+    }
+
+    func finish(sink: any ReadingSink) throws -> UploadNotes {
+        let review = try finishReview(sink)
+        return UploadNotes(warnings: warnings, review: review)
     }
 }

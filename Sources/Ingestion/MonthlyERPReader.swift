@@ -23,7 +23,7 @@ final class MonthlyERPReader {
     let period: YearMonth
     let delimiter: UInt8
     let quotes: Bool
-    private var splitter: FieldSplitter
+    private var splitter: CSVFieldSplitter
     private var seenUnits: [String: Int] = [:]
     /// The most a household of this meter can use in the month [Wh] (the meter's own bound over
     /// the month's hours), and where the bound comes from.
@@ -35,7 +35,7 @@ final class MonthlyERPReader {
          maxUsageWh: Int64? = nil, limitBasis: String = "") throws {
         self.file = file; self.asset = asset; self.assetID = assetID; self.period = period
         self.delimiter = delimiter; self.quotes = quotes; self.maxUsageWh = maxUsageWh; self.limitBasis = limitBasis
-        splitter = FieldSplitter(delimiter: delimiter, quotes: quotes)
+        splitter = CSVFieldSplitter(delimiter: delimiter, quotes: quotes)
 
     }
 
@@ -103,7 +103,7 @@ final class MonthlyERPReader {
         return s
     }
 
-    func process(_ p: UnsafeBufferPointer<UInt8>, line: Int, w: any ReadingSink) throws {
+    func process(_ p: UnsafeBufferPointer<UInt8>, line: Int, sink w: any ReadingSink) throws {
         splitter.split(p)
         let sp = splitter
         var anyValue = false
@@ -204,6 +204,46 @@ final class MonthlyERPReader {
                                                   usageWh: usageWh, flag: flag, billingJSON: billingJSON))
         if flag != nil && flag != "usage_derived" { w.flagged += 1 }
     }
+}
+
+extension MonthlyERPReader: UploadReader {
+    struct Layout {
+        /// Index of the complex meter in the site's asset directory.
+        var asset: Int
+        var month: YearMonth
+        var delimiter: UInt8
+    }
+
+    /// The billing month (mapping or file name), the complex meter (`--meter` or `--source`) and
+    /// the delimiter (of the first non-empty record).
+    static func plan(_ upload: UploadSample) throws -> UploadPlan<Layout> {
+        let (mapping, dir, path) = (upload.mapping, upload.dir, upload.file)
+        guard let month = mapping.month ?? Self.month(fromFileName: path) else {
+            throw IngestError(file: path, .usage("billing month unknown: give --month YYYY-MM or put it in the file name (e.g. 2025-08)"))
+        }
+        let name = mapping.meter ?? upload.source
+        guard let a = dir.lookup(name) ?? dir.lookupComplex(name) else {
+            throw IngestError(file: path, .unknownAsset(
+                "office \"\(name)\" is not a meter of the loaded site: \(dir.hint(for: name)); or give --meter ASSET-ID"))
+        }
+        guard dir.assets[a].kind == "meter" else {
+            throw IngestError(file: path, .unknownAsset("\(dir.assets[a].id) is a \(dir.assets[a].kind), not a meter"))
+        }
+        var delimiter = upload.fixedDelimiter
+        if delimiter == nil, let first = upload.records.first(where: { !$0.0.isEmpty }) {
+            delimiter = first.0.withUnsafeBufferPointer { detectDelimiter($0) }
+        }
+        return UploadPlan(layout: Layout(asset: a, month: month, delimiter: delimiter ?? 44), month: month, target: dir.assets[a].id)
+    }
+
+    convenience init(sample upload: UploadSample, plan: UploadPlan<Layout>) throws {
+        let a = plan.layout.asset, month = plan.layout.month
+        let asset = upload.dir.assets[a]
+        try self.init(file: upload.file, asset: a, assetID: asset.id, period: month, delimiter: plan.layout.delimiter,
+                      quotes: upload.quotes, maxUsageWh: asset.maxWh(slotSeconds: month.days * 86_400), limitBasis: asset.maxPowerBasis)
+    }
+
+    func finish(sink: any ReadingSink) throws -> UploadNotes { UploadNotes(review: reviewNotes) }
 }
 
 extension JSONEncoder {

@@ -27,7 +27,40 @@ public struct TrackingReportBuilder: Sendable {
         guard options.coverageThresholdPct >= 0, options.coverageThresholdPct <= 100 else {
             throw VPPError(.usage, "coverage threshold \(options.coverageThresholdPct) % is outside 0–100")
         }
-        let threshold = options.coverageThresholdPct / 100
+        let scopeDongs = try await scope()
+        let grid = DayGrid(period: period)
+        let factors = try emissionFactors(grid)
+        let rollups = try await storage.readings.hourlyRollups(dongCodes: scopeDongs.map(\.code), from: grid.windowStart, to: grid.end)
+        let days = dailyTotals(scopeDongs, rollups: rollups, grid: grid, dayFactor: factors.dayFactor)
+        let table = MetricsTable(dongs: scopeDongs, days: days, threshold: options.coverageThresholdPct / 100,
+                                 fallbackFactor: factors.inPeriod.first?.tco2eqPerMWh,
+                                 districtLabel: options.dongCode == nil ? config.site.nameKo : scopeDongs[0].nameKo)
+        let summary = table.rows([(period.label, period.start, grid.p0..<grid.nDays)])
+        let participants = try await participantRows(scopeDongs, summary: summary, period: period, grid: grid,
+                                                     threshold: table.threshold)
+        let runRate = self.runRate(scopeDongs, days: days, grid: grid, threshold: table.threshold)
+        var dongTargets: [String: [TargetProgress]] = [:]
+        for d in scopeDongs { dongTargets[d.code] = targets(for: [d], tco2: runRate.byDong[d.code] ?? nil) }
+        let soc = try await socSeries(scopeDongs: scopeDongs, rollups: rollups, period: period, end: grid.end)
+        let dongInfos = scopeDongs.map {
+            TrackingReport.DongInfo(code: $0.code, nameKo: $0.nameKo, name: $0.name, households: $0.households,
+                                    pvKWp: $0.pvCapacity.kWp, miniSolarHouseholds: $0.miniSolarHouseholds,
+                                    batteryKWh: $0.batteryCapacity.kWh,
+                                    roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: $0))
+        }
+        return TrackingReport(
+            siteID: config.site.id, siteNameKo: config.site.nameKo, siteName: config.site.name, period: period,
+            scope: options.dongCode ?? "district", scopeNameKo: table.districtLabel, generatedAt: storage.clock.now(),
+            coverageThresholdPct: options.coverageThresholdPct, factorsUsed: factors.inPeriod, dongs: dongInfos,
+            summary: summary, participants: participants, daily: table.rows(grid.dailyBuckets()),
+            monthly: table.rows(grid.grouped { "\(pad(grid.dayDate[$0].y, 4))-\(pad(grid.dayDate[$0].m))" }),
+            yearly: table.rows(grid.grouped { String(grid.dayDate[$0].y) }),
+            targets: targets(for: scopeDongs, tco2: runRate.tco2ePerYear),
+            dongTargets: dongTargets, runRate: runRate, soc: soc, definitions: Self.definitions(threshold: options.coverageThresholdPct))
+    }
+
+    /// The active dongs in scope (all, or the one of `--dong`), by code.
+    private func scope() async throws -> [DongConfig] {
         let active = try await storage.sites.activeDongCodes()
         var scopeDongs = config.dongs.filter { active.isEmpty || active.contains($0.code) }.sorted { $0.code < $1.code }
         if let code = options.dongCode {
@@ -38,93 +71,49 @@ public struct TrackingReportBuilder: Sendable {
             scopeDongs = [d]
         }
         guard !scopeDongs.isEmpty else { throw VPPError(.noInput, "site \(config.site.id) has no active dongs") }
+        return scopeDongs
+    }
 
-        // Day grid: KST days from windowStart to the period's end.
-        let last = period.lastDayKST
-        let end = KSTDateTime(year: last.year, month: last.month, day: last.day).epochSeconds + 86_400
-        let endKST = KSTDateTime(epochSeconds: end)
-        let rrStart = KSTDateTime(year: endKST.year - 1, month: endKST.month,
+    /// KST days from the window's start (12 months before the period's end, or the period's start
+    /// if earlier) to the period's end.
+    struct DayGrid {
+        typealias Bucket = (label: String, start: Int64, days: Range<Int>)
+        /// End of the period's last KST day, start of the run-rate window (12 months before `end`)
+        /// and of the grid [UTC epoch s].
+        let end: Int64, rrStart: Int64, windowStart: Int64
+        /// Days in the grid; index of the period's first day and of the run-rate window's first day.
+        let nDays: Int, p0: Int, r0: Int
+        let dayDate: [(y: Int, m: Int, d: Int)]
+
+        init(period: ReportPeriod) {
+            let last = period.lastDayKST
+            end = KSTDateTime(year: last.year, month: last.month, day: last.day).epochSeconds + 86_400
+            let endKST = KSTDateTime(epochSeconds: end)
+            rrStart = KSTDateTime(year: endKST.year - 1, month: endKST.month,
                                   day: min(endKST.day, KST.daysInMonth(year: endKST.year - 1, month: endKST.month))).epochSeconds
-        let windowStart = min(period.start, rrStart)
-        let nDays = Int((end - windowStart) / 86_400)
-        let p0 = Int((period.start - windowStart) / 86_400)
-        let r0 = Int((rrStart - windowStart) / 86_400)
-        var dayDate: [(y: Int, m: Int, d: Int)] = []
-        dayDate.reserveCapacity(nDays)
-        let firstDay = (windowStart + KST.offsetSeconds) / 86_400
-        for i in 0..<nDays { let c = KST.civilFromDays(firstDay + Int64(i)); dayDate.append((c.year, c.month, c.day)) }
-
-        // Emission factors by year, from the dated table.
-        var factorByYear: [Int: Double] = [:]
-        var factorsUsed: [TrackingReport.FactorUse] = []
-        for y in Set(dayDate.map(\.y)).sorted() {
-            guard let e = config.emissionFactor(forYear: y) else {
-                throw VPPError(.badData, "site \(config.site.id) has no emission factor table; tCO2 cannot be computed")
-            }
-            factorByYear[y] = e.tco2eqPerMWh
-            let note = e.year == y ? "" : (e.year.map { "no \(y) factor in the table; the latest earlier year (\($0)) is used" }
-                                           ?? "no yearly factor in the table; \(e.label) is used")
-            factorsUsed.append(.init(appliedToYear: y, entryLabel: e.year.map(String.init) ?? e.label, tco2eqPerMWh: e.tco2eqPerMWh,
-                                     basis: e.basis, source: e.source, note: note))
-        }
-        let dayFactor = dayDate.map { factorByYear[$0.y]! }
-        let periodYears = Set(dayDate[p0...].map(\.y))
-        let factorsInPeriod = factorsUsed.filter { periodYears.contains($0.appliedToYear) }
-        let fallbackFactor = factorsInPeriod.first?.tco2eqPerMWh
-
-        // One pass per dong: hours → days.
-        let codes = scopeDongs.map(\.code)
-        let rollups = try await storage.readings.hourlyRollups(dongCodes: codes, from: windowStart, to: end)
-        var dongDays: [[EnergyTotals]] = []
-        var districtDays = [EnergyTotals](repeating: EnergyTotals(), count: nDays)
-        for dong in scopeDongs {
-            var acct = DongEnergyAccountant(roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: dong),
-                                           hasPV: dong.pvCapacity.kWp > 0)
-            var days = [EnergyTotals](repeating: EnergyTotals(), count: nDays)
-            for r in rollups[dong.code] ?? [] {
-                let t = acct.account(r)
-                let i = Int((r.hourStart - windowStart) / 86_400)
-                if i >= 0 && i < nDays { days[i].add(t) }
-            }
-            for i in 0..<nDays {
-                days[i].tco2Avoided = days[i].renewable / 1e6 * dayFactor[i]
-                districtDays[i].add(days[i])
-            }
-            dongDays.append(days)
+            windowStart = min(period.start, rrStart)
+            nDays = Int((end - windowStart) / 86_400)
+            p0 = Int((period.start - windowStart) / 86_400)
+            r0 = Int((rrStart - windowStart) / 86_400)
+            var dates: [(y: Int, m: Int, d: Int)] = []
+            dates.reserveCapacity(nDays)
+            let firstDay = (windowStart + KST.offsetSeconds) / 86_400
+            for i in 0..<nDays { let c = KST.civilFromDays(firstDay + Int64(i)); dates.append((c.year, c.month, c.day)) }
+            dayDate = dates
         }
 
-        let withPV = scopeDongs.map { $0.pvCapacity.kWp > 0 }
-        let nPV = Int64(withPV.filter { $0 }.count), nD = Int64(scopeDongs.count)
-        let districtLabel = options.dongCode == nil ? config.site.nameKo : scopeDongs[0].nameKo
-        func rows(_ buckets: [(label: String, start: Int64, days: Range<Int>)]) -> [MetricsRow] {
-            var out: [MetricsRow] = []
-            out.reserveCapacity(buckets.count * (scopeDongs.count + 1))
-            for (k, dong) in scopeDongs.enumerated() {
-                for b in buckets {
-                    var t = EnergyTotals()
-                    for i in b.days { t.add(dongDays[k][i]) }
-                    let secs = Int64(b.days.count) * 86_400
-                    out.append(.make(level: .dong, dongCode: dong.code, name: dong.nameKo, bucket: b.label, bucketStart: b.start,
-                                     totals: t, generationSeconds: withPV[k] ? secs : 0, consumptionSeconds: secs,
-                                     threshold: threshold, fallbackFactor: fallbackFactor))
-                }
-            }
-            for b in buckets {
-                var t = EnergyTotals()
-                for i in b.days { t.add(districtDays[i]) }
-                let secs = Int64(b.days.count) * 86_400
-                out.append(.make(level: .district, dongCode: "", name: districtLabel, bucket: b.label, bucketStart: b.start,
-                                 totals: t, generationSeconds: secs * nPV, consumptionSeconds: secs * nD,
-                                 threshold: threshold, fallbackFactor: fallbackFactor))
-            }
-            return out
-        }
         func dayStart(_ i: Int) -> Int64 { windowStart + Int64(i) * 86_400 }
-        let dailyBuckets = (p0..<nDays).map { i in
-            (label: "\(pad(dayDate[i].y, 4))-\(pad(dayDate[i].m))-\(pad(dayDate[i].d))", start: dayStart(i), days: i..<(i + 1))
+
+        /// One bucket per day of the period.
+        func dailyBuckets() -> [Bucket] {
+            (p0..<nDays).map { i in
+                (label: "\(pad(dayDate[i].y, 4))-\(pad(dayDate[i].m))-\(pad(dayDate[i].d))", start: dayStart(i), days: i..<(i + 1))
+            }
         }
-        func grouped(_ key: (Int) -> String) -> [(label: String, start: Int64, days: Range<Int>)] {
-            var out: [(label: String, start: Int64, days: Range<Int>)] = []
+
+        /// Runs of consecutive days of the period with the same key (month, year).
+        func grouped(_ key: (Int) -> String) -> [Bucket] {
+            var out: [Bucket] = []
             var i = p0
             while i < nDays {
                 let k = key(i)
@@ -135,15 +124,99 @@ public struct TrackingReportBuilder: Sendable {
             }
             return out
         }
-        let monthlyBuckets = grouped { "\(pad(dayDate[$0].y, 4))-\(pad(dayDate[$0].m))" }
-        let yearlyBuckets = grouped { String(dayDate[$0].y) }
-        let summary = rows([(period.label, period.start, p0..<nDays)])
+    }
 
-        // Participants: consumption meters, consumption from `reading`, renewable allocated pro rata.
+    /// Emission factors by year of the grid, from the dated table: the factor of each day, and
+    /// the table entries used for the period's years.
+    private func emissionFactors(_ grid: DayGrid) throws -> (dayFactor: [Double], inPeriod: [TrackingReport.FactorUse]) {
+        var factorByYear: [Int: Double] = [:]
+        var factorsUsed: [TrackingReport.FactorUse] = []
+        for y in Set(grid.dayDate.map(\.y)).sorted() {
+            guard let e = config.emissionFactor(forYear: y) else {
+                throw VPPError(.badData, "site \(config.site.id) has no emission factor table; tCO2 cannot be computed")
+            }
+            factorByYear[y] = e.tco2eqPerMWh
+            let note = e.year == y ? "" : (e.year.map { "no \(y) factor in the table; the latest earlier year (\($0)) is used" }
+                                           ?? "no yearly factor in the table; \(e.label) is used")
+            factorsUsed.append(.init(appliedToYear: y, entryLabel: e.year.map(String.init) ?? e.label, tco2eqPerMWh: e.tco2eqPerMWh,
+                                     basis: e.basis, source: e.source, note: note))
+        }
+        let periodYears = Set(grid.dayDate[grid.p0...].map(\.y))
+        return (grid.dayDate.map { factorByYear[$0.y]! }, factorsUsed.filter { periodYears.contains($0.appliedToYear) })
+    }
+
+    /// Energy totals per day of the grid, per dong (scope order) and for the district.
+    struct DailyTotals {
+        var dongs: [[EnergyTotals]]
+        var district: [EnergyTotals]
+    }
+
+    /// One pass per dong: its hourly rollups through the dong's accountant, into days.
+    private func dailyTotals(_ scopeDongs: [DongConfig], rollups: [String: [HourlyRollup]], grid: DayGrid,
+                             dayFactor: [Double]) -> DailyTotals {
+        let nDays = grid.nDays
+        var out = DailyTotals(dongs: [], district: [EnergyTotals](repeating: EnergyTotals(), count: nDays))
+        for dong in scopeDongs {
+            var acct = DongEnergyAccountant(roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: dong),
+                                           hasPV: dong.pvCapacity.kWp > 0)
+            var days = [EnergyTotals](repeating: EnergyTotals(), count: nDays)
+            for r in rollups[dong.code] ?? [] {
+                let t = acct.account(r)
+                let i = Int((r.hourStart - grid.windowStart) / 86_400)
+                if i >= 0 && i < nDays { days[i].add(t) }
+            }
+            for i in 0..<nDays {
+                days[i].tco2Avoided = days[i].renewable / 1e6 * dayFactor[i]
+                out.district[i].add(days[i])
+            }
+            out.dongs.append(days)
+        }
+        return out
+    }
+
+    /// Metrics rows of buckets of days: every dong's rows, then the district's.
+    struct MetricsTable {
+        let dongs: [DongConfig]
+        let days: DailyTotals
+        let threshold: Double
+        let fallbackFactor: Double?
+        let districtLabel: String
+
+        func rows(_ buckets: [DayGrid.Bucket]) -> [MetricsRow] {
+            let withPV = dongs.map { $0.pvCapacity.kWp > 0 }
+            let nPV = Int64(withPV.filter { $0 }.count), nD = Int64(dongs.count)
+            var out: [MetricsRow] = []
+            out.reserveCapacity(buckets.count * (dongs.count + 1))
+            for (k, dong) in dongs.enumerated() {
+                for b in buckets {
+                    var t = EnergyTotals()
+                    for i in b.days { t.add(days.dongs[k][i]) }
+                    let secs = Int64(b.days.count) * 86_400
+                    out.append(.make(level: .dong, dongCode: dong.code, name: dong.nameKo, bucket: b.label, bucketStart: b.start,
+                                     totals: t, generationSeconds: withPV[k] ? secs : 0, consumptionSeconds: secs,
+                                     threshold: threshold, fallbackFactor: fallbackFactor))
+                }
+            }
+            for b in buckets {
+                var t = EnergyTotals()
+                for i in b.days { t.add(days.district[i]) }
+                let secs = Int64(b.days.count) * 86_400
+                out.append(.make(level: .district, dongCode: "", name: districtLabel, bucket: b.label, bucketStart: b.start,
+                                 totals: t, generationSeconds: secs * nPV, consumptionSeconds: secs * nD,
+                                 threshold: threshold, fallbackFactor: fallbackFactor))
+            }
+            return out
+        }
+    }
+
+    /// Participants: consumption meters, consumption from `reading`, renewable allocated pro rata
+    /// (at their dong's RE100 share).
+    private func participantRows(_ scopeDongs: [DongConfig], summary: [MetricsRow], period: ReportPeriod, grid: DayGrid,
+                                 threshold: Double) async throws -> [MetricsRow] {
         var participants: [MetricsRow] = []
         let meterIDs = scopeDongs.flatMap { $0.meters.filter { $0.role == .consumption }.map(\.id) }
-        let meterTotals = try await storage.readings.meterTotals(assetIDs: meterIDs, from: period.start, to: end)
-        let periodSecs = Int64(nDays - p0) * 86_400
+        let meterTotals = try await storage.readings.meterTotals(assetIDs: meterIDs, from: period.start, to: grid.end)
+        let periodSecs = Int64(grid.nDays - grid.p0) * 86_400
         for (k, dong) in scopeDongs.enumerated() {
             let dongRow = summary[k]
             for m in dong.meters where m.role == .consumption {
@@ -167,32 +240,48 @@ public struct TrackingReportBuilder: Sendable {
                 participants.append(row)
             }
         }
+        return participants
+    }
 
-        // tCO2/yr run-rate over the 12 months ending with the period.
-        func runRate(_ days: [EnergyTotals], genSecsPerDay: Int64, consSecsPerDay: Int64)
-            -> (value: Double?, covered: Int, share: Double, sum: Double)
-        {
-            var covered = 0, share = 0.0, sum = 0.0
-            for i in r0..<nDays {
-                let d = days[i]
-                let g = genSecsPerDay > 0 ? Double(d.generationCoveredS) / Double(genSecsPerDay) : 1
-                let c = Double(d.consumptionCoveredS) / Double(consSecsPerDay)
-                guard g >= threshold - 1e-12, c >= threshold - 1e-12 else { continue }
-                covered += 1
-                sum += d.tco2Avoided
-                share += options.profile.share(month: dayDate[i].m) / Double(KST.daysInMonth(year: dayDate[i].y, month: dayDate[i].m))
-            }
-            let windowDays = nDays - r0
-            if covered == windowDays { return (sum, covered, share, sum) }
-            return (covered > 0 && share > 0 ? sum / share : nil, covered, share, sum)
+    /// A run-rate over the window's covered days: the sum when all are covered, else the sum
+    /// annualised by the covered days' share of a year's PV yield.
+    private struct WindowSum {
+        var value: Double?
+        var covered: Int
+        var share: Double
+        var sum: Double
+    }
+
+    private func windowSum(_ days: [EnergyTotals], grid: DayGrid, threshold: Double, genSecsPerDay: Int64,
+                           consSecsPerDay: Int64) -> WindowSum {
+        var covered = 0, share = 0.0, sum = 0.0
+        for i in grid.r0..<grid.nDays {
+            let d = days[i]
+            let g = genSecsPerDay > 0 ? Double(d.generationCoveredS) / Double(genSecsPerDay) : 1
+            let c = Double(d.consumptionCoveredS) / Double(consSecsPerDay)
+            guard g >= threshold - 1e-12, c >= threshold - 1e-12 else { continue }
+            covered += 1
+            sum += d.tco2Avoided
+            let date = grid.dayDate[i]
+            share += options.profile.share(month: date.m) / Double(KST.daysInMonth(year: date.y, month: date.m))
         }
-        let windowDays = nDays - r0
-        let dr = runRate(districtDays, genSecsPerDay: 86_400 * nPV, consSecsPerDay: 86_400 * nD)
+        let windowDays = grid.nDays - grid.r0
+        if covered == windowDays { return WindowSum(value: sum, covered: covered, share: share, sum: sum) }
+        return WindowSum(value: covered > 0 && share > 0 ? sum / share : nil, covered: covered, share: share, sum: sum)
+    }
+
+    /// tCO2/yr run-rate over the 12 months ending with the period, for the scope and each dong.
+    private func runRate(_ scopeDongs: [DongConfig], days: DailyTotals, grid: DayGrid, threshold: Double) -> RunRate {
+        let withPV = scopeDongs.map { $0.pvCapacity.kWp > 0 }
+        let nPV = Int64(withPV.filter { $0 }.count), nD = Int64(scopeDongs.count)
+        let windowDays = grid.nDays - grid.r0
+        let dr = windowSum(days.district, grid: grid, threshold: threshold, genSecsPerDay: 86_400 * nPV, consSecsPerDay: 86_400 * nD)
         var byDong: [String: Double?] = [:]
         for (k, dong) in scopeDongs.enumerated() {
-            byDong[dong.code] = runRate(dongDays[k], genSecsPerDay: withPV[k] ? 86_400 : 0, consSecsPerDay: 86_400).value
+            byDong[dong.code] = windowSum(days.dongs[k], grid: grid, threshold: threshold,
+                                          genSecsPerDay: withPV[k] ? 86_400 : 0, consSecsPerDay: 86_400).value
         }
-        let wFrom = KSTDateTime(epochSeconds: rrStart).dateString, wTo = KSTDateTime(epochSeconds: end - 86_400).dateString
+        let wFrom = KSTDateTime(epochSeconds: grid.rrStart).dateString, wTo = KSTDateTime(epochSeconds: grid.end - 86_400).dateString
         let method: RunRate.Method
         var explanation: String
         if dr.value == nil {
@@ -211,53 +300,35 @@ public struct TrackingReportBuilder: Sendable {
                 + "by the monthly PV yield profile (\(options.profile.source)) they make \(fmtNum(dr.share * 100, 1)) % of a year's PV yield, "
                 + "so run-rate = \(fmtNum(dr.sum, 3)) t / \(fmtNum(dr.share, 4)) = \(fmtNum(dr.value!, 3)) tCO2e/yr"
         }
-        let runRate = RunRate(tco2ePerYear: dr.value.map { roundTo($0, 3) }, method: method, windowStart: rrStart, windowEnd: end,
-                              coveredDays: dr.covered, windowDays: windowDays, coveredYieldShare: dr.share,
-                              explanation: explanation, byDong: byDong)
+        return RunRate(tco2ePerYear: dr.value.map { roundTo($0, 3) }, method: method, windowStart: grid.rrStart, windowEnd: grid.end,
+                       coveredDays: dr.covered, windowDays: windowDays, coveredYieldShare: dr.share,
+                       explanation: explanation, byDong: byDong)
+    }
 
-        // Targets: the district's share of the city targets; a dong's part by its households.
+    /// Targets: the district's share of the city targets; a dong's part by its households.
+    private func targets(for dongs: [DongConfig], tco2: Double?) -> [TargetProgress] {
         let t = config.targets
         let allHouseholds = max(1, config.dongs.reduce(0) { $0 + $1.households })
-        func targets(for dongs: [DongConfig], tco2: Double?) -> [TargetProgress] {
-            let hh = dongs.reduce(0) { $0 + $1.households }
-            let share = t.districtShare * (dongs.count == config.dongs.count ? 1 : Double(hh) / Double(allHouseholds))
-            let basis = "district share \(fmtNum(t.districtShare * 100, 2)) % (\(t.districtShareBasis))"
-                + (dongs.count == config.dongs.count ? "" : " × households \(hh) / \(allHouseholds)")
-            func p(_ a: Double?, _ target: Double) -> Double? { a.flatMap { target > 0 ? roundTo($0 / target * 100, 2) : nil } }
-            let pv = dongs.reduce(0.0) { $0 + $1.pvCapacity.kWp }
-            let mini = Double(dongs.reduce(0) { $0 + $1.miniSolarHouseholds })
-            return [
-                TargetProgress(key: "pv_kwp", label: "Installed PV", unit: "kWp", actual: roundTo(pv, 1),
-                               target: roundTo(t.citySolarKWp * share, 1), progressPct: p(pv, t.citySolarKWp * share),
-                               note: "city target \(fmtNum(t.citySolarKWp / 1e6, 0)) GW × " + basis),
-                TargetProgress(key: "mini_solar_households", label: "Mini-solar households", unit: "households", actual: mini,
-                               target: roundTo(Double(t.cityMiniSolarHouseholds) * share, 0),
-                               progressPct: p(mini, Double(t.cityMiniSolarHouseholds) * share),
-                               note: "city target \(t.cityMiniSolarHouseholds) households × " + basis),
-                TargetProgress(key: "tco2_per_year", label: "tCO2e avoided per year (run-rate)", unit: "tCO2e/yr",
-                               actual: tco2.map { roundTo($0, 3) }, target: roundTo(t.cityTCO2PerYear * share, 1),
-                               progressPct: p(tco2, t.cityTCO2PerYear * share),
-                               note: "city target \(fmtNum(t.cityTCO2PerYear, 0)) t/yr × " + basis),
-            ]
-        }
-        var dongTargets: [String: [TargetProgress]] = [:]
-        for d in scopeDongs { dongTargets[d.code] = targets(for: [d], tco2: byDong[d.code] ?? nil) }
-
-        let soc = try await socSeries(scopeDongs: scopeDongs, rollups: rollups, period: period, end: end)
-
-        let dongInfos = scopeDongs.map {
-            TrackingReport.DongInfo(code: $0.code, nameKo: $0.nameKo, name: $0.name, households: $0.households,
-                                    pvKWp: $0.pvCapacity.kWp, miniSolarHouseholds: $0.miniSolarHouseholds,
-                                    batteryKWh: $0.batteryCapacity.kWh,
-                                    roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: $0))
-        }
-        return TrackingReport(
-            siteID: config.site.id, siteNameKo: config.site.nameKo, siteName: config.site.name, period: period,
-            scope: options.dongCode ?? "district", scopeNameKo: districtLabel, generatedAt: storage.clock.now(),
-            coverageThresholdPct: options.coverageThresholdPct, factorsUsed: factorsInPeriod, dongs: dongInfos,
-            summary: summary, participants: participants, daily: rows(dailyBuckets), monthly: rows(monthlyBuckets),
-            yearly: rows(yearlyBuckets), targets: targets(for: scopeDongs, tco2: runRate.tco2ePerYear),
-            dongTargets: dongTargets, runRate: runRate, soc: soc, definitions: Self.definitions(threshold: options.coverageThresholdPct))
+        let hh = dongs.reduce(0) { $0 + $1.households }
+        let share = t.districtShare * (dongs.count == config.dongs.count ? 1 : Double(hh) / Double(allHouseholds))
+        let basis = "district share \(fmtNum(t.districtShare * 100, 2)) % (\(t.districtShareBasis))"
+            + (dongs.count == config.dongs.count ? "" : " × households \(hh) / \(allHouseholds)")
+        func p(_ a: Double?, _ target: Double) -> Double? { a.flatMap { target > 0 ? roundTo($0 / target * 100, 2) : nil } }
+        let pv = dongs.reduce(0.0) { $0 + $1.pvCapacity.kWp }
+        let mini = Double(dongs.reduce(0) { $0 + $1.miniSolarHouseholds })
+        return [
+            TargetProgress(key: "pv_kwp", label: "Installed PV", unit: "kWp", actual: roundTo(pv, 1),
+                           target: roundTo(t.citySolarKWp * share, 1), progressPct: p(pv, t.citySolarKWp * share),
+                           note: "city target \(fmtNum(t.citySolarKWp / 1e6, 0)) GW × " + basis),
+            TargetProgress(key: "mini_solar_households", label: "Mini-solar households", unit: "households", actual: mini,
+                           target: roundTo(Double(t.cityMiniSolarHouseholds) * share, 0),
+                           progressPct: p(mini, Double(t.cityMiniSolarHouseholds) * share),
+                           note: "city target \(t.cityMiniSolarHouseholds) households × " + basis),
+            TargetProgress(key: "tco2_per_year", label: "tCO2e avoided per year (run-rate)", unit: "tCO2e/yr",
+                           actual: tco2.map { roundTo($0, 3) }, target: roundTo(t.cityTCO2PerYear * share, 1),
+                           progressPct: p(tco2, t.cityTCO2PerYear * share),
+                           note: "city target \(fmtNum(t.cityTCO2PerYear, 0)) t/yr × " + basis),
+        ]
     }
 
     /// Battery SoC per dong: the latest dispatch plan when the schedule covers the period,

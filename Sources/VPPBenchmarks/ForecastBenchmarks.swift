@@ -82,9 +82,9 @@ public enum ForecastBenchmarks {
 public enum KPXDemand {
     public static func load(path: String) throws -> [LoadObservation] {
         var out: [LoadObservation] = []
-        try CSVLines(readFileBytes(path)).forEach { line, f in
+        try CSVRecords.forEach(readFileBytes(path)) { line, f in
             guard line > 1 else { return }
-            guard f.count >= 4, let t = KSTDateTime.parse(utf8: f[0]), let mw = CSVLines.double(f[3]) else {
+            guard f.count >= 4, let t = KSTDateTime.parse(utf8: f[0]), let mw = csvDouble(f[3]) else {
                 throw ForecastError.badData(path: path, line: line, column: 1, reason: "bad row")
             }
             out.append(LoadObservation(slotStart: StampConvention.hourBeginning.slotStart(stampEpoch: t.epochSeconds, length: .hour),

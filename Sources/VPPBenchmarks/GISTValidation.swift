@@ -30,24 +30,24 @@ public enum GISTValidation {
         // modelled from the mean of the readings at h−1 and h.
         var poa: [Int64: Double] = [:], tmod: [Int64: Double] = [:]
         let ws = try readFileBytes(directory + "/pv_weather_station_hourly.csv")
-        try CSVLines(ws).forEach { line, f in
+        try CSVRecords.forEach(ws) { line, f in
             guard line > 1, f.count >= 7 else { return }
             guard let t = KSTDateTime.parse(utf8: f[0]) else {
                 throw ForecastError.badData(path: "pv_weather_station_hourly.csv", line: line, column: 1, reason: "bad time")
             }
-            if let p = CSVLines.double(f[5]) { poa[t.epochSeconds] = p }
-            if let m = CSVLines.double(f[6]) { tmod[t.epochSeconds] = m }
+            if let p = csvDouble(f[5]) { poa[t.epochSeconds] = p }
+            if let m = csvDouble(f[6]) { tmod[t.epochSeconds] = m }
         }
         var energy: [String: [Int64: Double]] = [:]
         let pv = try readFileBytes(directory + "/pv_hourly_by_building.csv")
-        try CSVLines(pv).forEach { line, f in
+        try CSVRecords.forEach(pv) { line, f in
             guard line > 1, f.count >= 8 else { return }
             guard let t = KSTDateTime.parse(utf8: f[0]) else {
                 throw ForecastError.badData(path: "pv_hourly_by_building.csv", line: line, column: 1, reason: "bad time")
             }
             // cum_diff_kwh = energy in the hour ENDING at the stamp; drop register glitches.
-            guard let e = CSVLines.double(f[7]), e >= 0, e <= 200 else { return }
-            energy[CSVLines.string(f[4]), default: [:]][t.epochSeconds] = e
+            guard let e = csvDouble(f[7]), e >= 0, e <= 200 else { return }
+            energy[f.string(4), default: [:]][t.epochSeconds] = e
         }
         let times = poa.keys.sorted()
         guard let first = times.first, let last = times.last else { throw ForecastError.insufficientData("GIST: no weather rows") }

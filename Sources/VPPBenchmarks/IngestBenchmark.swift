@@ -30,17 +30,10 @@ public enum IngestBenchmark {
     static func realValues(path: String?) -> [Double]? {
         guard let path, let data = FileManager.default.contents(atPath: path) else { return nil }
         var out: [Double] = []
-        let bytes = [UInt8](data)
-        var sp = FieldSplitter(delimiter: 44)
         var col = -1
-        var start = 0
-        bytes.withUnsafeBufferPointer { p in
-            for i in 0...p.count where i == p.count || p[i] == 10 {
-                let rec = UnsafeBufferPointer(rebasing: p[start..<i]); start = i + 1
-                sp.split(rec)
-                if col < 0 { col = (0..<sp.count).first { sp.string($0, in: rec) == "active_power_kw" } ?? 5; continue }
-                if col < sp.count, case .value(let v) = parseNumber(sp.field(col, in: rec)), v > 0 { out.append(v) }
-            }
+        CSVRecords.forEach([UInt8](data)) { _, row in
+            if col < 0 { col = (0..<row.count).first { row.string($0) == "active_power_kw" } ?? 5; return }
+            if col < row.count, case .value(let v) = parseNumber(row[col]), v > 0 { out.append(v) }
         }
         return out.isEmpty ? nil : out
     }
@@ -76,25 +69,25 @@ public enum IngestBenchmark {
         _ = buf.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
     }
 
-    /// CPU time (user + system) of this process so far [s].
-    public static func cpuSeconds() -> Double {
+    /// Resource usage of this process so far.
+    private static func selfUsage() -> rusage {
         var u = rusage()
         #if os(Linux)
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
         #else
         getrusage(RUSAGE_SELF, &u)
         #endif
+        return u
+    }
+
+    /// CPU time (user + system) of this process so far [s].
+    public static func cpuSeconds() -> Double {
+        let u = selfUsage()
         return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
     public static func peakRSSMiB() -> Double {
-        var u = rusage()
-        #if os(Linux)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
-        #else
-        getrusage(RUSAGE_SELF, &u)
-        #endif
-        return Double(u.ru_maxrss) / 1024
+        Double(selfUsage().ru_maxrss) / 1024
     }
 
     public static func run(rows: Int, directory: String, site: SiteConfig, pythonScript: String?, keepCSV: String?,

@@ -27,22 +27,20 @@ public struct RecordedProfiles: Sendable {
                          loadShape: try loadFeeder(dataDir + "/gist-campus/load_hourly_by_feeder.csv", feeder: feeder))
     }
 
-    static func read(_ path: String) throws -> String {
-        guard let d = FileManager.default.contents(atPath: path), let s = String(data: d, encoding: .utf8) else {
+    static func readBytes(_ path: String) throws -> [UInt8] {
+        guard let d = FileManager.default.contents(atPath: path), String(data: d, encoding: .utf8) != nil else {
             throw DispatchError.io("cannot read \(path)")
         }
-        return s
+        return [UInt8](d)
     }
 
     static func loadDangjin(_ path: String) throws -> [Int64: Double] {
         var out: [Int64: Double] = [:]
-        var lineNo = 0
-        for line in try read(path).split(separator: "\n", omittingEmptySubsequences: true) {
-            lineNo += 1
-            if lineNo == 1 { continue }
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count >= 4, let stamp = KSTDateTime.parse(utf8: Array(f[0].utf8)) else { continue }
-            guard let v = Double(f[3].trimmingCharacters(in: .whitespacesAndNewlines)), v.isFinite, v >= 0 else { continue }
+        var header = true
+        try CSVRecords.forEach(readBytes(path)) { _, f in
+            if header { header = false; return }
+            guard f.count >= 4, let stamp = KSTDateTime.parse(utf8: f[0]) else { return }
+            guard let v = Double(f.string(3)), v.isFinite, v >= 0 else { return }
             let start = StampConvention.hourEnding.slotStart(stampEpoch: stamp.epochSeconds, length: .hour)
             out[start] = v / dangjinCapacityKW
         }
@@ -52,10 +50,9 @@ public struct RecordedProfiles: Sendable {
 
     static func loadFeeder(_ path: String, feeder: String) throws -> [Int64: Double] {
         var raw: [Int64: Double] = [:]
-        for line in try read(path).split(separator: "\n") where line.contains(feeder) {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count >= 6, f[4] == Substring(feeder), let stamp = KSTDateTime.parse(utf8: Array(f[0].utf8)),
-                  let kw = Double(f[5]), kw > 0 else { continue }
+        try CSVRecords.forEach(readBytes(path)) { _, f in
+            guard f.count >= 6, f.string(4) == feeder, let stamp = KSTDateTime.parse(utf8: f[0]),
+                  let kw = Double(f.string(5)), kw > 0 else { return }
             raw[stamp.epochSeconds] = kw
         }
         guard !raw.isEmpty else { throw DispatchError.io("\(path): feeder \(feeder) not found") }
@@ -105,10 +102,10 @@ extension SiteProblemBuilder {
     /// (`interval_start_kst` is hour-beginning).
     public static func loadSMP(_ path: String) throws -> [Int64: Double] {
         var out: [Int64: Double] = [:]
-        for (i, line) in try RecordedProfiles.read(path).split(separator: "\n").enumerated() where i > 0 {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count >= 5, let s = KSTDateTime.parse(utf8: Array(f[0].utf8)),
-                  let v = Double(f[4].trimmingCharacters(in: .whitespacesAndNewlines)) else { continue }
+        var header = true
+        try CSVRecords.forEach(RecordedProfiles.readBytes(path)) { _, f in
+            if header { header = false; return }
+            guard f.count >= 5, let s = KSTDateTime.parse(utf8: f[0]), let v = Double(f.string(4)) else { return }
             out[s.epochSeconds] = v
         }
         return out

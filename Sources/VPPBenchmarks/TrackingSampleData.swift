@@ -46,21 +46,19 @@ public enum TrackingSampleData {
         }
         var pv: [Int: Double] = [:]
         var header = true
-        for line in String(decoding: pvData, as: UTF8.self).split(separator: "\n") {
-            if header { header = false; continue }
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count >= 4, let stamp = KSTDateTime.parse(utf8: Array(f[0].utf8)), let kwh = Double(f[3]) else { continue }
+        CSVRecords.forEach([UInt8](pvData)) { _, f in
+            if header { header = false; return }
+            guard f.count >= 4, let stamp = KSTDateTime.parse(utf8: f[0]), let kwh = Double(f.string(3)) else { return }
             let start = KSTDateTime(epochSeconds: stamp.epochSeconds - 3600) // hour-ending → hour-beginning
             let wanted = start.month >= 3 ? 2019 : 2020
-            guard start.year == wanted else { continue }
+            guard start.year == wanted else { return }
             pv[(start.month * 100 + start.day) * 24 + start.hour] = kwh / 1000
         }
         var series: [Double] = []
         header = true
-        for line in String(decoding: loadData, as: UTF8.self).split(separator: "\n") {
-            if header { header = false; continue }
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count >= 6, f[4] == "교원아파트", let kw = Double(f[5]) else { continue }
+        CSVRecords.forEach([UInt8](loadData)) { _, f in
+            if header { header = false; return }
+            guard f.count >= 6, f.string(4) == "교원아파트", let kw = Double(f.string(5)) else { return }
             series.append(kw)   // rows are in time order, one per hour
         }
         guard series.count >= 24, series.count % 24 == 0 else {

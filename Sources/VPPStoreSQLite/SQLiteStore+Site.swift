@@ -23,6 +23,25 @@ extension SQLiteStore {
         let now = clock.now()
         let configJSON = try Self.json(config)
         let fingerprint = sha256Hex(Data(configJSON.utf8))
+        let dongRows = Self.dongRows(config)
+        let assetRows = try Self.assetRows(config)
+        let site = config.site
+        return try await write { db in
+            var load = SiteLoad(db: db, siteID: site.id, now: now)
+            try load.upsertSite(site, configJSON: configJSON, fingerprint: fingerprint)
+            let existingDongs = try load.syncDongs(dongRows)
+            let existingAssets = try load.syncAssets(assetRows)
+            try load.retire("asset", table: "asset", key: "id", existing: existingAssets) { assetRows[$0] != nil }
+            try load.retire("dong", table: "dong", key: "code", existing: existingDongs) { dongRows[$0] != nil }
+            return SiteLoadReport(siteID: site.id, changes: load.changes)
+        }
+    }
+
+    private static let dongColumns = ["name_ko", "name", "latitude_deg", "longitude_deg", "households", "population", "area_km2",
+                                      "import_limit_kw", "export_limit_kw"]
+
+    /// The `dong` row values of each dong of the config, by code (columns of `dongColumns`).
+    private static func dongRows(_ config: SiteConfig) -> [String: [String: DatabaseValue]] {
         var dongRows: [String: [String: DatabaseValueConvertible]] = [:]
         for d in config.dongs {
             dongRows[d.code] = [
@@ -31,24 +50,40 @@ extension SQLiteStore {
                 "import_limit_kw": d.importLimitKW, "export_limit_kw": d.exportLimitKW,
             ]
         }
+        return dongRows.mapValues { $0.mapValues { $0.databaseValue } }
+    }
+
+    /// The `asset` row of each PV fleet, meter and battery of the config, by asset id.
+    private static func assetRows(_ config: SiteConfig) throws -> [String: (dong: String, kind: String, params: String)] {
         var assetRows: [String: (dong: String, kind: String, params: String)] = [:]
         for d in config.dongs {
-            for p in d.pvFleets { assetRows[p.id] = (d.code, "pv_fleet", try Self.json(p)) }
-            for m in d.meters { assetRows[m.id] = (d.code, "meter", try Self.json(m)) }
-            for b in d.batteries { assetRows[b.id] = (d.code, "battery", try Self.json(b)) }
+            for p in d.pvFleets { assetRows[p.id] = (d.code, "pv_fleet", try json(p)) }
+            for m in d.meters { assetRows[m.id] = (d.code, "meter", try json(m)) }
+            for b in d.batteries { assetRows[b.id] = (d.code, "battery", try json(b)) }
         }
-        let site = config.site
-        let dongRowsC = dongRows.mapValues { $0.mapValues { $0.databaseValue } }
-        let assetRowsC = assetRows
-        return try await write { db in
-            var changes: [SiteLoadReport.Change] = []
-            func record(_ entity: String, _ id: String, _ change: String, _ detail: String) throws {
-                changes.append(.init(entity: entity, id: id, change: change, detail: detail))
-                try db.execute(sql: """
-                    INSERT INTO config_change (site_id, changed_at, entity, entity_id, change, detail)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [site.id, now, entity, id, change, detail])
-            }
+        return assetRows
+    }
+
+    /// One site load inside its write transaction: each step compares the config with the stored
+    /// rows, writes the difference and logs every change in `config_change`.
+    private struct SiteLoad {
+        let db: Database
+        let siteID: String
+        let now: Int64
+        private(set) var changes: [SiteLoadReport.Change] = []
+
+        init(db: Database, siteID: String, now: Int64) { self.db = db; self.siteID = siteID; self.now = now }
+
+        mutating func record(_ entity: String, _ id: String, _ change: String, _ detail: String) throws {
+            changes.append(.init(entity: entity, id: id, change: change, detail: detail))
+            try db.execute(sql: """
+                INSERT INTO config_change (site_id, changed_at, entity, entity_id, change, detail)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [siteID, now, entity, id, change, detail])
+        }
+
+        /// The `site` row: added, or updated when the config's fingerprint changed.
+        mutating func upsertSite(_ site: SiteInfo, configJSON: String, fingerprint: String) throws {
             let existingSite = try Row.fetchOne(db, sql: "SELECT config_sha256 FROM site WHERE id = ?", arguments: [site.id])
             if existingSite == nil {
                 try db.execute(sql: """
@@ -62,15 +97,21 @@ extension SQLiteStore {
                     WHERE id = ?
                     """, arguments: [site.name, site.nameKo, site.sigunguCode, configJSON, fingerprint, now, site.id])
             }
-            // Dongs
-            let columns = ["name_ko", "name", "latitude_deg", "longitude_deg", "households", "population", "area_km2",
-                           "import_limit_kw", "export_limit_kw"]
-            var existingDongs: [String: Row] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM dong WHERE site_id = ?", arguments: [site.id]) {
-                existingDongs[row["code"]] = row
-            }
-            for code in dongRowsC.keys.sorted() {
-                let values = dongRowsC[code]!
+        }
+
+        /// The site's stored rows of `table` (dong, asset) by `key`.
+        func storedRows(_ table: String, key: String) throws -> [String: Row] {
+            var rows: [String: Row] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) WHERE site_id = ?", arguments: [siteID]) { rows[row[key]] = row }
+            return rows
+        }
+
+        /// Dongs of the config added, changed or reactivated; returns the stored dong rows by code.
+        mutating func syncDongs(_ dongRows: [String: [String: DatabaseValue]]) throws -> [String: Row] {
+            let columns = SQLiteStore.dongColumns
+            let existingDongs = try storedRows("dong", key: "code")
+            for code in dongRows.keys.sorted() {
+                let values = dongRows[code]!
                 if let old = existingDongs[code] {
                     let diffs = columns.filter { old[$0] as DatabaseValue != values[$0]! }
                     let wasInactive = (old["active"] as Int) == 0
@@ -85,17 +126,18 @@ extension SQLiteStore {
                 } else {
                     try db.execute(sql: "INSERT INTO dong (code, site_id, " + columns.joined(separator: ", ")
                                    + ") VALUES (?, ?, " + columns.map { _ in "?" }.joined(separator: ", ") + ")",
-                                   arguments: StatementArguments([code.databaseValue, site.id.databaseValue] + columns.map { values[$0]! }))
+                                   arguments: StatementArguments([code.databaseValue, siteID.databaseValue] + columns.map { values[$0]! }))
                     try record("dong", code, "added", String.fromDatabaseValue(values["name_ko"]!) ?? "")
                 }
             }
-            // Assets
-            var existingAssets: [String: Row] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM asset WHERE site_id = ?", arguments: [site.id]) {
-                existingAssets[row["id"]] = row
-            }
-            for id in assetRowsC.keys.sorted() {
-                let a = assetRowsC[id]!
+            return existingDongs
+        }
+
+        /// Assets of the config added, changed, moved or reactivated; returns the stored asset rows by id.
+        mutating func syncAssets(_ assetRows: [String: (dong: String, kind: String, params: String)]) throws -> [String: Row] {
+            let existingAssets = try storedRows("asset", key: "id")
+            for id in assetRows.keys.sorted() {
+                let a = assetRows[id]!
                 if let old = existingAssets[id] {
                     let oldParams: String = old["params_json"], oldDong: String = old["dong_code"], oldKind: String = old["kind"]
                     let active: Int = old["active"]
@@ -110,19 +152,20 @@ extension SQLiteStore {
                     }
                 } else {
                     try db.execute(sql: "INSERT INTO asset (id, site_id, dong_code, kind, params_json) VALUES (?, ?, ?, ?, ?)",
-                                   arguments: [id, site.id, a.dong, a.kind, a.params])
+                                   arguments: [id, siteID, a.dong, a.kind, a.params])
                     try record("asset", id, "added", "\(a.kind) in \(a.dong)")
                 }
             }
-            for (id, row) in existingAssets.sorted(by: { $0.key < $1.key }) where assetRowsC[id] == nil && (row["active"] as Int) == 1 {
-                try db.execute(sql: "UPDATE asset SET active = 0 WHERE id = ?", arguments: [id])
-                try record("asset", id, "removed", "retired (history kept)")
+            return existingAssets
+        }
+
+        /// Active stored rows the config no longer names: retired (active = 0), history kept.
+        mutating func retire(_ entity: String, table: String, key: String, existing: [String: Row],
+                             inConfig: (String) -> Bool) throws {
+            for (id, row) in existing.sorted(by: { $0.key < $1.key }) where !inConfig(id) && (row["active"] as Int) == 1 {
+                try db.execute(sql: "UPDATE \(table) SET active = 0 WHERE \(key) = ?", arguments: [id])
+                try record(entity, id, "removed", "retired (history kept)")
             }
-            for (code, row) in existingDongs.sorted(by: { $0.key < $1.key }) where dongRowsC[code] == nil && (row["active"] as Int) == 1 {
-                try db.execute(sql: "UPDATE dong SET active = 0 WHERE code = ?", arguments: [code])
-                try record("dong", code, "removed", "retired (history kept)")
-            }
-            return SiteLoadReport(siteID: site.id, changes: changes)
         }
     }
 
