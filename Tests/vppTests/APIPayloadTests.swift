@@ -130,4 +130,31 @@ struct APIPayloadTests {
         #expect(!apiEvents.isEmpty && !cliEvents.isEmpty)
         #expect(Set(cliEvents.flatMap(\.keys)) == Set(apiEvents.flatMap(\.keys)))
     }
+
+    /// `vpp uploads show ID --format json` is the body of `GET /api/v1/uploads/{id}/rejects`, and
+    /// `vpp uploads list --format json` rows use the same names.
+    @Test func cliAndAPIUploadUseTheSameKeys() async throws {
+        let s = try await LiveServer.start()
+        defer { Task { await s.stop() } }
+        let form = LoopbackHTTP.multipart(fields: [("kind", "monthly"), ("month", "2025-08"), ("complex", "cheonyeon-apt")],
+                                          fileName: "2025-08.csv", fileBytes: ServerFixtures.monthlyCSV(rows: 10, bad: 2))
+        let up = try await LoopbackHTTP.async(port: s.port, method: "POST", path: "/api/v1/uploads",
+                                              headers: [("Content-Type", form.contentType), ("Authorization", "Bearer \(s.officeToken)")],
+                                              body: form.body)
+        let id = try #require(up.json?["upload_id"] as? Int, "\(up.text)")
+        let api = try await s.get("/api/v1/uploads/\(id)/rejects", token: s.operatorToken)
+        let apiObject = try #require(api.json)
+        let show = try CLITests().run(["uploads", "show", String(id), "--db", s.store.path, "--format", "json"])
+        #expect(show.status == 0, "\(show.stderr)")
+        let cliObject = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        #expect(Set(cliObject.keys) == Set(apiObject.keys))
+        let cliRejects = try #require(cliObject["rejects"] as? [[String: Any]])
+        let apiRejects = try #require(apiObject["rejects"] as? [[String: Any]])
+        #expect(cliRejects.count == 2 && Set(cliRejects[0].keys) == Set(apiRejects[0].keys))
+        let list = try CLITests().run(["uploads", "list", "--db", s.store.path, "--format", "json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        let row = try #require(rows.first)
+        #expect(Set(row.keys).isSubset(of: Set(apiObject.keys)), "\(row.keys.sorted()) vs \(apiObject.keys.sorted())")
+        #expect(row["upload_id"] as? Int == id && row["rows_rejected"] as? Int == 2)
+    }
 }
