@@ -24,6 +24,11 @@ public struct BatterySchedule: Sendable, Equatable, Codable {
     public var dischargeKW: [Double]
     public var socKWh: [Double]
 
+    /// JSON names (`vpp dispatch plan --format json`): per-slot kW and kWh, as the plan's CSV columns.
+    enum CodingKeys: String, CodingKey {
+        case id, dong, chargeKW = "charge_kw", dischargeKW = "discharge_kw", socKWh = "soc_kwh"
+    }
+
     public init(id: String, dong: String, chargeKW: [Double], dischargeKW: [Double], socKWh: [Double]) {
         self.id = id
         self.dong = dong
@@ -65,6 +70,16 @@ public struct ObjectiveBreakdown: Sendable, Equatable, Codable {
     public var dischargeKWh = 0.0
     /// Slots (dong × slot) where import or export exceeded its connection limit (baselines only).
     public var limitViolations = 0
+
+    /// JSON names (`vpp dispatch plan --format json`, `dispatch_run.breakdown_json`): snake_case
+    /// with units, as the CSV columns of `dispatch plan --summary`.
+    enum CodingKeys: String, CodingKey {
+        case importCostKRW = "import_cost_krw", exportRevenueKRW = "export_revenue_krw", demandChargeKRW = "demand_charge_krw"
+        case cyclingCostKRW = "cycling_cost_krw", co2Kg = "co2_kg", importKWh = "import_kwh", exportKWh = "export_kwh"
+        case spillKWh = "spill_kwh", loadKWh = "load_kwh", pvKWh = "pv_kwh", pvSelfConsumedKWh = "pv_self_consumed_kwh"
+        case sumDongPeakImportKW = "sum_dong_peak_import_kw", districtPeakImportKW = "district_peak_import_kw"
+        case chargeKWh = "charge_kwh", dischargeKWh = "discharge_kwh", limitViolations = "limit_violations"
+    }
 
     public var totalCostKRW: Double { importCostKRW - exportRevenueKRW + demandChargeKRW + cyclingCostKRW }
     public var pvSelfConsumptionShare: Double { pvKWh > 0 ? pvSelfConsumedKWh / pvKWh : 0 }

@@ -84,6 +84,14 @@ public struct IngestReport: Sendable, Codable {
     /// True when the original bytes were kept in the store for `vpp uploads retry`.
     public var originalKept = false
 
+    /// JSON names of `vpp ingest --format json`; the counts are named as in the upload API's answer.
+    enum CodingKeys: String, CodingKey {
+        case file, sha256, kind, source, uploadID = "upload_id", duplicate, status, rowsOK = "rows_accepted"
+        case rowsRejected = "rows_rejected", rowsChanged = "rows_changed", rowsSkipped = "rows_skipped", rowsFlagged = "rows_flagged"
+        case registerBaselines = "register_baselines", rowsForReview = "rows_for_review", warnings, rejects
+        case rollupHours = "rollup_hours", seconds, firstSlot = "first_slot", lastSlot = "last_slot", originalKept = "original_kept"
+    }
+
     /// Every data row was rejected: nothing landed (exit 65; the rejects are stored and the
     /// upload blocks no retry).
     public var allRejected: Bool { !duplicate && rowsOK == 0 && rowsForReview == 0 && rowsRejected > 0 }

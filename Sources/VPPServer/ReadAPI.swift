@@ -165,8 +165,7 @@ struct ReadAPI: Sendable {
 
     func dongs() async throws -> String {
         try await cache.body("dongs") {
-            let rows = try await storage.sites.siteSummary()
-            return "{\"dongs\":" + (try JSONText.encode(rows)) + "}"
+            try APIJSON.encode(DongsPayload(dongs: try await storage.sites.siteSummary()))
         }
     }
 
@@ -194,15 +193,7 @@ struct ReadAPI: Sendable {
             guard to > from else { throw APIError.badRequest("to must be after from", code: "bad_range", parameter: "to") }
             guard to - from <= 367 * 86_400 else { throw APIError.badRequest("range longer than 367 days", code: "range_too_long", parameter: "to") }
             let s = try await storage.readings.rollupSeries(dong: dong, quantity: q, from: from, to: to)
-            var out = "{\"dong\":\"\(dong)\",\"quantity\":\"\(q.rawValue)\",\"unit\":\"Wh\",\"stamp_convention\":\"hour-beginning\""
-            out += ",\"from\":\(from),\"to\":\(to),\"count\":\(s.hourStart.count),\"points\":["
-            out.reserveCapacity(out.utf8.count + s.hourStart.count * 24)
-            for i in s.hourStart.indices {
-                if i > 0 { out += "," }
-                out += "["; out += String(s.hourStart[i]); out += ","; out += String(s.wh[i]); out += "]"
-            }
-            out += "]}"
-            return out
+            return try APIJSON.encode(SeriesPayload(dong: dong, quantity: q.rawValue, from: from, to: to, hourStart: s.hourStart, wh: s.wh))
         }
     }
 
@@ -212,22 +203,18 @@ struct ReadAPI: Sendable {
             throw APIError.badRequest("quantity must be pv or load", code: "bad_quantity")
         }
         return try await cache.body("forecasts|\(dong ?? "")|\(quantity ?? "")") {
-            guard let run = try await storage.forecasts.latestForecastRun() else { return "{\"run\":null,\"points\":[]}" }
+            guard let run = try await storage.forecasts.latestForecastRun() else { return try APIJSON.encode(ForecastsPayload(run: nil, points: [])) }
             let pts = try await storage.forecasts.forecastPoints(runID: run.id, dong: dong, quantity: quantity)
-            var out = "{\"run\":" + (try JSONText.encode(run)) + ",\"unit\":\"Wh\",\"stamp_convention\":\"hour-beginning\",\"points\":["
-            for (i, p) in pts.enumerated() {
-                if i > 0 { out += "," }
-                out += "{\"dong\":\"\(p.dongCode)\",\"quantity\":\"\(p.quantity)\",\"slot_start\":\(p.slotStart),\"duration_s\":\(p.durationS),\"value_wh\":\(p.valueWh)}"
-            }
-            return out + "]}"
+            return try APIJSON.encode(ForecastsPayload(run: run, points: pts.map {
+                ForecastPointPayload(dong: $0.dongCode, quantity: $0.quantity, slotStart: $0.slotStart, durationS: $0.durationS, valueWh: $0.valueWh)
+            }))
         }
     }
 
     func latestSchedule() async throws -> String {
         try await cache.body("schedule") {
-            guard let s = try await storage.dispatch.latestSchedule() else { return "{\"run\":null,\"slots\":[]}" }
-            return "{\"run\":" + (try JSONText.encode(s.run)) + ",\"units\":{\"power\":\"W\",\"soc\":\"Wh\"},\"stamp_convention\":\"hour-beginning\",\"slots\":"
-                + (try JSONText.encode(s.slots)) + "}"
+            guard let s = try await storage.dispatch.latestSchedule() else { return try APIJSON.encode(SchedulePayload(run: nil, slots: [])) }
+            return try APIJSON.encode(SchedulePayload(run: s.run, slots: s.slots))
         }
     }
 
@@ -271,16 +258,10 @@ struct ReadAPI: Sendable {
             // Same answer as a missing upload: an office must not learn other offices' upload ids.
             throw APIError.notFound("upload \(id)")
         }
-        var out = "{\"upload_id\":\(u.id),\"file\":" + JSONText.string(u.fileName) + ",\"kind\":" + JSONText.string(u.kind)
-        out += ",\"source\":" + JSONText.string(u.source) + ",\"sha256\":\"\(u.sha256)\",\"received_at\":\(u.receivedAt)"
-        out += ",\"status\":" + JSONText.string(u.status) + ",\"rows_accepted\":\(u.rowsOK),\"rows_rejected\":\(u.rowsRejected),\"rows_changed\":\(u.rowsChanged)"
-        out += ",\"message\":" + (u.message.map(JSONText.string) ?? "null")
-        if let o = owner { out += ",\"office\":" + (o.office.map(JSONText.string) ?? "null") + ",\"complex\":" + (o.complex.map(JSONText.string) ?? "null") }
+        var rejects: [RejectedRow]?
         if rejectsLimit > 0 {
-            let rows = try await storage.uploads.rejectedRows(uploadID: id, limit: rejectsLimit + rejectsOffset)
-            out += ",\"offset\":\(rejectsOffset),\"rejects\":[" + rows.dropFirst(rejectsOffset).map(UploadService.rejectJSON).joined(separator: ",") + "]"
+            rejects = Array(try await storage.uploads.rejectedRows(uploadID: id, limit: rejectsLimit + rejectsOffset).dropFirst(rejectsOffset))
         }
-        out += ",\"links\":{\"self\":\"/api/v1/uploads/\(u.id)\",\"rejects\":\"/api/v1/uploads/\(u.id)/rejects\"}}"
-        return out
+        return try APIJSON.encode(UploadPayload(u, owner: owner, rejects: rejects, offset: rejectsOffset))
     }
 }

@@ -44,111 +44,21 @@ public struct HTTPServer: Sendable {
         }
     }
 
+    /// The router: unauthenticated basics, the API's resources (each a `RouteCollection`, see
+    /// Routes.swift) behind bearer authentication and the rate limit, and the HTML pages.
     func makeRouter() -> Router<VPPRequestContext> {
         let router = Router(context: VPPRequestContext.self)
-        let timeout = settings.requestTimeoutS
-        let readAPI = self.readAPI
-
-        /// Registers a GET read route: timed, JSON.
-        func readRoute(_ group: RouterGroup<VPPRequestContext>, _ path: RouterPath, operatorOnly: Bool = true,
-                       _ body: @escaping @Sendable (Request, VPPRequestContext) async throws -> String) {
-            group.get(path) { request, context in
-                let p = try context.requirePrincipal()
-                if operatorOnly { try Authorization.requireOperator(p) }
-                let text = try await withDeadline(timeout) { try await body(request, context) }
-                return jsonResponse(text)
-            }
-        }
-
-        router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/dashboard"]) }
-        router.get("/healthz") { _, _ in jsonResponse("{\"status\":\"ok\"}") }
-        router.get("/api/v1/openapi.json") { _, _ in jsonResponse(OpenAPIDocument.json) }
-
-        let api = router.group("/api/v1")
+        router.addRoutes(basicRoutes())
+        router.group("/api/v1")
             .add(middleware: AuthMiddleware(storage: storage, allowCookie: false, refused: refused))
             .add(middleware: RateLimitMiddleware(limiter: limiter))
-
-        api.post("/uploads") { request, context in
-            let p = try context.requirePrincipal()
-            let input = try await self.readUpload(request, context: context)
-            let result = try await self.uploads.upload(input, by: p)
-            self.cache.invalidate()
-            return jsonResponse(await self.uploads.json(result), status: result.visible ? result.status : .conflict)
-        }
-        readRoute(api, "/uploads/{id}", operatorOnly: false) { request, context in
-            try await readAPI.uploadJSON(id: try Self.uploadID(context), principal: try context.requirePrincipal())
-        }
-        readRoute(api, "/uploads/{id}/rejects", operatorOnly: false) { request, context in
-            let q = Self.query(request)
-            let limit = try queryInt(q, "limit", in: 1...1000) ?? 100
-            let offset = try queryInt(q, "offset", in: 0...1_000_000) ?? 0
-            return try await readAPI.uploadJSON(id: try Self.uploadID(context), principal: try context.requirePrincipal(),
-                                          rejectsLimit: limit, rejectsOffset: offset)
-        }
-        readRoute(api, "/dongs") { _, _ in try await readAPI.dongs() }
-        readRoute(api, "/dongs/{code}/series") { request, context in
-            try await readAPI.series(dong: context.parameters.get("code") ?? "", query: Self.query(request))
-        }
-        readRoute(api, "/forecasts") { request, _ in try await readAPI.forecasts(query: Self.query(request)) }
-        readRoute(api, "/schedules/latest") { _, _ in try await readAPI.latestSchedule() }
-        readRoute(api, "/report") { request, _ in try await readAPI.report(query: Self.query(request)) }
-        api.get("/audit") { request, context in
-            try Authorization.requireOperator(try context.requirePrincipal())
-            let limit = try queryInt(Self.query(request), "limit", in: 1...1000) ?? 100
-            await self.refused.flush()   // counts of refusal windows that are over
-            return jsonResponse("{\"events\":" + (try JSONText.encode(try await self.storage.auth.auditLog(limit: limit))) + "}")
-        }
-
-        // Pages.
-        let pages = Pages(storage: storage, settings: settings, readAPI: readAPI)
-        let dashboard = router.group("/dashboard")
-            .add(middleware: AuthMiddleware(storage: storage, allowCookie: true, refused: refused))
-            .add(middleware: RateLimitMiddleware(limiter: limiter))
-        dashboard.get { request, context in
-            try Authorization.requireOperator(try context.requirePrincipal())
-            let q = Self.query(request)
-            let html = try await withDeadline(timeout) { try await pages.dashboard(periodText: q["period"]) }
-            return htmlResponse(html)
-        }
-        router.get("/upload") { _, _ in htmlResponse(pages.uploadForm(message: nil)) }
-        router.post("/upload") { request, context in
-            // The plain HTML form carries the token as its first field (offices paste it), never a
-            // cookie; scripts may send Authorization: Bearer instead. Either way the token is
-            // checked before the file is read (see readUploadForm).
-            let input: UploadInput, principal: Principal
-            do { (input, principal) = try await self.readUploadForm(request, context: context) } catch let e as FormAuthError {
-                await self.refused.record(.init(action: "upload.denied", source: context.sourceAddress, keyID: e.keyID,
-                                          outcome: e.auth.code, detail: "POST /upload form"))
-                return htmlResponse(pages.uploadForm(message: .init(ok: false, text: e.message)), status: .unauthorized,
-                                    headers: [.wwwAuthenticate: "Bearer realm=\"vpp\""])
-            }
-            if !self.limiter.take(principal.tokenID).ok {
-                return htmlResponse(pages.uploadForm(message: .init(ok: false, text: "too many requests; try again in a minute")),
-                                    status: .tooManyRequests)
-            }
-            do {
-                let result = try await self.uploads.upload(input, by: principal)
-                self.cache.invalidate()
-                return htmlResponse(pages.uploadResult(result), status: result.status)
-            } catch {
-                let e = APIError.from(error, logger: self.logger, requestID: context.id)
-                return htmlResponse(pages.uploadForm(message: .init(ok: false, text: e.message)), status: e.status)
-            }
-        }
-        router.post("/login") { request, context in
-            var request = request
-            await context.proceed(request)   // an 8 KiB form; the token in it is the authentication
-            let body = try await request.collectBody(upTo: 8192)
-            let form = Self.formFields(String(buffer: body))
-            guard let token = form["token"], (try? await self.storage.auth.authenticate(token: token))?.role == .operator else {
-                return htmlResponse(pages.login(error: "not a valid operator token"), status: .unauthorized)
-            }
-            return Response(status: .seeOther, headers: [
-                .location: "/dashboard",
-                .setCookie: "vpp_token=\(token); Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=43200",
-            ])
-        }
-        router.get("/login") { _, _ in htmlResponse(pages.login(error: nil)) }
+            .addRoutes(uploadRoutes(), atPath: "/uploads")
+            .addRoutes(dongRoutes(), atPath: "/dongs")
+            .addRoutes(forecastRoutes(), atPath: "/forecasts")
+            .addRoutes(scheduleRoutes(), atPath: "/schedules")
+            .addRoutes(reportRoutes(), atPath: "/report")
+            .addRoutes(auditRoutes(), atPath: "/audit")
+        router.addRoutes(pageRoutes())
         return router
     }
 

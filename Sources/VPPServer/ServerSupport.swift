@@ -91,10 +91,8 @@ struct APIError: Error, Sendable {
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) not found") }
 
     func response(requestID: String? = nil) -> Response {
-        var body = "{\"error\":{\"code\":" + JSONText.string(code) + ",\"message\":" + JSONText.string(message)
-        if let parameter { body += ",\"parameter\":" + JSONText.string(parameter) }
-        if let requestID { body += ",\"request_id\":" + JSONText.string(requestID) }
-        body += "}}"
+        let body = (try? APIJSON.encode(ErrorPayload(code: code, message: message, parameter: parameter, requestID: requestID)))
+            ?? "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}"
         var h = headers
         h[.contentType] = "application/json; charset=utf-8"
         h[.cacheControl] = "no-store"
@@ -167,30 +165,9 @@ struct ErrorMappingResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Co
 }
 
 
-/// Minimal JSON text building without Foundation's encoder on hot paths.
-enum JSONText {
-    static func string(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count + 2)
-        jsonEscape(s, into: &out)
-        return out
-    }
-
-    static func number(_ d: Double?, digits: Int = 3) -> String {
-        guard let d, d.isFinite else { return "null" }
-        return String(format: "%.\(digits)f", d)
-    }
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        return e
-    }()
-
-    static func encode(_ v: some Encodable) throws -> String {
-        String(decoding: try encoder.encode(v), as: UTF8.self)
-    }
+/// A JSON response of an API payload (APIJSON: explicit snake_case names, sorted keys).
+func jsonResponse(payload: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    jsonResponse(try APIJSON.encode(payload), status: status)
 }
 
 func jsonResponse(_ text: String, status: HTTPResponse.Status = .ok, cache: Bool = false) -> Response {

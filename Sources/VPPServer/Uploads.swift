@@ -127,33 +127,26 @@ struct UploadService: Sendable {
     }
 
     /// The upload response body.
-    func json(_ result: UploadResult) async -> String {
+    func json(_ result: UploadResult) async throws -> String {
         let r = result.report
         guard result.visible else {
-            return "{\"duplicate\":true,\"status\":\"duplicate\",\"message\":\"these exact bytes were already uploaded by another account; nothing changed\"}"
+            return try APIJSON.encode(UploadResultPayload(
+                duplicate: true, status: "duplicate", message: "these exact bytes were already uploaded by another account; nothing changed"))
         }
-        var s = "{\"upload_id\":\(r.uploadID),\"duplicate\":\(r.duplicate),\"status\":" + JSONText.string(r.status)
-        s += ",\"file\":" + JSONText.string(r.file) + ",\"kind\":" + JSONText.string(r.kind.rawValue)
-        s += ",\"sha256\":" + JSONText.string(r.sha256)
+        var p = UploadResultPayload(uploadID: r.uploadID, duplicate: r.duplicate, status: r.status, file: r.file, kind: r.kind.rawValue,
+                                    sha256: r.sha256)
         if r.duplicate {
             if let u = try? await storage.uploads.upload(id: r.uploadID) {
-                s += ",\"rows_accepted\":\(u.rowsOK),\"rows_rejected\":\(u.rowsRejected),\"rows_changed\":\(u.rowsChanged)"
+                p.rowsAccepted = u.rowsOK; p.rowsRejected = u.rowsRejected; p.rowsChanged = u.rowsChanged
             }
-            s += ",\"message\":\"these exact bytes were already ingested; nothing changed\""
+            p.message = "these exact bytes were already ingested; nothing changed"
         } else {
-            s += ",\"rows_accepted\":\(r.rowsOK),\"rows_rejected\":\(r.rowsRejected),\"rows_changed\":\(r.rowsChanged)"
-            s += ",\"rows_flagged\":\(r.rowsFlagged),\"rows_skipped\":\(r.rowsSkipped)"
-            s += ",\"warnings\":[" + r.warnings.map(JSONText.string).joined(separator: ",") + "]"
-            s += ",\"first_rejects\":[" + r.rejects.prefix(settings.rejectsInline).map(Self.rejectJSON).joined(separator: ",") + "]"
-            s += ",\"seconds\":" + JSONText.number(r.seconds)
+            p = UploadResultPayload(uploadID: r.uploadID, duplicate: false, status: r.status, file: r.file, kind: r.kind.rawValue,
+                                    sha256: r.sha256, rowsAccepted: r.rowsOK, rowsRejected: r.rowsRejected, rowsChanged: r.rowsChanged,
+                                    rowsFlagged: r.rowsFlagged, rowsSkipped: r.rowsSkipped, warnings: r.warnings,
+                                    firstRejects: Array(r.rejects.prefix(settings.rejectsInline)), seconds: r.seconds)
         }
-        s += ",\"links\":{\"self\":\"/api/v1/uploads/\(r.uploadID)\",\"rejects\":\"/api/v1/uploads/\(r.uploadID)/rejects\"}}"
-        return s
-    }
-
-    static func rejectJSON(_ x: RejectedRow) -> String {
-        "{\"line\":\(x.line),\"column\":\(x.column.map(String.init) ?? "null"),\"reason\":" + JSONText.string(x.reason)
-            + ",\"raw\":" + JSONText.string(String(x.raw.prefix(300))) + "}"
+        return try APIJSON.encode(p)
     }
 
     /// A safe display/spool name from a client file name: last path component only, no leading

@@ -120,6 +120,11 @@ struct DispatchCommand: AsyncParsableCommand {
                     var rows: Int; var columns: Int; var nonZeros: Int; var optimal: ObjectiveBreakdown
                     var ruleBased: ObjectiveBreakdown; var noBattery: ObjectiveBreakdown; var batteries: [BatterySchedule]?
                     var startEpoch: Int64; var stepSeconds: Int
+                    enum CodingKeys: String, CodingKey {
+                        case objective, solverObjective = "solver_objective", solveMs = "solve_ms", buildMs = "build_ms", rows, columns
+                        case nonZeros = "non_zeros", optimal, ruleBased = "rule_based", noBattery = "no_battery", batteries
+                        case startEpoch = "start_epoch", stepSeconds = "step_s"
+                    }
                 }
                 print(try renderJSON(Out(objective: plan.objective, solverObjective: plan.solverObjective, solveMs: plan.solveSeconds * 1000,
                                          buildMs: plan.buildSeconds * 1000, rows: plan.rows, columns: plan.columns, nonZeros: plan.nonZeros,

@@ -83,8 +83,10 @@ struct ForecastCommand: AsyncParsableCommand {
                 print(renderTable(headers: headers, rows: rows, numeric: [3, 4]))
             case .csv: print(renderCSV(headers: headers, rows: rows))
             case .json:
-                struct Out: Encodable { var run: Int64; var issuedAt: Int64; var values: [[String: String]] }
-                print(try renderJSON(Out(run: r.id, issuedAt: r.issuedAt, values: rows.map { Dictionary(uniqueKeysWithValues: zip(headers, $0)) })))
+                // The same payload as GET /api/v1/forecasts.
+                print(try renderJSON(ForecastsPayload(run: ForecastRunInfo(r), points: values.map {
+                    ForecastPointPayload(dong: $0.dongCode, quantity: $0.quantity, slotStart: $0.slotStart, durationS: $0.durationS, valueWh: $0.value.wh)
+                })))
             }
         }
     }

@@ -268,12 +268,14 @@ struct UploadsCommand: AsyncParsableCommand {
         @Argument(help: "Upload id.") var id: Int64
         @Option(help: "Maximum rejected rows to print.") var limit: Int = 200
         @Option(help: "Output format: table or json.") var format: OutputFormat = .table
-        struct Detail: Codable { var upload: UploadSummary; var rejects: [RejectedRow] }
         func run() async throws {
             let store = try global.openStore()
             guard let u = try await store.uploads.upload(id: id) else { throw VPPError(.noInput, "no upload \(id) (vpp uploads list)") }
             let rejects = try await store.uploads.rejectedRows(uploadID: id, limit: limit)
-            if format == .json { print(try renderJSON(Detail(upload: u, rejects: rejects))); return }
+            if format == .json {   // the same payload as GET /api/v1/uploads/{id}/rejects
+                print(try renderJSON(UploadPayload(u, owner: try await store.auth.uploadOwner(uploadID: id), rejects: rejects)))
+                return
+            }
             print("upload \(u.id): \(u.fileName)")
             print("  kind \(u.kind), source \(u.source), received \(KSTDateTime(epochSeconds: u.receivedAt)) KST, sha256 \(u.sha256)")
             print("  status \(u.status): \(u.rowsOK) ok, \(u.rowsRejected) rejected, \(u.rowsChanged) changed")

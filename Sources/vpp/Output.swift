@@ -42,10 +42,9 @@ func renderCSV(headers: [String], rows: [[String]]) -> String {
     return ([headers] + rows).map { $0.map(esc).joined(separator: ",") }.joined(separator: "\n")
 }
 
+/// `--format json`: the same payload types and names as the HTTP API (VPPStore/API), indented.
 func renderJSON(_ value: some Encodable) throws -> String {
-    let e = JSONEncoder()
-    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try e.encode(value), as: UTF8.self)
+    try APIJSON.encodePretty(value)
 }
 
 func fmt(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }

@@ -60,8 +60,12 @@ struct TokensCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
         @OptionGroup var global: GlobalOptions
+        @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+        func validate() throws { if format == .csv { throw ValidationError("--format table|json") } }
         func run() async throws {
-            let rows = try await global.openStore().auth.tokens().map { t in
+            let tokens = try await global.openStore().auth.tokens()
+            if format == .json { print(try renderJSON(tokens)); return }
+            let rows = tokens.map { t in
                 [t.keyID, t.role.rawValue, t.office ?? "", t.complexes.joined(separator: ","), KSTDateTime(epochSeconds: t.createdAt).description,
                  t.revokedAt.map { KSTDateTime(epochSeconds: $0).description } ?? ""]
             }
@@ -73,8 +77,12 @@ struct TokensCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the audit log of uploads and token actions, newest first.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "How many events.") var limit: Int = 50
+        @Option(help: "Output format: table or json (the same payload as GET /api/v1/audit).") var format: OutputFormat = .table
+        func validate() throws { if format == .csv { throw ValidationError("--format table|json") } }
         func run() async throws {
-            let rows = try await global.openStore().auth.auditLog(limit: limit).map { e in
+            let events = try await global.openStore().auth.auditLog(limit: limit)
+            if format == .json { print(try renderJSON(AuditPayload(events: events))); return }
+            let rows = events.map { e in
                 [String(e.id ?? 0), KSTDateTime(epochSeconds: e.at).description, e.actor, e.action, e.target ?? "", e.outcome, String(e.detail.prefix(80))]
             }
             print(renderTable(headers: ["id", "at (KST)", "actor", "action", "target", "outcome", "detail"], rows: rows, numeric: [0]))

@@ -64,6 +64,11 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public var outcome: String
     public var detail: String
 
+    /// JSON names (CLI `--format json` and the HTTP API): snake_case, explicit.
+    enum CodingKeys: String, CodingKey {
+        case id, at, actor, tokenID = "token_id", action, target, outcome, detail
+    }
+
     public init(id: Int64? = nil, at: Int64, actor: String, tokenID: Int64?, action: String, target: String?,
                 outcome: String, detail: String = "") {
         self.id = id; self.at = at; self.actor = actor; self.tokenID = tokenID; self.action = action
@@ -80,6 +85,11 @@ public struct TokenInfo: Sendable, Equatable, Codable {
     public var complexes: [String]
     public var createdAt: Int64
     public var revokedAt: Int64?
+
+    /// JSON names (CLI `--format json`): snake_case with units, explicit.
+    enum CodingKeys: String, CodingKey {
+        case id, keyID = "key_id", role, office, complexes, createdAt = "created_at", revokedAt = "revoked_at"
+    }
 
     public init(id: Int64, keyID: String, role: TokenRole, office: String? = nil, complexes: [String], createdAt: Int64, revokedAt: Int64? = nil) {
         self.id = id

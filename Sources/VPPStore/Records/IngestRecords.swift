@@ -61,6 +61,12 @@ public struct ReviewItem: Sendable, Codable, Equatable {
     /// Usage that accepting the item stores [Wh]; nil when accepting only confirms the stored row.
     public var candidateUsageWh: Int64?
 
+    /// JSON names of `vpp uploads review --format json`.
+    enum CodingKeys: String, CodingKey {
+        case kind, reason, assetID = "asset_id", unit, period, previousRegister = "previous_register"
+        case currentRegister = "current_register", candidateUsageWh = "candidate_usage_wh"
+    }
+
     public init(kind: Kind, reason: String, assetID: String, unit: String? = nil, period: YearMonth? = nil, previousRegister: Double? = nil, currentRegister: Double? = nil, candidateUsageWh: Int64? = nil) {
         self.kind = kind
         self.reason = reason
@@ -99,6 +105,11 @@ public struct StoredReviewItem: Sendable, Codable, Equatable {
     public var resolvedAt: Int64?
     public var resolvedBy: String?
     public var note: String?
+
+    /// JSON names of `vpp uploads review --format json`.
+    enum CodingKeys: String, CodingKey {
+        case id, uploadID = "upload_id", line, column, raw, item, state, resolvedAt = "resolved_at", resolvedBy = "resolved_by", note
+    }
 
     public init(id: Int64, uploadID: Int64, line: Int, column: Int? = nil, raw: String, item: ReviewItem, state: String, resolvedAt: Int64? = nil, resolvedBy: String? = nil, note: String? = nil) {
         self.id = id
@@ -139,6 +150,13 @@ public struct UploadDeletion: Sendable, Codable, Equatable {
     /// Readings of assets no longer in the site: removed, but their rollup share could not be found.
     public var readingsOfUnknownAssets = 0
 
+    /// JSON names of `vpp uploads delete --format json`.
+    enum CodingKeys: String, CodingKey {
+        case uploadID = "upload_id", fileName = "file", readingsRemoved = "readings_removed", readingsRestored = "readings_restored"
+        case registerReadingsRemoved = "register_readings_removed", rejectedRowsRemoved = "rejected_rows_removed"
+        case rollupHoursAdjusted = "rollup_hours_adjusted", readingsOfUnknownAssets = "readings_of_unknown_assets"
+    }
+
     public init(uploadID: Int64, fileName: String) { self.uploadID = uploadID; self.fileName = fileName }
 }
 
@@ -156,6 +174,12 @@ public struct UploadSummary: Sendable, Codable, Equatable {
     public var rowsChanged: Int
     public var status: String
     public var message: String?
+
+    /// JSON names shared by `vpp uploads list --format json` and `GET /api/v1/uploads/{id}`.
+    enum CodingKeys: String, CodingKey {
+        case id = "upload_id", fileName = "file", sha256, source, kind, receivedAt = "received_at", rowsOK = "rows_accepted"
+        case rowsRejected = "rows_rejected", rowsChanged = "rows_changed", status, message
+    }
 
     public init(id: Int64, fileName: String, sha256: String, source: String, kind: String, receivedAt: Int64, rowsOK: Int, rowsRejected: Int, rowsChanged: Int, status: String, message: String? = nil) {
         self.id = id

@@ -33,6 +33,11 @@ public struct ForecastRunInfo: Sendable, Equatable, Codable {
     public var stepS: Int64
     public var model: String
 
+    /// JSON names (API `run` of `/forecasts`, `vpp forecast show --format json`).
+    enum CodingKeys: String, CodingKey {
+        case id, issuedAt = "issued_at", kind, horizonS = "horizon_s", stepS = "step_s", model
+    }
+
     public init(id: Int64, issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String) {
         self.id = id
         self.issuedAt = issuedAt
@@ -54,6 +59,12 @@ public struct DispatchRunInfo: Sendable, Equatable, Codable {
     public var stepS: Int64
     public var solveMs: Double?
     public var message: String?
+
+    /// JSON names (API `run` of `/schedules/latest`, `vpp dispatch history --format json`).
+    enum CodingKeys: String, CodingKey {
+        case id, startedAt = "started_at", finishedAt = "finished_at", status, objective, objectiveValue = "objective_value"
+        case horizonS = "horizon_s", stepS = "step_s", solveMs = "solve_ms", message
+    }
 
     public init(id: Int64, startedAt: Int64, finishedAt: Int64? = nil, status: String, objective: String, objectiveValue: Double? = nil, horizonS: Int64, stepS: Int64, solveMs: Double? = nil, message: String? = nil) {
         self.id = id
@@ -78,6 +89,12 @@ public struct ScheduleSlot: Sendable, Equatable, Codable {
     public var chargeW: Double
     public var dischargeW: Double
     public var socWh: Int64
+
+    /// JSON names (API `slots` of `/schedules/latest`): powers W, SoC Wh.
+    enum CodingKeys: String, CodingKey {
+        case batteryID = "battery_id", dongCode = "dong_code", slotStart = "slot_start", durationS = "duration_s"
+        case chargeW = "charge_w", dischargeW = "discharge_w", socWh = "soc_wh"
+    }
 
     public init(batteryID: String, dongCode: String? = nil, slotStart: Int64, durationS: Int, chargeW: Double, dischargeW: Double, socWh: Int64) {
         self.batteryID = batteryID

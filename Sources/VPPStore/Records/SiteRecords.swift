@@ -30,6 +30,12 @@ public struct DongSummary: Sendable, Equatable, Codable {
     public var batteryKW: Double
     public var meters: Int
 
+    /// JSON names shared by `vpp site show --format json` and `GET /api/v1/dongs` (as its CSV header).
+    enum CodingKeys: String, CodingKey {
+        case code, nameKo = "name_ko", name, households, pvKWp = "pv_kwp", miniSolarUnits = "mini_solar_units"
+        case batteryKWh = "battery_kwh", batteryKW = "battery_kw", meters
+    }
+
     public init(code: String, nameKo: String, name: String, households: Int, pvKWp: Double, miniSolarUnits: Int, batteryKWh: Double, batteryKW: Double, meters: Int) {
         self.code = code; self.nameKo = nameKo; self.name = name
         self.households = households
@@ -48,6 +54,12 @@ public struct StoreInfo: Sendable, Codable {
     public var rowCounts: [String: Int]
     /// Database file plus WAL [bytes].
     public var fileBytes: Int64
+
+    /// JSON names of `vpp db info --format json`.
+    enum CodingKeys: String, CodingKey {
+        case path, schemaVersion = "schema_version", migrationsApplied = "migrations_applied", rowCounts = "row_counts"
+        case fileBytes = "file_bytes"
+    }
 
     public init(path: String, schemaVersion: String, migrationsApplied: [String], rowCounts: [String: Int], fileBytes: Int64) {
         self.path = path
