@@ -30,6 +30,13 @@ struct Pages: Sendable {
         .ok{background:#e5f4ea;border-color:#9fd3ae}.bad{background:#fbe9e9;border-color:#e3a5a5}nav a{color:#fff;margin-right:14px;font-size:13px}
         """
 
+    /// A page title led by the loaded site's Korean name ("서대문구 가상발전소 …"); without a
+    /// loaded site, just the rest.
+    static func siteTitle(_ site: SiteInfo?, _ rest: String) -> String {
+        guard let name = site?.nameKo, !name.isEmpty else { return rest }
+        return name + " " + rest
+    }
+
     func page(title: String, subtitle: String, body: String) -> String {
         """
         <!doctype html><html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -92,7 +99,8 @@ struct Pages: Sendable {
         b += "</table></section>"
         b += await trackingSection(periodText: periodText, fallback: period)
         let spanText = span.map { "data \(KSTDateTime(epochSeconds: $0.first).dateString) – \(KSTDateTime(epochSeconds: $0.last).dateString) KST" } ?? "no data yet"
-        return page(title: "서대문구 가상발전소 VPP — 운영 대시보드", subtitle: "period \(period.label) · \(spanText) · hour-beginning stamps, energies in kWh",
+        let site = (try? await storage.sites.loadedSiteConfig())?.site ?? settings.site
+        return page(title: Self.siteTitle(site, "가상발전소 VPP — 운영 대시보드"), subtitle: "period \(period.label) · \(spanText) · hour-beginning stamps, energies in kWh",
                     body: b)
     }
 
@@ -207,7 +215,8 @@ struct Pages: Sendable {
             <label for="file">파일 File</label><input id="file" name="file" type="file" required accept=".csv,.txt,.xlsx">
             <button type="submit">업로드 Upload</button></form></section>
             """
-        return page(title: "서대문구 가상발전소 — 관리사무소 업로드", subtitle: "Seodaemun-gu VPP · apartment office upload", body: b)
+        return page(title: Self.siteTitle(settings.site, "가상발전소 — 관리사무소 업로드"),
+                    subtitle: (settings.site.map { "\($0.name) VPP" } ?? "VPP") + " · apartment office upload", body: b)
     }
 
     func uploadResult(_ result: UploadResult) -> String {
@@ -231,7 +240,7 @@ struct Pages: Sendable {
             for w in r.warnings { b += "<p class=muted>\(esc(w))</p>" }
         }
         b += "<p><a href=\"/upload\">다른 파일 올리기 Upload another file</a></p>"
-        return page(title: "서대문구 가상발전소 — 업로드 결과", subtitle: "upload result", body: b)
+        return page(title: Self.siteTitle(settings.site, "가상발전소 — 업로드 결과"), subtitle: "upload result", body: b)
     }
 
     func login(error: String?) -> String {
@@ -242,6 +251,6 @@ struct Pages: Sendable {
             <label for="token">운영자 토큰 Operator token</label><input id="token" name="token" type="password" autocomplete="off" required>
             <button type="submit">로그인 Sign in</button></form></section>
             """
-        return page(title: "서대문구 가상발전소 — 로그인", subtitle: "the dashboard needs an operator token", body: b)
+        return page(title: Self.siteTitle(settings.site, "가상발전소 — 로그인"), subtitle: "the dashboard needs an operator token", body: b)
     }
 }
