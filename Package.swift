@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "VPPStore", targets: ["VPPStore"]),
         .library(name: "VPPStoreSQLite", targets: ["VPPStoreSQLite"]),
         .library(name: "Ingestion", targets: ["Ingestion"]),
+        .library(name: "VPPCharts", targets: ["VPPCharts"]),
         .library(name: "Tracking", targets: ["Tracking"]),
         .library(name: "VPPServer", targets: ["VPPServer"]),
         .library(name: "Forecast", targets: ["Forecast"]),
@@ -52,13 +53,15 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        // Inline SVG charts (line, grouped and signed bars, axes) for the report and the dashboard.
+        .target(name: "VPPCharts", dependencies: ["VPPCore"]),
         // RE100 share, tCO2 avoided, target progress; report renderers.
-        .target(name: "Tracking", dependencies: ["VPPCore", "VPPStore"]),
+        .target(name: "Tracking", dependencies: ["VPPCore", "VPPStore", "VPPCharts"]),
         .target(name: "Forecast", dependencies: ["VPPCore", "VPPStore"]),
         .target(name: "Dispatcher", dependencies: ["VPPCore", "VPPStore", "CClp"]),
         // The HTTP server (Hummingbird 2): routes, handlers, pages.
         .target(name: "VPPServer", dependencies: [
-            "VPPCore", "VPPStore", "VPPAuth", "Ingestion", "Tracking", "Forecast", "Dispatcher",
+            "VPPCore", "VPPStore", "VPPAuth", "Ingestion", "Tracking", "Forecast", "Dispatcher", "VPPCharts",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

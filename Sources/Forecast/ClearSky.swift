@@ -77,10 +77,15 @@ public struct LinkeTurbidity: Sendable, Equatable, Codable {
     public var monthly: [Double]
     public init(monthly: [Double]) { self.monthly = monthly }
 
-    /// SoDa climatology (Remund et al. 2003) at mid-month for Seodaemun-gu office, 37.5792 N
-    /// 126.9368 E, from shared/data/reference/solar/linke_turbidity_monthly.csv.
-    public static let seodaemun = LinkeTurbidity(monthly: [2.0, 2.522, 2.985, 3.618, 3.843, 4.278, 4.348, 3.818,
-                                                           2.897, 2.415, 2.067, 2.002])
+    /// The site's own monthly table (`[site] linke_turbidity_monthly` in its config), else `generic`.
+    public init(site: SiteInfo) {
+        if let m = site.linkeTurbidityMonthly, m.count == 12 { self.init(monthly: m) } else { self = .generic }
+    }
+
+    /// A flat TL = 3 for sites whose config gives no table: a typical value for clean to
+    /// moderately turbid mid-latitude air (Ineichen & Perez 2002 report 2–7). The site's own
+    /// SoDa climatology belongs in its config file.
+    public static let generic = LinkeTurbidity(monthly: [Double](repeating: 3.0, count: 12))
     /// Same climatology for the Dangjin PV plants, 37.0508 N 126.5103 E.
     public static let dangjin = LinkeTurbidity(monthly: [2.0, 2.333, 2.785, 3.418, 3.692, 4.033, 4.145, 3.666,
                                                          2.794, 2.218, 2.057, 2.002])

@@ -24,7 +24,7 @@ public struct DistrictPVForecaster: Sendable {
     /// Instants per slot at which the chain runs (midpoints of equal sub-intervals).
     public var subSteps: Int
 
-    public init(dongs: [DongConfig], altitudeM: Double = 40, linke: LinkeTurbidity = .seodaemun,
+    public init(dongs: [DongConfig], altitudeM: Double = 40, linke: LinkeTurbidity = .generic,
                 correction: PVCorrectionModel? = nil, subSteps: Int = 3) {
         self.dongs = dongs; self.altitudeM = altitudeM; self.linke = linke; self.correction = correction
         self.subSteps = max(subSteps, 1)

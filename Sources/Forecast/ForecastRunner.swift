@@ -48,7 +48,7 @@ public enum ForecastRunner {
         if let m = try await storage.forecasts.latestForecastModel(name: correctionModelName) {
             correction = try PVCorrectionModel.decode(Data(m.paramsJSON.utf8)); correctionID = m.id
         }
-        let pv = DistrictPVForecaster(dongs: site.dongs, correction: correction)
+        let pv = DistrictPVForecaster(dongs: site.dongs, linke: LinkeTurbidity(site: site.site), correction: correction)
             .forecast(from: start, slots: slots, length: length) { weather[$0.code] }
         var values = pv.map { ForecastValue(dongCode: $0.dongCode, quantity: "pv", slotStart: $0.slot.start,
                                             durationS: length.seconds, value: $0.pv) }

@@ -24,7 +24,7 @@ public struct PVSystem: Sendable, Equatable, Codable {
 
     public init(id: String, latitudeDeg: Double, longitudeDeg: Double, altitudeM: Double = 30, tiltDeg: Double,
                 azimuthDeg: Double, dcKW: Double, acKW: Double? = nil, lossesPct: Double = 14,
-                gammaPerC: Double = -0.0037, albedo: Double = 0.2, linke: LinkeTurbidity = .seodaemun) {
+                gammaPerC: Double = -0.0037, albedo: Double = 0.2, linke: LinkeTurbidity = .generic) {
         self.id = id; self.latitudeDeg = latitudeDeg; self.longitudeDeg = longitudeDeg; self.altitudeM = altitudeM
         self.tiltDeg = tiltDeg; self.azimuthDeg = azimuthDeg; self.dcKW = dcKW; self.acKW = acKW ?? dcKW
         self.lossesPct = lossesPct; self.gammaPerC = gammaPerC; self.albedo = albedo; self.linke = linke
@@ -32,7 +32,7 @@ public struct PVSystem: Sendable, Equatable, Codable {
 
     /// A configured fleet of one dong: its own tilt/azimuth (balcony mini-solar hangs steep and
     /// faces the balcony), DC = units × unitW, AC = DC / dcAcRatio.
-    public init(fleet: PVFleetConfig, dong: DongConfig, altitudeM: Double = 40, linke: LinkeTurbidity = .seodaemun) {
+    public init(fleet: PVFleetConfig, dong: DongConfig, altitudeM: Double = 40, linke: LinkeTurbidity = .generic) {
         let dc = fleet.capacity.kWp
         self.init(id: "\(dong.code)/\(fleet.id)", latitudeDeg: dong.latitudeDeg, longitudeDeg: dong.longitudeDeg,
                   altitudeM: altitudeM, tiltDeg: fleet.tiltDeg, azimuthDeg: fleet.azimuthDeg, dcKW: dc,

@@ -1,5 +1,6 @@
 import VPPCore
 import VPPStore
+import VPPCharts
 /// The self-contained HTML tracking report: inline CSS and SVG only (no scripts, no web
 /// fonts, no external requests). Charts: progress bars to each target, RE100 share by dong,
 /// daily generation vs consumption per dong (gaps break the lines), battery SoC over the
@@ -55,21 +56,21 @@ public struct TrackingHTMLReport: Sendable {
     func targetsSection(_ h: inout String) {
         let r = report
         h += "<h2>목표 대비 진척 Progress to the district’s share of the city targets</h2>\n"
-        let w = 1180, rowH = 46
-        h += "<svg id=\"chart-targets\" width=\"\(w)\" height=\"\(rowH * r.targets.count + 10)\" viewBox=\"0 0 \(w) \(rowH * r.targets.count + 10)\" role=\"img\" aria-label=\"progress to targets\">\n"
-        let barX = 330, barW = 540
+        let rowH = 46, barX = 330.0, barW = 540.0
+        var svg = SVG(width: 1180, height: rowH * r.targets.count + 10, id: "chart-targets", label: "progress to targets")
         for (i, t) in r.targets.enumerated() {
-            let y = i * rowH + 8
+            let y = Double(i * rowH + 8)
             let pct = t.progressPct
-            let fillW = Int(Double(barW) * min(100, max(0, pct ?? 0)) / 100)
-            h += "<text x=\"0\" y=\"\(y + 20)\" font-size=\"14\">\(esc(targetLabelKo(t.key))) \(esc(t.label))</text>\n"
-            h += "<rect x=\"\(barX)\" y=\"\(y + 4)\" width=\"\(barW)\" height=\"24\" fill=\"#eee\" stroke=\"#bbb\"/>\n"
-            if pct != nil { h += "<rect x=\"\(barX)\" y=\"\(y + 4)\" width=\"\(fillW)\" height=\"24\" fill=\"#2ca02c\"/>\n" }
+            svg.text("\(targetLabelKo(t.key)) \(t.label)", x: 0, y: y + 20, size: 14)
+            svg.rect(x: barX, y: y + 4, width: barW, height: 24, fill: "#eee", stroke: "#bbb")
+            if pct != nil { svg.rect(x: barX, y: y + 4, width: (barW * min(100, max(0, pct ?? 0)) / 100).rounded(.down), height: 24, fill: "#2ca02c") }
             let text = (t.actual.map { fmtGroup($0, t.unit == "households" ? 0 : 1) } ?? "n/a") + " / " + fmtGroup(t.target, t.unit == "households" ? 0 : 1)
                 + " \(t.unit) = " + (pct.map { fmtNum($0, 1) + " %" } ?? "n/a")
-            h += "<text x=\"\(barX + barW + 8)\" y=\"\(y + 21)\" font-size=\"13\">\(esc(text))</text>\n"
+            svg.text(text, x: barX + barW + 8, y: y + 21, size: 13)
+            svg.newline()
         }
-        h += "</svg>\n<table><tr><th>target</th><th>actual</th><th>target (district share)</th><th>unit</th><th>progress %</th><th>basis</th></tr>\n"
+        h += svg.finished()
+        h += "<table><tr><th>target</th><th>actual</th><th>target (district share)</th><th>unit</th><th>progress %</th><th>basis</th></tr>\n"
         for t in r.targets {
             h += "<tr><td>\(esc(targetLabelKo(t.key))) \(esc(t.label))</td>\(num(t.actual, t.unit == "households" ? 0 : 3))\(num(t.target, t.unit == "households" ? 0 : 1))<td>\(esc(t.unit))</td>\(num(t.progressPct, 2))<td class=\"wrap\">\(esc(t.note))</td></tr>\n"
         }
@@ -102,27 +103,30 @@ public struct TrackingHTMLReport: Sendable {
         let rowH = 24, labelW = 150, barW = 820
         let all = dongRows + r.summary.filter { $0.level == .district }
         let height = all.count * rowH + 30
-        h += "<svg id=\"chart-re100\" width=\"1180\" height=\"\(height)\" viewBox=\"0 0 1180 \(height)\" role=\"img\" aria-label=\"RE100 share by dong\">\n"
-        h += "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#f4f4f4\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#bbb\" stroke-width=\"2\"/></pattern></defs>\n"
+        var svg = SVG(width: 1180, height: height, id: "chart-re100", label: "RE100 share by dong")
+        svg.hatchPattern(id: "hatch")
+        svg.newline()
         for p in stride(from: 0, through: 100, by: 25) {
-            let x = labelW + barW * p / 100
-            h += "<line x1=\"\(x)\" y1=\"0\" x2=\"\(x)\" y2=\"\(all.count * rowH)\" stroke=\"#ddd\"/><text x=\"\(x)\" y=\"\(all.count * rowH + 16)\" font-size=\"11\" text-anchor=\"middle\">\(p) %</text>\n"
+            let x = Double(labelW + barW * p / 100)
+            svg.line(x1: x, y1: 0, x2: x, y2: Double(all.count * rowH), stroke: "#ddd")
+            svg.text("\(p) %", x: x, y: Double(all.count * rowH + 16), size: 11, anchor: .middle)
+            svg.newline()
         }
         for (i, m) in all.enumerated() {
-            let y = i * rowH
-            let bold = m.level == .district ? " font-weight=\"bold\"" : ""
-            h += "<text x=\"\(labelW - 8)\" y=\"\(y + 16)\" font-size=\"13\" text-anchor=\"end\"\(bold)>\(esc(m.name))</text>\n"
+            let y = Double(i * rowH)
+            svg.text(m.name, x: Double(labelW - 8), y: y + 16, size: 13, anchor: .end, bold: m.level == .district)
             if let s = m.re100SharePct {
-                let w = Int(Double(barW) * min(100, max(0, s)) / 100)
-                h += "<rect x=\"\(labelW)\" y=\"\(y + 4)\" width=\"\(w)\" height=\"16\" fill=\"\(m.level == .district ? "#2ca02c" : "#4c9f70")\"/>"
-                h += "<text x=\"\(labelW + w + 6)\" y=\"\(y + 16)\" font-size=\"12\">\(fmtNum(s, 1)) %</text>\n"
+                let w = Double(Int(Double(barW) * min(100, max(0, s)) / 100))
+                svg.rect(x: Double(labelW), y: y + 4, width: w, height: 16, fill: m.level == .district ? "#2ca02c" : "#4c9f70")
+                svg.text("\(fmtNum(s, 1)) %", x: Double(labelW) + w + 6, y: y + 16, size: 12)
             } else {
                 let cov = min(m.generationCoveragePct ?? 0, m.consumptionCoveragePct ?? 0)
-                h += "<rect x=\"\(labelW)\" y=\"\(y + 4)\" width=\"\(barW)\" height=\"16\" fill=\"url(#hatch)\" stroke=\"#ccc\"/>"
-                h += "<text x=\"\(labelW + 10)\" y=\"\(y + 16)\" font-size=\"12\" fill=\"#666\">gap — coverage \(fmtNum(cov, 1)) % (데이터 부족)</text>\n"
+                svg.rect(x: Double(labelW), y: y + 4, width: Double(barW), height: 16, fill: "url(#hatch)", stroke: "#ccc")
+                svg.text("gap — coverage \(fmtNum(cov, 1)) % (데이터 부족)", x: Double(labelW + 10), y: y + 16, size: 12, fill: "#666")
             }
+            svg.newline()
         }
-        h += "</svg>\n"
+        h += svg.finished()
         h += "<table id=\"table-summary\"><tr><th>dong</th><th>name</th><th>PV gen kWh</th><th>consumption kWh</th><th>direct PV kWh</th><th>PV via storage kWh</th><th>self-consumed PV kWh</th><th>charged kWh</th><th>discharged kWh</th><th>storage loss kWh</th><th>import kWh</th><th>export kWh</th><th>RE100 %</th><th>tCO2e avoided</th><th>factor tCO2eq/MWh</th><th>gen coverage %</th><th>cons coverage %</th></tr>\n"
         for m in all {
             h += "<tr\(m.level == .district ? " class=\"total\"" : "")><td>\(esc(m.level == .district ? "total" : m.dongCode))</td><td>\(esc(m.name))</td>"
@@ -159,51 +163,18 @@ public struct TrackingHTMLReport: Sendable {
     }
 
     func smallMultiple(title: String, rows: [MetricsRow]) -> String {
-        let w = 590, hgt = 150, left = 52, right = 8, top = 22, bottom = 20
-        let pw = w - left - right, ph = hgt - top - bottom
-        let n = max(1, rows.count)
-        var maxV = 0.0
-        for m in rows { maxV = max(maxV, m.generationKWh ?? 0, m.consumptionKWh ?? 0) }
-        if maxV <= 0 { maxV = 1 }
-        func x(_ i: Int) -> Double { Double(left) + (n == 1 ? Double(pw) / 2 : Double(pw) * Double(i) / Double(n - 1)) }
-        func y(_ v: Double) -> Double { Double(top) + Double(ph) * (1 - v / maxV) }
-        var s = "<svg class=\"daily\" width=\"\(w)\" height=\"\(hgt)\" viewBox=\"0 0 \(w) \(hgt)\" role=\"img\" aria-label=\"\(esc(title))\">\n"
-        s += "<text x=\"\(left)\" y=\"14\" font-size=\"13\" font-weight=\"bold\">\(esc(title))</text>\n"
-        // Gap days shaded.
-        let dx = n > 1 ? Double(pw) / Double(n - 1) : Double(pw)
-        for (i, m) in rows.enumerated() where m.generationKWh == nil || m.consumptionKWh == nil {
-            s += "<rect x=\"\(f1(x(i) - dx / 2))\" y=\"\(top)\" width=\"\(f1(dx))\" height=\"\(ph)\" fill=\"#eee\"/>"
-        }
-        s += "<line x1=\"\(left)\" y1=\"\(top + ph)\" x2=\"\(left + pw)\" y2=\"\(top + ph)\" stroke=\"#999\"/>"
-        s += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + ph)\" stroke=\"#999\"/>\n"
-        s += "<text x=\"\(left - 4)\" y=\"\(top + 4)\" font-size=\"10\" text-anchor=\"end\">\(fmtGroup(maxV, 0))</text>"
-        s += "<text x=\"\(left - 4)\" y=\"\(top + ph)\" font-size=\"10\" text-anchor=\"end\">0</text>\n"
-        if let first = rows.first, let last = rows.last {
-            s += "<text x=\"\(left)\" y=\"\(hgt - 4)\" font-size=\"10\">\(first.bucket)</text>"
-            s += "<text x=\"\(left + pw)\" y=\"\(hgt - 4)\" font-size=\"10\" text-anchor=\"end\">\(last.bucket)</text>\n"
-        }
-        s += line(rows.map(\.generationKWh), color: "#f0a020", x: x, y: y)
-        s += line(rows.map(\.consumptionKWh), color: "#1f77b4", x: x, y: y)
-        return s + "</svg>\n"
+        LineChart(width: 590, height: 150, insets: Insets(left: 52, right: 8, top: 22, bottom: 20),
+                  yAxis: .frame(label: { fmtGroup($0, 0) }), xLabels: .ends, style: .report, title: title, shadeGaps: true,
+                  cssClass: "daily", label: title)
+            .svg([ChartSeries(rows.map(\.generationKWh), color: "#f0a020"), ChartSeries(rows.map(\.consumptionKWh), color: "#1f77b4")],
+                 labels: rows.map(\.bucket))
     }
 
     /// A polyline that breaks at nil values; isolated points become dots.
     func line(_ values: [Double?], color: String, x: (Int) -> Double, y: (Double) -> Double) -> String {
-        var d = "", dots = ""
-        var i = 0
-        while i < values.count {
-            guard values[i] != nil else { i += 1; continue }
-            var j = i
-            while j < values.count, values[j] != nil { j += 1 }
-            if j - i == 1 {
-                dots += "<circle cx=\"\(f1(x(i)))\" cy=\"\(f1(y(values[i]!)))\" r=\"2\" fill=\"\(color)\"/>"
-            } else {
-                for k in i..<j { d += (k == i ? "M" : "L") + f1(x(k)) + "," + f1(y(values[k]!)) }
-            }
-            i = j
-        }
-        var s = d.isEmpty ? "" : "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"/>"
-        s += dots
+        let p = ChartScale.gappedPath(values, x: x, y: y)
+        var s = p.d.isEmpty ? "" : "<path d=\"\(p.d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"/>"
+        for dot in p.dots { s += "<circle cx=\"\(f1(dot.x))\" cy=\"\(f1(dot.y))\" r=\"2\" fill=\"\(color)\"/>" }
         return s + "\n"
     }
 
@@ -218,28 +189,35 @@ public struct TrackingHTMLReport: Sendable {
             h += "<p class=\"meta\">No state-of-charge data for the period (gap).</p>\n"
             return
         }
-        let w = 1180, hgt = 300, left = 50, right = 10, top = 10, bottom = 24
-        let pw = w - left - right, ph = hgt - top - bottom
+        let w = 1180, hgt = 300, left = 50.0, right = 10.0, top = 10.0, bottom = 24.0
+        let pw = Double(w) - left - right, ph = Double(hgt) - top - bottom
         let t0 = Double(r.period.start), t1 = Double(r.period.end)
-        func x(_ t: Int64) -> Double { Double(left) + Double(pw) * (Double(t) - t0) / (t1 - t0) }
-        func y(_ v: Double) -> Double { Double(top) + Double(ph) * (1 - v / 100) }
-        h += "<svg id=\"chart-soc\" width=\"\(w)\" height=\"\(hgt)\" viewBox=\"0 0 \(w) \(hgt)\" role=\"img\" aria-label=\"battery state of charge\">\n"
+        func x(_ t: Int64) -> Double { left + pw * (Double(t) - t0) / (t1 - t0) }
+        func y(_ v: Double) -> Double { top + ph * (1 - v / 100) }
+        var svg = SVG(width: w, height: hgt, id: "chart-soc", label: "battery state of charge")
+        let style = ChartStyle.report
         for p in stride(from: 0, through: 100, by: 25) {
-            h += "<line x1=\"\(left)\" y1=\"\(f1(y(Double(p))))\" x2=\"\(left + pw)\" y2=\"\(f1(y(Double(p))))\" stroke=\"#e5e5e5\"/><text x=\"\(left - 4)\" y=\"\(f1(y(Double(p)) + 4))\" font-size=\"10\" text-anchor=\"end\">\(p) %</text>\n"
+            svg.line(x1: left, y1: y(Double(p)), x2: left + pw, y2: y(Double(p)), stroke: style.grid)
+            svg.text("\(p) %", x: left - 4, y: y(Double(p)) + 4, size: style.fontSize, anchor: .end)
+            svg.newline()
         }
-        h += "<text x=\"\(left)\" y=\"\(hgt - 6)\" font-size=\"10\">\(r.period.startKST.dateString)</text><text x=\"\(left + pw)\" y=\"\(hgt - 6)\" font-size=\"10\" text-anchor=\"end\">\(r.period.lastDayKST.dateString)</text>\n"
+        svg.text(r.period.startKST.dateString, x: left, y: Double(hgt) - 6, size: style.fontSize)
+        svg.text(r.period.lastDayKST.dateString, x: left + pw, y: Double(hgt) - 6, size: style.fontSize, anchor: .end)
+        svg.newline()
         let step: Int64 = soc.resolution == "day" ? 86_400 : 3600
         for (k, s) in soc.dongs.enumerated() {
             var d = ""
             var prev: Int64? = nil
             for p in s.points {
                 let jump = prev.map { p.t - $0 > step } ?? true
-                d += (jump ? "M" : "L") + f1(x(p.t)) + "," + f1(y(p.pct))
+                d += (jump ? "M" : "L") + SVG.num(x(p.t)) + "," + SVG.num(y(p.pct))
                 prev = p.t
             }
-            h += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(Self.palette[k % Self.palette.count])\" stroke-width=\"1.2\"/>\n"
+            svg.path(d, stroke: Self.palette[k % Self.palette.count], width: 1.2)
+            svg.newline()
         }
-        h += "</svg>\n<p class=\"legend\">"
+        h += svg.finished()
+        h += "<p class=\"legend\">"
         for (k, s) in soc.dongs.enumerated() {
             h += "<span><i class=\"sw\" style=\"background:\(Self.palette[k % Self.palette.count])\"></i>\(esc(s.nameKo))</span>"
         }

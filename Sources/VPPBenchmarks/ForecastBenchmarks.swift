@@ -54,7 +54,7 @@ public enum ForecastBenchmarks {
             let w = syntheticWeather(from: start - 4 * 3600, hours: 56)
             let fleets = site.dongs.reduce(0) { $0 + $1.pvFleets.count }
             for (label, model) in [("physical", nil), ("physical + learned correction", trained)] as [(String, PVCorrectionModel?)] {
-                let fc = DistrictPVForecaster(dongs: site.dongs, correction: model)
+                let fc = DistrictPVForecaster(dongs: site.dongs, linke: LinkeTurbidity(site: site.site), correction: model)
                 _ = fc.forecast(from: start, slots: 8, length: .quarterHour) { _ in w }   // warm-up
                 var best = Double.infinity, rows = 0
                 for _ in 0..<5 {

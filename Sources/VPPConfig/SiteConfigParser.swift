@@ -71,7 +71,11 @@ public struct SiteConfigParser: Sendable {
         let s = SiteInfo(id: try t.string("id"), name: try t.string("name"), nameKo: try t.string("name_ko"),
                          sigunguCode: try t.optionalString("sigungu_code") ?? "", timezone: tz,
                          latitudeDeg: try t.double("latitude_deg", min: -90, max: 90),
-                         longitudeDeg: try t.double("longitude_deg", min: -180, max: 180))
+                         longitudeDeg: try t.double("longitude_deg", min: -180, max: 180),
+                         linkeTurbidityMonthly: try t.optionalDoubles("linke_turbidity_monthly"))
+        if let l = s.linkeTurbidityMonthly, l.count != 12 || l.contains(where: { $0 < 1 || $0 > 10 }) {
+            throw t.ctx.error(t.path + ".linke_turbidity_monthly", .invalidValue("needs 12 monthly values (January first) between 1 and 10"))
+        }
         try t.finish()
         return s
     }
@@ -287,6 +291,12 @@ final class TableReader {
         guard let v = value(k) else { throw missing(k) }
         guard let a = v.array else { throw ctx.error(key(k), .wrongType(expected: "an array of integers")) }
         return try a.map { guard let i = $0.int else { throw ctx.error(key(k), .wrongType(expected: "an array of integers")) }; return i }
+    }
+    func optionalDoubles(_ k: String) throws -> [Double]? {
+        guard let v = value(k) else { return nil }
+        let wrong = ctx.error(key(k), .wrongType(expected: "an array of numbers"))
+        guard let a = v.array else { throw wrong }
+        return try a.map { guard let d = $0.double ?? $0.int.map(Double.init), d.isFinite else { throw wrong }; return d }
     }
     func optionalStrings(_ k: String) throws -> [String]? {
         guard let v = value(k) else { return nil }

@@ -4,6 +4,7 @@ import VPPAuth
 import Foundation
 import VPPCore
 import VPPStore
+import VPPCharts
 
 /// Server-rendered pages: the operator dashboard (inline SVG, no scripts) and the plain upload
 /// form for apartment offices. Everything is escaped; the CSP forbids scripts outright.
@@ -28,6 +29,13 @@ struct Pages: Sendable {
         button{display:block;margin-top:14px;font-size:15px;padding:8px 18px;background:#17324d;color:#fff;border:0;border-radius:4px}
         .ok{background:#e5f4ea;border-color:#9fd3ae}.bad{background:#fbe9e9;border-color:#e3a5a5}nav a{color:#fff;margin-right:14px;font-size:13px}
         """
+
+    /// A page title led by the loaded site's Korean name ("서대문구 가상발전소 …"); without a
+    /// loaded site, just the rest.
+    static func siteTitle(_ site: SiteInfo?, _ rest: String) -> String {
+        guard let name = site?.nameKo, !name.isEmpty else { return rest }
+        return name + " " + rest
+    }
 
     func page(title: String, subtitle: String, body: String) -> String {
         """
@@ -91,7 +99,8 @@ struct Pages: Sendable {
         b += "</table></section>"
         b += await trackingSection(periodText: periodText, fallback: period)
         let spanText = span.map { "data \(KSTDateTime(epochSeconds: $0.first).dateString) – \(KSTDateTime(epochSeconds: $0.last).dateString) KST" } ?? "no data yet"
-        return page(title: "서대문구 가상발전소 VPP — 운영 대시보드", subtitle: "period \(period.label) · \(spanText) · hour-beginning stamps, energies in kWh",
+        let site = (try? await storage.sites.loadedSiteConfig())?.site ?? settings.site
+        return page(title: Self.siteTitle(site, "가상발전소 VPP — 운영 대시보드"), subtitle: "period \(period.label) · \(spanText) · hour-beginning stamps, energies in kWh",
                     body: b)
     }
 
@@ -171,101 +180,22 @@ struct Pages: Sendable {
         return (v < 0 ? "-" : "") + s + out
     }
 
-    // MARK: SVG charts
-
-    func axisMax(_ v: Double) -> Double {
-        guard v > 0 else { return 1 }
-        let mag = pow(10, floor(log10(v)))
-        for m in [1.0, 2, 2.5, 5, 10] where m * mag >= v { return m * mag }
-        return 10 * mag
-    }
+    // MARK: SVG charts (VPPCharts)
 
     func lineChart(series: [([Double], String)], labels: [String], width: Int, height: Int) -> String {
-        let n = labels.count
-        guard n > 0 else { return "<p class=muted>no data in this period</p>" }
-        let left = 60.0, right = 44.0, top = 10.0, bottom = 28.0
-        let pw = Double(width) - left - right, ph = Double(height) - top - bottom
-        let maxV = axisMax(series.flatMap(\.0).max() ?? 0)
-        func x(_ i: Int) -> Double { left + (n == 1 ? pw / 2 : pw * Double(i) / Double(n - 1)) }
-        func y(_ v: Double) -> Double { top + ph * (1 - v / maxV) }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
-        for k in 0...4 {
-            let v = maxV * Double(k) / 4
-            s += String(format: "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e7ec\"/>", left, left + pw, y(v), y(v))
-            s += String(format: "<text x=\"%.0f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6675\">%@</text>", left - 6, y(v) + 4, fmtAxis(v))
-        }
-        let ticks = min(n, 8)
-        for k in 0..<ticks {
-            let i = ticks == 1 ? 0 : (n - 1) * k / (ticks - 1)
-            s += String(format: "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6675\">%@</text>", x(i), Double(height) - 8, esc(labels[i]))
-        }
-        for (values, color) in series {
-            var d = ""
-            for (i, v) in values.enumerated() { d += String(format: "%@%.1f %.1f ", i == 0 ? "M" : "L", x(i), y(v)) }
-            s += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"/>"
-        }
-        return s + "</svg>"
+        guard !labels.isEmpty else { return "<p class=muted>no data in this period</p>" }
+        return LineChart(width: width, height: height, insets: Insets(left: 60, right: 44, top: 10, bottom: 28), namespace: true)
+            .svg(series.map { ChartSeries($0.0, color: $0.1) }, labels: labels)
     }
 
     func barChart(groups: [(String, [Double])], colors: [String], width: Int, height: Int) -> String {
         guard !groups.isEmpty else { return "<p class=muted>no dongs loaded</p>" }
-        let left = 60.0, top = 10.0, bottom = 40.0
-        let pw = Double(width) - left - 10, ph = Double(height) - top - bottom
-        let maxV = axisMax(groups.flatMap(\.1).max() ?? 0)
-        let gw = pw / Double(groups.count), bw = gw * 0.8 / Double(max(1, colors.count))
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
-        for k in 0...4 {
-            let v = maxV * Double(k) / 4, yy = top + ph * (1 - v / maxV)
-            s += String(format: "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e7ec\"/>", left, left + pw, yy, yy)
-            s += String(format: "<text x=\"%.0f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6675\">%@</text>", left - 6, yy + 4, fmtAxis(v))
-        }
-        for (gi, g) in groups.enumerated() {
-            let gx = left + gw * Double(gi) + gw * 0.1
-            for (k, v) in g.1.enumerated() {
-                let h = ph * v / maxV
-                s += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\"/>", gx + bw * Double(k), top + ph - h, bw, h, colors[k % colors.count])
-            }
-            s += String(format: "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\" fill=\"#1d2430\">%@</text>", gx + gw * 0.4, Double(height) - 22, esc(g.0))
-        }
-        return s + "</svg>"
+        return BarChart(width: width, height: height, colors: colors).svg(groups: groups.map { (label: $0.0, values: $0.1) })
     }
 
     func signedBars(_ values: [Double], line: [Double], labels: [String], width: Int, height: Int) -> String {
-        let n = values.count
-        guard n > 0 else { return "<p class=muted>empty plan</p>" }
-        let left = 60.0, top = 10.0, bottom = 28.0, right = 60.0
-        let pw = Double(width) - left - right, ph = Double(height) - top - bottom
-        let m = axisMax(values.map(abs).max() ?? 0), lm = axisMax(line.max() ?? 0)
-        func y(_ v: Double) -> Double { top + ph / 2 - ph / 2 * v / m }
-        func y2(_ v: Double) -> Double { top + ph * (1 - v / lm) }
-        let bw = pw / Double(n)
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
-        for v in [-m, -m / 2, 0, m / 2, m] {
-            s += String(format: "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%@\"/>", left, left + pw, y(v), y(v), v == 0 ? "#9aa4b1" : "#e3e7ec")
-            s += String(format: "<text x=\"%.0f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6675\">%@</text>", left - 6, y(v) + 4, fmtAxis(v))
-        }
-        for (i, v) in values.enumerated() {
-            let y0 = y(max(v, 0)), h = abs(y(v) - y(0))
-            s += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\"/>", left + bw * Double(i) + bw * 0.1, y0, bw * 0.8, h, v >= 0 ? "#2e9d5b" : "#c0504d")
-        }
-        var d = ""
-        for (i, v) in line.enumerated() { d += String(format: "%@%.1f %.1f ", i == 0 ? "M" : "L", left + bw * (Double(i) + 0.5), y2(v)) }
-        s += "<path d=\"\(d)\" fill=\"none\" stroke=\"#7a4fb5\" stroke-width=\"1.6\"/>"
-        s += String(format: "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" fill=\"#7a4fb5\">%@ kWh</text>", left + pw + 4, top + 10, fmtAxis(lm))
-        let ticks = min(n, 8)
-        for k in 0..<ticks {
-            let i = ticks == 1 ? 0 : (n - 1) * k / (ticks - 1)
-            s += String(format: "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6675\">%@</text>", left + bw * (Double(i) + 0.5), Double(height) - 8, esc(labels[i]))
-        }
-        return s + "</svg>"
-    }
-
-    func fmtAxis(_ v: Double) -> String {
-        let a = abs(v)
-        if a >= 1_000_000 { return String(format: "%.1fM", v / 1_000_000) }
-        if a >= 10_000 { return String(format: "%.0fk", v / 1000) }
-        if a >= 1000 { return String(format: "%.1fk", v / 1000) }
-        return String(format: a < 10 && a != 0 ? "%.1f" : "%.0f", v)
+        guard !values.isEmpty else { return "<p class=muted>empty plan</p>" }
+        return SignedBarChart(width: width, height: height).svg(bars: values, line: line, labels: labels)
     }
 
     // MARK: Upload form
@@ -285,7 +215,8 @@ struct Pages: Sendable {
             <label for="file">파일 File</label><input id="file" name="file" type="file" required accept=".csv,.txt,.xlsx">
             <button type="submit">업로드 Upload</button></form></section>
             """
-        return page(title: "서대문구 가상발전소 — 관리사무소 업로드", subtitle: "Seodaemun-gu VPP · apartment office upload", body: b)
+        return page(title: Self.siteTitle(settings.site, "가상발전소 — 관리사무소 업로드"),
+                    subtitle: (settings.site.map { "\($0.name) VPP" } ?? "VPP") + " · apartment office upload", body: b)
     }
 
     func uploadResult(_ result: UploadResult) -> String {
@@ -309,7 +240,7 @@ struct Pages: Sendable {
             for w in r.warnings { b += "<p class=muted>\(esc(w))</p>" }
         }
         b += "<p><a href=\"/upload\">다른 파일 올리기 Upload another file</a></p>"
-        return page(title: "서대문구 가상발전소 — 업로드 결과", subtitle: "upload result", body: b)
+        return page(title: Self.siteTitle(settings.site, "가상발전소 — 업로드 결과"), subtitle: "upload result", body: b)
     }
 
     func login(error: String?) -> String {
@@ -320,6 +251,6 @@ struct Pages: Sendable {
             <label for="token">운영자 토큰 Operator token</label><input id="token" name="token" type="password" autocomplete="off" required>
             <button type="submit">로그인 Sign in</button></form></section>
             """
-        return page(title: "서대문구 가상발전소 — 로그인", subtitle: "the dashboard needs an operator token", body: b)
+        return page(title: Self.siteTitle(settings.site, "가상발전소 — 로그인"), subtitle: "the dashboard needs an operator token", body: b)
     }
 }

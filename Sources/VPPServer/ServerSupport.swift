@@ -46,6 +46,9 @@ public struct ServerSettings: Sendable {
     public var refusedAuditMaxKeys = 16
     /// Private folder for spooling upload bodies to the ingestor (never a path from the request).
     public var spoolDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("vpp-serve-spool").path
+    /// The loaded site (its names lead the page titles); `vpp serve` sets it from the store at
+    /// start. The dashboard reads the store's site on every request and falls back to this.
+    public var site: SiteInfo? = nil
 }
 
 /// Per-request context: the authenticated principal once the auth middleware ran.

@@ -25,9 +25,10 @@ enum DemoForecastDispatchSteps {
         let weather = try WeatherCSV.load(path: weatherPath)
         let perDong = Dictionary(uniqueKeysWithValues: site.dongs.map { ($0.code, weather) })
         let start = horizonStart.epochSeconds
-        let summary = try await ForecastRunner.run(storage: store, site: site, start: start, slots: 192, length: .quarterHour,
+        let horizon = Horizon(hours: 48), step = Step(.quarterHour)
+        let summary = try await ForecastRunner.run(storage: store, site: site, start: start, slots: horizon.slots(step), length: step.length,
                                              weather: perDong, issuedAt: issuedAt.epochSeconds)
-        print("\n== 3. forecast: 48 h at 15 min from \(horizonStart) KST, weather \(weatherPath)")
+        print("\n== 3. forecast: \(horizon.hours) h at \(step.length.seconds / 60) min from \(horizonStart) KST, weather \(weatherPath)")
         print("   (stand-in: the real KMA forecast for Dangjin, 2019-08-01..03, re-dated; see samples/SOURCE.txt)")
         for l in summary.lines { print("   " + l) }
 

@@ -23,8 +23,7 @@ struct DispatchCommand: AsyncParsableCommand {
 
     struct ModelOptions: ParsableArguments {
         @Option(help: "Site config TOML.") var config: String = "site-configs/seodaemun.toml"
-        @Option(help: "Horizon, e.g. 48h or 2d.") var horizon: String = "48h"
-        @Option(help: "Slot length: 15m or 1h.") var step: String = "15m"
+        @OptionGroup var span: HorizonOptions
         @Option(help: "Objective: cost, co2, self, peak or weights (with --weights).") var objective: Objective = .cost
         @Option(help: "Weights for --objective weights: cost=1,export=1,co2=0,self=0,peak=1,cycling=1.") var weights: String?
         @Option(help: "Export value: flat (config) or smp (hourly KPX SMP from the shared data).") var exportPrice: ExportPriceSource = .flat
@@ -33,18 +32,6 @@ struct DispatchCommand: AsyncParsableCommand {
         @Option(help: "Raised reserve window, KST FROM/TO=PCT (e.g. heat-wave alert 2026-07-06T12:00/2026-07-06T20:00=60); repeatable.")
         var reserveWindow: [String] = []
 
-        func slots(_ step: SlotLength) throws -> Int {
-            let t = horizon.lowercased()
-            var hours = 0
-            if t.hasSuffix("h"), let h = Int(t.dropLast()) { hours = h }
-            else if t.hasSuffix("d"), let d = Int(t.dropLast()) { hours = d * 24 }
-            guard hours > 0, hours <= 24 * 14 else { throw ValidationError("--horizon must look like 48h or 2d (at most 14 days)") }
-            return hours * 3600 / step.seconds
-        }
-        var slotLength: SlotLength { get throws {
-            guard let s = SlotLength(text: step) else { throw ValidationError("--step must be 15m or 1h") }
-            return s
-        } }
         func objectiveWeights() throws -> ObjectiveWeights {
             switch objective {
             case .weights:
@@ -80,8 +67,8 @@ struct DispatchCommand: AsyncParsableCommand {
         @Flag(help: "Print only the breakdown, not every slot.") var summary = false
 
         func run() async throws {
-            let step = try model.slotLength
-            let n = try model.slots(step)
+            let step = model.span.slotLength
+            let n = model.span.slots
             let t0: Int64
             if let s = start {
                 guard let k = KSTDateTime.parse(s) else { throw ValidationError("--start: '\(s)' is not a KST date/time") }
@@ -153,10 +140,10 @@ struct DispatchCommand: AsyncParsableCommand {
         @Option(help: "Run as if at this KST time (YYYY-MM-DDTHH:MM), e.g. to replay a past day; default: now.") var at: String?
 
         func run() async throws {
-            let step = try model.slotLength
+            let step = model.span.slotLength
             let (b, prof) = try model.builder()
             var o = DispatchRunner.Options(outbox: outbox, lockPath: lock, telemetryPath: telemetry)
-            o.step = step; o.slots = try model.slots(step); o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
+            o.step = step; o.slots = model.span.slots; o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
             let store = try global.openStore()
             // Latest stored forecast (issue 4) where it covers the horizon, recorded profiles elsewhere.
             let runner = DispatchRunner(builder: b, storage: store, options: o) { s, st, n in

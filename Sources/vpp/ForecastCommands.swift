@@ -24,8 +24,7 @@ struct ForecastCommand: AsyncParsableCommand {
             discussion: "Weather comes from KMA 단기예보 (service key in VPP_KMA_KEY) unless --weather-csv is given.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "First KST day of the forecast, YYYY-MM-DD (default: tomorrow).") var date: String?
-        @Option(help: "Horizon, e.g. 48h or 24h.") var horizon: String = "48h"
-        @Option(help: "Slot length: 15m or 1h.") var step: String = "15m"
+        @OptionGroup var span: HorizonOptions
         @Option(help: "Site config TOML (default: the site loaded in the store).") var config: String?
         @Option(help: "Weather forecast CSV (Forecast_time,Temperature,Humidity,WindSpeed,WindDirection,Cloud[,PTY,POP]) instead of KMA.")
         var weatherCsv: String?
@@ -34,8 +33,8 @@ struct ForecastCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try global.openStore()
             let site = try await loadSite(storage: store, config: config)
-            guard let length = SlotLength(text: step) else { throw ValidationError("--step must be 15m or 1h") }
-            let hours = try parseHours(horizon)
+            let length = span.slotLength
+            let hours = span.horizon.hours
             let now = store.clock.now()
             let start: Int64
             if let date {
@@ -139,11 +138,4 @@ private func loadSite(storage store: Storage, config: String?) async throws -> S
         throw VPPError(.noInput, "no site loaded in \(store.location); pass --config or run `vpp site load site-configs/seodaemun.toml`")
     }
     return s
-}
-
-private func parseHours(_ s: String) throws -> Int {
-    let t = s.lowercased()
-    if t.hasSuffix("h"), let h = Int(t.dropLast()), h > 0, h <= 24 * 7 { return h }
-    if t.hasSuffix("d"), let d = Int(t.dropLast()), d > 0, d <= 7 { return d * 24 }
-    throw ValidationError("--horizon must look like 48h or 2d (at most 7 days)")
 }

@@ -85,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.headerTimeoutS = headerTimeoutS
         settings.cacheMaxBytes = Int(cacheMaxMB * 1024 * 1024)
         settings.refusedAuditWindowS = Int64(refusedAuditWindowS)
+        settings.site = try await store.sites.loadedSiteConfig()?.site
         var logger = Logger(label: "vpp.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
         let server = HTTPServer(storage: store, settings: settings, logger: logger, debugIngestDelayMs: debugIngestDelayMs)

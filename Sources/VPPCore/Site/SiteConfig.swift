@@ -54,10 +54,13 @@ public struct SiteInfo: Sendable, Equatable, Codable {
     /// Site reference point [° WGS84].
     public var latitudeDeg: Double
     public var longitudeDeg: Double
+    /// Monthly Linke turbidity at the reference point [1], January first (clear-sky model);
+    /// nil: the forecaster's documented generic climatology.
+    public var linkeTurbidityMonthly: [Double]?
     public init(id: String, name: String, nameKo: String, sigunguCode: String = "", timezone: String = KST.zoneIdentifier,
-                latitudeDeg: Double = 37.5665, longitudeDeg: Double = 126.978) {
+                latitudeDeg: Double = 37.5665, longitudeDeg: Double = 126.978, linkeTurbidityMonthly: [Double]? = nil) {
         self.id = id; self.name = name; self.nameKo = nameKo; self.sigunguCode = sigunguCode; self.timezone = timezone
-        self.latitudeDeg = latitudeDeg; self.longitudeDeg = longitudeDeg
+        self.latitudeDeg = latitudeDeg; self.longitudeDeg = longitudeDeg; self.linkeTurbidityMonthly = linkeTurbidityMonthly
     }
 }
 
