@@ -88,3 +88,21 @@ public struct HourlyEnergyTable: Sendable {
         return HourlyEnergyTable(slotStarts: starts, columns: dict)
     }
 }
+
+/// One GIST campus feeder's hourly active power (shared/data/gist-campus/load_hourly_by_feeder.csv:
+/// `timestamp_kst` column 1, `feeder_ko` column 5, `active_power_kw` column 6), in file order.
+public enum GISTFeeder {
+    public static func hourlyKW(path: String, feeder: String) throws -> [(epoch: Int64, kW: Double)] {
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw VPPError(.noInput, "\(path): cannot read (the shared data folder is needed; pass --data-dir)")
+        }
+        var out: [(epoch: Int64, kW: Double)] = []
+        try CSVRecords.forEach([UInt8](d)) { line, f in
+            guard line > 1, f.count >= 6, f.string(4) == feeder, let stamp = KSTDateTime.parse(utf8: f[0]),
+                  let kw = csvDouble(f[5]) else { return }
+            out.append((stamp.epochSeconds, kw))
+        }
+        guard !out.isEmpty else { throw VPPError(.badData, "\(path): feeder \(feeder) not found") }
+        return out
+    }
+}

@@ -34,27 +34,21 @@ public struct RecordedProfiles: Sendable {
         return [UInt8](d)
     }
 
+    /// Dangjin column `dangjin` (kWh per hour, hour-ending) per kWp, by hour-beginning epoch.
     static func loadDangjin(_ path: String) throws -> [Int64: Double] {
+        let table = try HourlyEnergyTable.load(path: path, convention: .hourEnding)
         var out: [Int64: Double] = [:]
-        var header = true
-        try CSVRecords.forEach(readBytes(path)) { _, f in
-            if header { header = false; return }
-            guard f.count >= 4, let stamp = KSTDateTime.parse(utf8: f[0]) else { return }
-            guard let v = Double(f.string(3)), v.isFinite, v >= 0 else { return }
-            let start = StampConvention.hourEnding.slotStart(stampEpoch: stamp.epochSeconds, length: .hour)
-            out[start] = v / dangjinCapacityKW
+        for (k, v) in (table.columns["dangjin"] ?? []).enumerated() {
+            if let v, v.isFinite { out[table.slotStarts[k]] = v / dangjinCapacityKW }
         }
         guard !out.isEmpty else { throw DispatchError.io("\(path): no PV rows read") }
         return out
     }
 
+    /// The feeder's hourly power normalised to mean 1, by stamp epoch (positive readings only).
     static func loadFeeder(_ path: String, feeder: String) throws -> [Int64: Double] {
         var raw: [Int64: Double] = [:]
-        try CSVRecords.forEach(readBytes(path)) { _, f in
-            guard f.count >= 6, f.string(4) == feeder, let stamp = KSTDateTime.parse(utf8: f[0]),
-                  let kw = Double(f.string(5)), kw > 0 else { return }
-            raw[stamp.epochSeconds] = kw
-        }
+        for r in try GISTFeeder.hourlyKW(path: path, feeder: feeder) where r.kW > 0 { raw[r.epoch] = r.kW }
         guard !raw.isEmpty else { throw DispatchError.io("\(path): feeder \(feeder) not found") }
         let mean = raw.values.reduce(0, +) / Double(raw.count)
         return raw.mapValues { $0 / mean }

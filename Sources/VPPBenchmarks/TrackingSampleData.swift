@@ -38,29 +38,17 @@ public enum TrackingSampleData {
     public static func loadShapes(dataDirectory: String) throws -> Shapes {
         let pvPath = dataDirectory + "/pv-dangjin/energy.csv"
         let loadPath = dataDirectory + "/gist-campus/load_hourly_by_feeder.csv"
-        guard let pvData = FileManager.default.contents(atPath: pvPath) else {
-            throw VPPError(.noInput, "\(pvPath): cannot read (the shared data folder is needed; pass --data-dir)")
-        }
-        guard let loadData = FileManager.default.contents(atPath: loadPath) else {
-            throw VPPError(.noInput, "\(loadPath): cannot read (the shared data folder is needed; pass --data-dir)")
-        }
+        // Dangjin column `dangjin` (1,000 kW), hour-ending stamps → hour-beginning slots.
+        let table = try HourlyEnergyTable.load(path: pvPath, convention: .hourEnding)
         var pv: [Int: Double] = [:]
-        var header = true
-        CSVRecords.forEach([UInt8](pvData)) { _, f in
-            if header { header = false; return }
-            guard f.count >= 4, let stamp = KSTDateTime.parse(utf8: f[0]), let kwh = Double(f.string(3)) else { return }
-            let start = KSTDateTime(epochSeconds: stamp.epochSeconds - 3600) // hour-ending → hour-beginning
+        for (k, v) in (table.columns["dangjin"] ?? []).enumerated() {
+            guard let kwh = v else { continue }
+            let start = KSTDateTime(epochSeconds: table.slotStarts[k])
             let wanted = start.month >= 3 ? 2019 : 2020
-            guard start.year == wanted else { return }
+            guard start.year == wanted else { continue }
             pv[(start.month * 100 + start.day) * 24 + start.hour] = kwh / 1000
         }
-        var series: [Double] = []
-        header = true
-        CSVRecords.forEach([UInt8](loadData)) { _, f in
-            if header { header = false; return }
-            guard f.count >= 6, f.string(4) == "교원아파트", let kw = Double(f.string(5)) else { return }
-            series.append(kw)   // rows are in time order, one per hour
-        }
+        let series = try GISTFeeder.hourlyKW(path: loadPath, feeder: "교원아파트").map(\.kW)   // time order, one per hour
         guard series.count >= 24, series.count % 24 == 0 else {
             throw VPPError(.badData, "\(loadPath): expected whole days of 교원아파트 rows, found \(series.count)")
         }
