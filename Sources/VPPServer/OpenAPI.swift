@@ -162,9 +162,9 @@ extension OpenAPIDocument {
                                    status: "partial", message: "2 rows rejected")
         let dong = DongSummary(code: "1141052000", nameKo: "천연동", name: "Cheonyeon-dong", households: 7768, pvKWp: 120.5,
                                miniSolarUnits: 30, batteryKWh: 500, batteryKW: 250, meters: 3)
-        let forecastRun = ForecastRunInfo(id: 3, issuedAt: 1_700_000_000, kind: "day-ahead", horizonS: 172_800, stepS: 3600, model: "pv-clearsky")
+        let forecastRun = StoredForecastRun(id: 3, issuedAt: 1_700_000_000, kind: "day-ahead", horizonS: 172_800, stepS: 3600, model: "pv-clearsky")
         let point = ForecastPointPayload(dong: "1141052000", quantity: "pv", slotStart: 1_700_000_000, durationS: 3600, valueWh: 12_000)
-        let dispatchRun = DispatchRunInfo(id: 2, startedAt: 1_700_000_000, finishedAt: 1_700_000_001, status: "ok", objective: "cost",
+        let dispatchRun = DispatchRunRecord(id: 2, startedAt: 1_700_000_000, finishedAt: 1_700_000_001, status: "ok", objective: "cost",
                                           objectiveValue: 12.5, horizonS: 86_400, stepS: 3600, solveMs: 4.2, message: "ok")
         let slot = ScheduleSlot(batteryID: "bat0", dongCode: "1141052000", slotStart: 1_700_000_000, durationS: 3600, chargeW: 1000,
                                 dischargeW: 0, socWh: 50_000)

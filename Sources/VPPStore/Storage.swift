@@ -112,7 +112,7 @@ public protocol ForecastStore: Sendable {
     func forecastValues(runID: Int64, dong: String?, quantity: String?) async throws -> [ForecastValue]
     func saveForecastModel(name: String, trainedAt: Int64, trainFrom: Int64, trainTo: Int64, paramsJSON: String) async throws -> Int64
     func latestForecastModel(name: String) async throws -> StoredForecastModel?
-    func latestForecastRun() async throws -> ForecastRunInfo?
+    func latestForecastRun() async throws -> StoredForecastRun?
     func forecastPoints(runID: Int64, dong: String?, quantity: String?) async throws -> [ForecastPoint]
 }
 
@@ -132,7 +132,7 @@ public protocol DispatchStore: Sendable {
     func plannedSoC(at epoch: Int64) async throws -> [String: Int64]
     /// The newest plan's SoC for each (battery, slot) in [from, to) [Wh].
     func plannedSoC(batteryIDs: [String], from: Int64, to: Int64) async throws -> [(batteryID: String, slotStart: Int64, socWh: Int64)]
-    func latestSchedule() async throws -> (run: DispatchRunInfo, slots: [ScheduleSlot])?
+    func latestSchedule() async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])?
 }
 
 /// API tokens (stored as salted HMACs only) and the audit trail.

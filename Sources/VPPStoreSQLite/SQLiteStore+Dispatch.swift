@@ -42,7 +42,7 @@ extension SQLiteStore {
                 """, arguments: [limit]).map { r in
                 DispatchRunRecord(id: r["id"], startedAt: r["started_at"], finishedAt: r["finished_at"], status: r["status"],
                                   objective: r["objective"], objectiveValue: r["objective_value"], breakdownJSON: r["breakdown_json"],
-                                  horizonSeconds: r["horizon_s"], stepSeconds: r["step_s"], solveMs: r["solve_ms"], message: r["message"])
+                                  horizonS: r["horizon_s"], stepS: r["step_s"], solveMs: r["solve_ms"], message: r["message"])
             }
         }
     }

@@ -64,12 +64,12 @@ extension SQLiteStore {
     }
 
     /// The newest forecast run, optionally of one kind.
-    public func latestForecastRun() async throws -> ForecastRunInfo? {
+    public func latestForecastRun() async throws -> StoredForecastRun? {
         try await read { db in
             try Row.fetchOne(db, sql: """
                 SELECT * FROM forecast_run WHERE id IN (SELECT DISTINCT run_id FROM forecast) ORDER BY issued_at DESC, id DESC LIMIT 1
                 """).map {
-                ForecastRunInfo(id: $0["id"], issuedAt: $0["issued_at"], kind: $0["kind"], horizonS: $0["horizon_s"],
+                StoredForecastRun(id: $0["id"], issuedAt: $0["issued_at"], kind: $0["kind"], horizonS: $0["horizon_s"],
                                 stepS: $0["step_s"], model: $0["model"])
             }
         }
@@ -91,12 +91,12 @@ extension SQLiteStore {
     }
 
     /// The newest dispatch run that wrote a schedule, with its slots.
-    public func latestSchedule() async throws -> (run: DispatchRunInfo, slots: [ScheduleSlot])? {
+    public func latestSchedule() async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])? {
         try await read { db in
             guard let r = try Row.fetchOne(db, sql: """
                 SELECT * FROM dispatch_run WHERE id = (SELECT MAX(run_id) FROM schedule)
                 """) else { return nil }
-            let run = DispatchRunInfo(id: r["id"], startedAt: r["started_at"], finishedAt: r["finished_at"], status: r["status"],
+            let run = DispatchRunRecord(id: r["id"], startedAt: r["started_at"], finishedAt: r["finished_at"], status: r["status"],
                                       objective: r["objective"], objectiveValue: r["objective_value"], horizonS: r["horizon_s"],
                                       stepS: r["step_s"], solveMs: r["solve_ms"], message: r["message"])
             let slots = try Row.fetchAll(db, sql: """

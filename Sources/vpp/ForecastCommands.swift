@@ -83,7 +83,7 @@ struct ForecastCommand: AsyncParsableCommand {
             case .csv: print(renderCSV(headers: headers, rows: rows))
             case .json:
                 // The same payload as GET /api/v1/forecasts.
-                print(try renderJSON(ForecastsPayload(run: ForecastRunInfo(r), points: values.map {
+                print(try renderJSON(ForecastsPayload(run: r, points: values.map {
                     ForecastPointPayload(dong: $0.dongCode, quantity: $0.quantity, slotStart: $0.slotStart, durationS: $0.durationS, valueWh: $0.value.wh)
                 })))
             }

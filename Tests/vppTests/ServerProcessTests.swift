@@ -62,7 +62,7 @@ struct ServerProcessTests {
 
     /// Polls the server's log without blocking a thread of the shared test pool (other tests,
     /// and the upload task this test waits on, need it).
-    func waitFor(_ text: String, in proc: Proc, seconds: Double = 30) async -> Bool {
+    func waitFor(_ text: String, in proc: Proc, seconds: Double = 90) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if proc.stderr.contains(text) { return true }

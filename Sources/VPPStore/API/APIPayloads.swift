@@ -60,7 +60,7 @@ public struct ForecastPointPayload: Sendable, Equatable, Codable {
 /// `GET /api/v1/forecasts` and `vpp forecast show --format json`: a forecast run and its points.
 /// Without any run: `{"points":[],"run":null}`.
 public struct ForecastsPayload: Sendable, Equatable, Codable {
-    public var run: ForecastRunInfo?
+    public var run: StoredForecastRun?
     public var unit: String?
     public var stampConvention: String?
     public var points: [ForecastPointPayload]
@@ -69,7 +69,7 @@ public struct ForecastsPayload: Sendable, Equatable, Codable {
         case run, unit, stampConvention = "stamp_convention", points
     }
 
-    public init(run: ForecastRunInfo?, points: [ForecastPointPayload]) {
+    public init(run: StoredForecastRun?, points: [ForecastPointPayload]) {
         self.run = run
         self.unit = run == nil ? nil : "Wh"
         self.stampConvention = run == nil ? nil : StampConvention.hourBeginning.rawValue
@@ -85,13 +85,6 @@ public struct ForecastsPayload: Sendable, Equatable, Codable {
     }
 }
 
-extension ForecastRunInfo {
-    /// The served view of a stored run (without its parameters).
-    public init(_ run: StoredForecastRun) {
-        self.init(id: run.id, issuedAt: run.issuedAt, kind: run.kind, horizonS: run.horizonS, stepS: run.stepS, model: run.model)
-    }
-}
-
 /// `GET /api/v1/schedules/latest`: the latest dispatch run and its battery slots.
 /// Without any run: `{"run":null,"slots":[]}`.
 public struct SchedulePayload: Sendable, Equatable, Codable {
@@ -100,7 +93,7 @@ public struct SchedulePayload: Sendable, Equatable, Codable {
         public var soc = "Wh"
         public init() {}
     }
-    public var run: DispatchRunInfo?
+    public var run: DispatchRunRecord?
     public var units: Units?
     public var stampConvention: String?
     public var slots: [ScheduleSlot]
@@ -109,7 +102,7 @@ public struct SchedulePayload: Sendable, Equatable, Codable {
         case run, units, stampConvention = "stamp_convention", slots
     }
 
-    public init(run: DispatchRunInfo?, slots: [ScheduleSlot]) {
+    public init(run: DispatchRunRecord?, slots: [ScheduleSlot]) {
         self.run = run
         self.units = run == nil ? nil : Units()
         self.stampConvention = run == nil ? nil : StampConvention.hourBeginning.rawValue

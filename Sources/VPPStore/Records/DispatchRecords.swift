@@ -1,21 +1,30 @@
 import Foundation
 import VPPCore
 
-/// One row of `dispatch_run` as `vpp dispatch history` shows it.
+/// One row of `dispatch_run` (`vpp dispatch history`, API `run` of `/schedules/latest`).
 public struct DispatchRunRecord: Sendable, Equatable, Codable {
     public var id: Int64
+    /// UTC epoch s.
     public var startedAt: Int64
     public var finishedAt: Int64?
     public var status: String
     public var objective: String
     public var objectiveValue: Double?
-    public var breakdownJSON: String
-    public var horizonSeconds: Int
-    public var stepSeconds: Int
+    /// The objective breakdown as stored (not part of the JSON payloads).
+    public var breakdownJSON: String = "{}"
+    public var horizonS: Int64
+    public var stepS: Int64
     public var solveMs: Double?
     public var message: String?
 
-    public init(id: Int64, startedAt: Int64, finishedAt: Int64? = nil, status: String, objective: String, objectiveValue: Double? = nil, breakdownJSON: String, horizonSeconds: Int, stepSeconds: Int, solveMs: Double? = nil, message: String? = nil) {
+    /// JSON names.
+    enum CodingKeys: String, CodingKey {
+        case id, startedAt = "started_at", finishedAt = "finished_at", status, objective, objectiveValue = "objective_value"
+        case horizonS = "horizon_s", stepS = "step_s", solveMs = "solve_ms", message
+    }
+
+    public init(id: Int64, startedAt: Int64, finishedAt: Int64? = nil, status: String, objective: String, objectiveValue: Double? = nil,
+                breakdownJSON: String = "{}", horizonS: Int64, stepS: Int64, solveMs: Double? = nil, message: String? = nil) {
         self.id = id
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -23,8 +32,8 @@ public struct DispatchRunRecord: Sendable, Equatable, Codable {
         self.objective = objective
         self.objectiveValue = objectiveValue
         self.breakdownJSON = breakdownJSON
-        self.horizonSeconds = horizonSeconds
-        self.stepSeconds = stepSeconds
+        self.horizonS = horizonS
+        self.stepS = stepS
         self.solveMs = solveMs
         self.message = message
     }

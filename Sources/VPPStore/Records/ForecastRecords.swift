@@ -35,17 +35,24 @@ public struct StoredForecastModel: Sendable, Equatable {
     }
 }
 
-/// A stored forecast run's header.
-public struct StoredForecastRun: Sendable, Equatable {
+/// A stored forecast run's header (API `run` of `/forecasts`, `vpp forecast show --format json`).
+public struct StoredForecastRun: Sendable, Equatable, Codable {
     public var id: Int64
+    /// UTC epoch s.
     public var issuedAt: Int64
     public var kind: String
     public var horizonS: Int64
     public var stepS: Int64
     public var model: String
-    public var paramsJSON: String
+    /// The model parameters as stored (not part of the JSON payloads).
+    public var paramsJSON: String = "{}"
 
-    public init(id: Int64, issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String, paramsJSON: String) {
+    /// JSON names.
+    enum CodingKeys: String, CodingKey {
+        case id, issuedAt = "issued_at", kind, horizonS = "horizon_s", stepS = "step_s", model
+    }
+
+    public init(id: Int64, issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String, paramsJSON: String = "{}") {
         self.id = id
         self.issuedAt = issuedAt
         self.kind = kind

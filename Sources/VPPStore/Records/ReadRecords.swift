@@ -25,60 +25,7 @@ public struct ForecastPoint: Sendable, Equatable, Codable {
     }
 }
 
-public struct ForecastRunInfo: Sendable, Equatable, Codable {
-    public var id: Int64
-    public var issuedAt: Int64
-    public var kind: String
-    public var horizonS: Int64
-    public var stepS: Int64
-    public var model: String
 
-    /// JSON names (API `run` of `/forecasts`, `vpp forecast show --format json`).
-    enum CodingKeys: String, CodingKey {
-        case id, issuedAt = "issued_at", kind, horizonS = "horizon_s", stepS = "step_s", model
-    }
-
-    public init(id: Int64, issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String) {
-        self.id = id
-        self.issuedAt = issuedAt
-        self.kind = kind
-        self.horizonS = horizonS
-        self.stepS = stepS
-        self.model = model
-    }
-}
-
-public struct DispatchRunInfo: Sendable, Equatable, Codable {
-    public var id: Int64
-    public var startedAt: Int64
-    public var finishedAt: Int64?
-    public var status: String
-    public var objective: String
-    public var objectiveValue: Double?
-    public var horizonS: Int64
-    public var stepS: Int64
-    public var solveMs: Double?
-    public var message: String?
-
-    /// JSON names (API `run` of `/schedules/latest`, `vpp dispatch history --format json`).
-    enum CodingKeys: String, CodingKey {
-        case id, startedAt = "started_at", finishedAt = "finished_at", status, objective, objectiveValue = "objective_value"
-        case horizonS = "horizon_s", stepS = "step_s", solveMs = "solve_ms", message
-    }
-
-    public init(id: Int64, startedAt: Int64, finishedAt: Int64? = nil, status: String, objective: String, objectiveValue: Double? = nil, horizonS: Int64, stepS: Int64, solveMs: Double? = nil, message: String? = nil) {
-        self.id = id
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.status = status
-        self.objective = objective
-        self.objectiveValue = objectiveValue
-        self.horizonS = horizonS
-        self.stepS = stepS
-        self.solveMs = solveMs
-        self.message = message
-    }
-}
 
 /// One battery slot of a schedule (powers W, planned SoC Wh, hour-beginning slot start).
 public struct ScheduleSlot: Sendable, Equatable, Codable {
