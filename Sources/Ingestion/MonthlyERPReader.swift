@@ -103,25 +103,73 @@ final class MonthlyERPReader {
         return s
     }
 
+    /// One household row as read: 동 (A), 호 (B) and the three numbers (C, D, E).
+    private struct Household {
+        var dong: String, ho: String
+        var previous: Double?, current: Double, usage: Double?
+        var unit: String
+    }
+
+    /// What the registers say about the month's usage.
+    private enum Usage {
+        case known(kWh: Double, flag: String?)
+        /// D < C with no E: kept for review, nothing counts.
+        case review(ReviewItem)
+        case rejected
+    }
+
     func process(_ p: UnsafeBufferPointer<UInt8>, line: Int, sink w: any ReadingSink) throws {
         splitter.split(p)
-        let sp = splitter
-        var anyValue = false
-        for k in 0..<sp.count where !sp.isEmpty(k) { anyValue = true; break }
-        if !anyValue { return }
+        guard (0..<splitter.count).contains(where: { !splitter.isEmpty($0) }) else { return }
         try w.countRow(line: line)
+        guard let h = try household(p, line: line, sink: w) else { return }
+        if let first = seenUnits[h.unit] {
+            try w.reject(line: line, column: 1, raw: p, reason: "duplicate household 동-호 \(h.unit) (first on line \(first))"); return
+        }
+        let usage: Double
+        var flag: String?
+        switch try monthUsage(h, p, line: line, sink: w) {
+        case .rejected: return
+        case .review(let item):
+            try w.review(item, line: line, column: 4, raw: p)
+            seenUnits[h.unit] = line
+            wrapReviews += 1
+            return
+        case .known(let kWh, let f): usage = kWh; flag = f
+        }
+        seenUnits[h.unit] = line
+        let usageColumn = h.usage == nil ? 4 : 5
+        guard let usageWh = WattHours(checked: usage * 1000)?.wh else {
+            try w.reject(line: line, column: usageColumn, raw: p, reason: "usage out of range: \(fmtNum(usage)) kWh"); return
+        }
+        if let limit = maxUsageWh, usageWh > limit {
+            try w.reject(line: line, column: usageColumn, raw: p, reason:
+                "implausible: \(fmtNum(usage)) kWh in \(period) for one household; \(assetID) can draw at most \(fmtNum(Double(limit) / 1000)) kWh in the month (\(limitBasis))")
+            return
+        }
+        if let reason = try labelReview(h, p, line: line, sink: w) { flag = "review: " + reason }
+        _ = try w.registerReading(RegisterReading(assetID: assetID, unit: h.unit, period: period, previousRegister: h.previous,
+                                                  currentRegister: h.current, usageWh: usageWh, flag: flag,
+                                                  billingJSON: try billingJSON(p)))
+        if flag != nil && flag != "usage_derived" { w.flagged += 1 }
+    }
+
+    /// The row's 동, 호 and numbers, or nil when the row is rejected (total rows, missing columns,
+    /// empty labels, negative or non-numeric registers, no current register).
+    private func household(_ p: UnsafeBufferPointer<UInt8>, line: Int, sink w: any ReadingSink) throws -> Household? {
+        let sp = splitter
         let a = sp.string(0, in: p), b = sp.count > 1 ? sp.string(1, in: p) : ""
         if Self.isTotalLabel(a) || Self.isTotalLabel(b) {
-            try w.reject(line: line, column: 1, raw: p, reason: "total/subtotal row (\(a.isEmpty ? b : a)), not a household"); return
+            try w.reject(line: line, column: 1, raw: p, reason: "total/subtotal row (\(a.isEmpty ? b : a)), not a household"); return nil
         }
         // E may be omitted (spreadsheets drop trailing empty cells); C and D may not.
         guard sp.count >= 4 else {
             try w.reject(line: line, column: nil, raw: p,
                          reason: "wrong column count: \(sp.count); XpERP needs A 동, B 호, C 전월지침, D 당월지침, E 사용량")
-            return
+            return nil
         }
-        if a.isEmpty { try w.reject(line: line, column: 1, raw: p, reason: "empty 동 (A)"); return }
-        if b.isEmpty { try w.reject(line: line, column: 2, raw: p, reason: "empty 호 (B)"); return }
+        if a.isEmpty { try w.reject(line: line, column: 1, raw: p, reason: "empty 동 (A)"); return nil }
+        if b.isEmpty { try w.reject(line: line, column: 2, raw: p, reason: "empty 호 (B)"); return nil }
         func num(_ k: Int, _ name: String) throws -> (ok: Bool, value: Double?) {
             switch parseNumber(sp.field(k, in: p)) {
             case .value(let v):
@@ -135,74 +183,66 @@ final class MonthlyERPReader {
                 try w.reject(line: line, column: line == 1 ? nil : k + 1, raw: p, reason: why); return (false, nil)
             }
         }
-        let (okC, c) = try num(2, "C 전월지침"); if !okC { return }
-        let (okD, d0) = try num(3, "D 당월지침"); if !okD { return }
-        let (okE, e) = sp.count > 4 ? try num(4, "E 사용량") : (true, nil); if !okE { return }
-        guard let d = d0 else { try w.reject(line: line, column: 4, raw: p, reason: "empty D 당월지침 (current register)"); return }
-        let unit = "\(Self.label(a))-\(Self.label(b))"
-        if let first = seenUnits[unit] {
-            try w.reject(line: line, column: 1, raw: p, reason: "duplicate household 동-호 \(unit) (first on line \(first))"); return
-        }
-        var usage: Double
-        var flag: String?
-        switch (c, e) {
+        let (okC, c) = try num(2, "C 전월지침"); if !okC { return nil }
+        let (okD, d) = try num(3, "D 당월지침"); if !okD { return nil }
+        let (okE, e) = sp.count > 4 ? try num(4, "E 사용량") : (true, nil); if !okE { return nil }
+        guard let d else { try w.reject(line: line, column: 4, raw: p, reason: "empty D 당월지침 (current register)"); return nil }
+        return Household(dong: a, ho: b, previous: c, current: d, usage: e, unit: "\(Self.label(a))-\(Self.label(b))")
+    }
+
+    /// The month's usage from E and/or D − C, flagged (never corrected) where they disagree.
+    private func monthUsage(_ h: Household, _ p: UnsafeBufferPointer<UInt8>, line: Int, sink w: any ReadingSink) throws -> Usage {
+        let d = h.current
+        switch (h.previous, h.usage) {
         case (nil, nil):
-            try w.reject(line: line, column: 5, raw: p, reason: "no E 사용량 and no C 전월지침: usage unknown"); return
-        case (nil, let e?): usage = e
+            try w.reject(line: line, column: 5, raw: p, reason: "no E 사용량 and no C 전월지침: usage unknown"); return .rejected
+        case (nil, let e?):
+            return .known(kWh: e, flag: nil)
         case (let c?, nil):
             guard d >= c else {
                 // Rollover or replaced meter: an operator decides; nothing counts meanwhile.
-                var wrap = 1.0
-                while wrap <= c { wrap *= 10 }
-                let candidate = WattHours(checked: (wrap - c + d) * 1000)?.wh
+                let wrap = Self.wrap(above: c)
                 let reason = "D \(fmtNum(d)) < C \(fmtNum(c)) and no E 사용량: rollover at \(fmtNum(wrap)) (usage \(fmtNum(wrap - c + d)) kWh) or a replaced meter; kept for review"
-                try w.review(ReviewItem(kind: .registerWrap, reason: reason, assetID: assetID, unit: unit, period: period,
-                                        previousRegister: c, currentRegister: d, candidateUsageWh: candidate),
-                             line: line, column: 4, raw: p)
-                seenUnits[unit] = line
-                wrapReviews += 1
-                return
+                return .review(ReviewItem(kind: .registerWrap, reason: reason, assetID: assetID, unit: h.unit, period: period,
+                                          previousRegister: c, currentRegister: d,
+                                          candidateUsageWh: WattHours(checked: (wrap - c + d) * 1000)?.wh))
             }
-            usage = d - c; flag = "usage_derived"
+            return .known(kWh: d - c, flag: "usage_derived")
         case (let c?, let e?):
-            usage = e
-            if abs(e - (d - c)) > 1e-6 {
-                if d < c {
-                    var wrap = 1.0
-                    while wrap <= c { wrap *= 10 }
-                    flag = abs(e - (wrap - c + d)) <= 1e-6
-                        ? "rollover: register wrapped at \(fmtNum(wrap)) (E = \(fmtNum(wrap)) − C + D)"
-                        : "register_decrease: D < C and E ≠ D − C (meter replaced?)"
-                } else {
-                    flag = "usage_mismatch: E \(fmtNum(e)) ≠ D − C = \(fmtNum(d - c)) (meter replaced?)"
-                }
-            }
+            guard abs(e - (d - c)) > 1e-6 else { return .known(kWh: e, flag: nil) }
+            if d >= c { return .known(kWh: e, flag: "usage_mismatch: E \(fmtNum(e)) ≠ D − C = \(fmtNum(d - c)) (meter replaced?)") }
+            let wrap = Self.wrap(above: c)
+            return .known(kWh: e, flag: abs(e - (wrap - c + d)) <= 1e-6
+                ? "rollover: register wrapped at \(fmtNum(wrap)) (E = \(fmtNum(wrap)) − C + D)"
+                : "register_decrease: D < C and E ≠ D − C (meter replaced?)")
         }
-        seenUnits[unit] = line
+    }
+
+    /// The power of ten a register of value `c` wraps at (999.9 → 1000).
+    private static func wrap(above c: Double) -> Double {
+        var wrap = 1.0
+        while wrap <= c { wrap *= 10 }
+        return wrap
+    }
+
+    /// A 호 that looks like a digit typo is kept for review (the row is stored as read); returns the reason.
+    private func labelReview(_ h: Household, _ p: UnsafeBufferPointer<UInt8>, line: Int, sink w: any ReadingSink) throws -> String? {
+        guard let digits = Self.typoDigits(Self.label(h.ho)) else { return nil }
+        let reason = "호 \"\(h.ho)\" looks like a typo of \(digits) (letter among digits); stored as read, kept for review"
+        try w.review(ReviewItem(kind: .householdLabel, reason: reason, assetID: assetID, unit: h.unit, period: period,
+                                previousRegister: h.previous, currentRegister: h.current, candidateUsageWh: nil),
+                     line: line, column: 2, raw: p)
+        labelReviews += 1
+        return reason
+    }
+
+    /// Billing columns F–Z as read, JSON with sorted keys (nil when there are none).
+    private func billingJSON(_ p: UnsafeBufferPointer<UInt8>) throws -> String? {
+        let sp = splitter
+        guard sp.count > 5 else { return nil }
         var billing: [String: String] = [:]
-        if sp.count > 5 {
-            for k in 5..<min(sp.count, 26) where !sp.isEmpty(k) { billing[Self.billingLetters[k - 5]] = sp.string(k, in: p) }
-        }
-        let billingJSON: String? = billing.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(billing), as: UTF8.self)
-        guard let usageWh = WattHours(checked: usage * 1000)?.wh else {
-            try w.reject(line: line, column: e == nil ? 4 : 5, raw: p, reason: "usage out of range: \(fmtNum(usage)) kWh"); return
-        }
-        if let limit = maxUsageWh, usageWh > limit {
-            try w.reject(line: line, column: e == nil ? 4 : 5, raw: p, reason:
-                "implausible: \(fmtNum(usage)) kWh in \(period) for one household; \(assetID) can draw at most \(fmtNum(Double(limit) / 1000)) kWh in the month (\(limitBasis))")
-            return
-        }
-        if let digits = Self.typoDigits(Self.label(b)) {
-            let reason = "호 \"\(b)\" looks like a typo of \(digits) (letter among digits); stored as read, kept for review"
-            flag = "review: " + reason
-            try w.review(ReviewItem(kind: .householdLabel, reason: reason, assetID: assetID, unit: unit, period: period,
-                                    previousRegister: c, currentRegister: d, candidateUsageWh: nil),
-                         line: line, column: 2, raw: p)
-            labelReviews += 1
-        }
-        _ = try w.registerReading(RegisterReading(assetID: assetID, unit: unit, period: period, previousRegister: c, currentRegister: d,
-                                                  usageWh: usageWh, flag: flag, billingJSON: billingJSON))
-        if flag != nil && flag != "usage_derived" { w.flagged += 1 }
+        for k in 5..<min(sp.count, 26) where !sp.isEmpty(k) { billing[Self.billingLetters[k - 5]] = sp.string(k, in: p) }
+        return billing.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(billing), as: UTF8.self)
     }
 }
 
