@@ -5,6 +5,44 @@ import VPPStore
 import VPPAuth
 
 extension SQLiteStore {
+    /// The latest-planned state of charge of each battery: for every (battery, slot) in
+    /// [from, to) the `soc_wh` of the dispatch run with the highest id that planned that slot.
+    public func plannedSoC(batteryIDs: [String], from: Int64, to: Int64) async throws
+        -> [(batteryID: String, slotStart: Int64, socWh: Int64)]
+    {
+        guard !batteryIDs.isEmpty else { return [] }
+        return try await read { db in
+            let marks = batteryIDs.map { _ in "?" }.joined(separator: ", ")
+            // SQLite: with MAX(), bare columns come from the row holding the maximum.
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT battery_id, slot_start, soc_wh, MAX(run_id) FROM schedule
+                WHERE battery_id IN (\(marks)) AND slot_start >= ? AND slot_start < ?
+                GROUP BY battery_id, slot_start ORDER BY battery_id, slot_start
+                """, arguments: StatementArguments(batteryIDs.map { $0.databaseValue } + [from.databaseValue, to.databaseValue]))
+            return rows.map { (batteryID: $0[0] as String, slotStart: $0[1] as Int64, socWh: $0[2] as Int64) }
+        }
+    }
+
+    /// The newest dispatch run that wrote a schedule, with its slots.
+    public func latestSchedule() async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])? {
+        try await read { db in
+            guard let r = try Row.fetchOne(db, sql: """
+                SELECT * FROM dispatch_run WHERE id = (SELECT MAX(run_id) FROM schedule)
+                """) else { return nil }
+            let run = DispatchRunRecord(id: r["id"], startedAt: r["started_at"], finishedAt: r["finished_at"], status: r["status"],
+                                      objective: r["objective"], objectiveValue: r["objective_value"], horizonS: r["horizon_s"],
+                                      stepS: r["step_s"], solveMs: r["solve_ms"], message: r["message"])
+            let slots = try Row.fetchAll(db, sql: """
+                SELECT s.*, a.dong_code FROM schedule s LEFT JOIN asset a ON a.id = s.battery_id
+                WHERE s.run_id = ? ORDER BY s.battery_id, s.slot_start
+                """, arguments: [run.id]).map {
+                ScheduleSlot(batteryID: $0["battery_id"], dongCode: $0["dong_code"], slotStart: $0["slot_start"],
+                             durationS: $0["duration_s"], chargeW: $0["charge_w"], dischargeW: $0["discharge_w"], socWh: $0["soc_wh"])
+            }
+            return (run, slots)
+        }
+    }
+
     /// Records the start of a dispatch run (status `running`); returns its id.
     public func startDispatchRun(startedAt: Int64, objective: String, horizonSeconds: Int, stepSeconds: Int) async throws -> Int64 {
         try await write { db in

@@ -7,6 +7,33 @@ import VPPAuth
 /// Writes and reads of the forecast tables (issue 4): forecast_run/forecast, forecast_model,
 /// weather_cache.
 extension SQLiteStore {
+    /// The newest forecast run, optionally of one kind.
+    public func latestForecastRun() async throws -> StoredForecastRun? {
+        try await read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM forecast_run WHERE id IN (SELECT DISTINCT run_id FROM forecast) ORDER BY issued_at DESC, id DESC LIMIT 1
+                """).map {
+                StoredForecastRun(id: $0["id"], issuedAt: $0["issued_at"], kind: $0["kind"], horizonS: $0["horizon_s"],
+                                stepS: $0["step_s"], model: $0["model"])
+            }
+        }
+    }
+
+    public func forecastPoints(runID: Int64, dong: String?, quantity: String?) async throws -> [ForecastPoint] {
+        var sql = "SELECT * FROM forecast WHERE run_id = ?"
+        var a: StatementArguments = [runID]
+        if let dong { sql += " AND dong_code = ?"; a += [dong] }
+        if let quantity { sql += " AND quantity = ?"; a += [quantity] }
+        sql += " ORDER BY dong_code, quantity, slot_start"
+        let sqlC = sql, argsC = a
+        return try await read { db in
+            try Row.fetchAll(db, sql: sqlC, arguments: argsC).map {
+                ForecastPoint(runID: $0["run_id"], dongCode: $0["dong_code"], quantity: $0["quantity"],
+                              slotStart: $0["slot_start"], durationS: $0["duration_s"], valueWh: $0["value_wh"])
+            }
+        }
+    }
+
     /// Stores one forecast run and its values in one transaction; returns the run id.
     @discardableResult
     public func insertForecastRun(issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String,

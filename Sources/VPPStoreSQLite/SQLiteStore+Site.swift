@@ -5,6 +5,11 @@ import VPPStore
 import VPPAuth
 
 extension SQLiteStore {
+    /// Active dong codes of the loaded site.
+    public func activeDongCodes() async throws -> Set<String> {
+        try await read { db in Set(try String.fetchAll(db, sql: "SELECT code FROM dong WHERE active = 1")) }
+    }
+
     private static let jsonEncoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]

@@ -4,8 +4,74 @@ import VPPCore
 import VPPStore
 import VPPAuth
 
-/// Read queries for the HTTP API and dashboard (issue 7). All read-only, on pool readers.
+/// Readings and their hourly rollups (`ReadingStore`): series, totals and spans for the API, the
+/// dashboard and the tracking reports; rollup writes for sample data.
 extension SQLiteStore {
+    /// Hourly rollups of each dong in `dongCodes` with `hour_start` in [from, to) [UTC epoch s],
+    /// in hour order, keyed by dong code. Hours with no row are absent (they are gaps).
+    public func hourlyRollups(dongCodes: [String], from: Int64, to: Int64) async throws -> [String: [HourlyRollup]] {
+        try await read { db in
+            var out: [String: [HourlyRollup]] = [:]
+            let stmt = try db.cachedStatement(sql: """
+                SELECT hour_start, generation_wh, consumption_wh, charge_wh, discharge_wh, import_wh, export_wh,
+                       generation_covered_s, consumption_covered_s
+                FROM rollup_hourly WHERE dong_code = ? AND hour_start >= ? AND hour_start < ?
+                ORDER BY hour_start
+                """)
+            for code in dongCodes {
+                var rows: [HourlyRollup] = []
+                rows.reserveCapacity(Int(max(0, (to - from) / 3600)))
+                let cursor = try Row.fetchCursor(stmt, arguments: [code, from, to])
+                while let r = try cursor.next() {
+                    rows.append(HourlyRollup(
+                        hourStart: r[0], generationWh: r[1], consumptionWh: r[2], chargeWh: r[3], dischargeWh: r[4],
+                        importWh: r[5], exportWh: r[6], generationCoveredS: r[7], consumptionCoveredS: r[8]))
+                }
+                out[code] = rows
+            }
+            return out
+        }
+    }
+
+    /// Energy and metered seconds of each meter asset over [from, to) from `reading`
+    /// (participants: apartment complexes / meter groups). Meters with no reading are absent.
+    public func meterTotals(assetIDs: [String], from: Int64, to: Int64) async throws
+        -> [String: (energyWh: Int64, coveredS: Int64)]
+    {
+        guard !assetIDs.isEmpty else { return [:] }
+        return try await read { db in
+            let marks = assetIDs.map { _ in "?" }.joined(separator: ", ")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT asset_id, SUM(energy_wh), SUM(MIN(duration_s, ? - slot_start)) FROM reading
+                WHERE asset_id IN (\(marks)) AND slot_start >= ? AND slot_start < ?
+                GROUP BY asset_id
+                """, arguments: StatementArguments([to.databaseValue] + assetIDs.map { $0.databaseValue } + [from.databaseValue, to.databaseValue]))
+            var out: [String: (energyWh: Int64, coveredS: Int64)] = [:]
+            for r in rows { out[r[0]] = (energyWh: r[1], coveredS: r[2]) }
+            return out
+        }
+    }
+
+    /// Writes hourly rollups (upsert), for tests, benchmarks and the sample data set; ingestion
+    /// maintains the table in production.
+    public func replaceRollups(_ rows: [(dongCode: String, rollup: HourlyRollup)]) async throws {
+        try await write { db in
+            let stmt = try db.cachedStatement(sql: """
+                INSERT INTO rollup_hourly (dong_code, hour_start, generation_wh, consumption_wh, charge_wh, discharge_wh,
+                    import_wh, export_wh, generation_covered_s, consumption_covered_s)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (dong_code, hour_start) DO UPDATE SET generation_wh = excluded.generation_wh,
+                    consumption_wh = excluded.consumption_wh, charge_wh = excluded.charge_wh,
+                    discharge_wh = excluded.discharge_wh, import_wh = excluded.import_wh, export_wh = excluded.export_wh,
+                    generation_covered_s = excluded.generation_covered_s, consumption_covered_s = excluded.consumption_covered_s
+                """)
+            for (code, r) in rows {
+                try stmt.execute(arguments: [code, r.hourStart, r.generationWh, r.consumptionWh, r.chargeWh, r.dischargeWh,
+                                             r.importWh, r.exportWh, r.generationCoveredS, r.consumptionCoveredS])
+            }
+        }
+    }
+
     /// Hourly values of one quantity for a dong over [from, to) (UTC epoch s, hour-beginning
     /// stamps), as parallel arrays.
     public func rollupSeries(dong: String, quantity: RollupQuantity, from: Int64, to: Int64) async throws
@@ -60,53 +126,6 @@ extension SQLiteStore {
             guard let r = try Row.fetchOne(db, sql: "SELECT MIN(hour_start) AS a, MAX(hour_start) AS b FROM rollup_hourly"),
                   let a: Int64 = r["a"], let b: Int64 = r["b"] else { return nil }
             return (a, b)
-        }
-    }
-
-    /// The newest forecast run, optionally of one kind.
-    public func latestForecastRun() async throws -> StoredForecastRun? {
-        try await read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT * FROM forecast_run WHERE id IN (SELECT DISTINCT run_id FROM forecast) ORDER BY issued_at DESC, id DESC LIMIT 1
-                """).map {
-                StoredForecastRun(id: $0["id"], issuedAt: $0["issued_at"], kind: $0["kind"], horizonS: $0["horizon_s"],
-                                stepS: $0["step_s"], model: $0["model"])
-            }
-        }
-    }
-
-    public func forecastPoints(runID: Int64, dong: String?, quantity: String?) async throws -> [ForecastPoint] {
-        var sql = "SELECT * FROM forecast WHERE run_id = ?"
-        var a: StatementArguments = [runID]
-        if let dong { sql += " AND dong_code = ?"; a += [dong] }
-        if let quantity { sql += " AND quantity = ?"; a += [quantity] }
-        sql += " ORDER BY dong_code, quantity, slot_start"
-        let sqlC = sql, argsC = a
-        return try await read { db in
-            try Row.fetchAll(db, sql: sqlC, arguments: argsC).map {
-                ForecastPoint(runID: $0["run_id"], dongCode: $0["dong_code"], quantity: $0["quantity"],
-                              slotStart: $0["slot_start"], durationS: $0["duration_s"], valueWh: $0["value_wh"])
-            }
-        }
-    }
-
-    /// The newest dispatch run that wrote a schedule, with its slots.
-    public func latestSchedule() async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])? {
-        try await read { db in
-            guard let r = try Row.fetchOne(db, sql: """
-                SELECT * FROM dispatch_run WHERE id = (SELECT MAX(run_id) FROM schedule)
-                """) else { return nil }
-            let run = DispatchRunRecord(id: r["id"], startedAt: r["started_at"], finishedAt: r["finished_at"], status: r["status"],
-                                      objective: r["objective"], objectiveValue: r["objective_value"], horizonS: r["horizon_s"],
-                                      stepS: r["step_s"], solveMs: r["solve_ms"], message: r["message"])
-            let slots = try Row.fetchAll(db, sql: """
-                SELECT s.*, a.dong_code FROM schedule s LEFT JOIN asset a ON a.id = s.battery_id
-                WHERE s.run_id = ? ORDER BY s.battery_id, s.slot_start
-                """, arguments: [run.id]).map {
-                ScheduleSlot(batteryID: $0["battery_id"], dongCode: $0["dong_code"], slotStart: $0["slot_start"],
-                             durationS: $0["duration_s"], chargeW: $0["charge_w"], dischargeW: $0["discharge_w"], socWh: $0["soc_wh"])
-            }
-            return (run, slots)
         }
     }
 
