@@ -224,6 +224,6 @@ struct BenchDispatch: AsyncParsableCommand {
     @Flag(help: "Smaller grid, fewer repeats.") var quick = false
     func run() async throws {
         let site = try SiteConfigParser().parse(fileAt: config)
-        for line in try DispatchBenchmarks.run(site: site, dataDir: dataDir, quick: quick) { print(line) }
+        for line in try await DispatchBenchmarks.run(site: site, dataDir: dataDir, quick: quick) { print(line) }
     }
 }
