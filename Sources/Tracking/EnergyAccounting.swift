@@ -18,6 +18,12 @@ public struct EnergyTotals: Sendable, Equatable {
     /// Metered seconds summed over hours (and dongs, for district totals) [s].
     public var generationCoveredS: Int64 = 0
     public var consumptionCoveredS: Int64 = 0
+    /// Estimated parts (issue 12): generation of unmetered PV, consumption spread from monthly
+    /// uploads, and the renewable energy that rests on either (`EstimatedShareTracker`) [Wh].
+    public var generationEstimated = 0.0
+    public var consumptionFromMonthly = 0.0
+    public var renewableEstimated = 0.0
+    public var tco2AvoidedEstimated = 0.0
 
     public init() {}
 
@@ -31,6 +37,8 @@ public struct EnergyTotals: Sendable, Equatable {
         storageLoss += o.storageLoss; imported += o.imported; exported += o.exported
         tco2Avoided += o.tco2Avoided
         generationCoveredS += o.generationCoveredS; consumptionCoveredS += o.consumptionCoveredS
+        generationEstimated += o.generationEstimated; consumptionFromMonthly += o.consumptionFromMonthly
+        renewableEstimated += o.renewableEstimated; tco2AvoidedEstimated += o.tco2AvoidedEstimated
     }
 }
 

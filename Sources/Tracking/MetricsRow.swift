@@ -42,8 +42,18 @@ public struct MetricsRow: Sendable, Equatable {
     public var consumptionCoveragePct: Double?
     /// True when any value of the row is withheld for low coverage.
     public var gap: Bool
+    /// Issue 12: metered and estimated (unmetered PV) generation; consumption estimated from
+    /// monthly uploads and its share of consumption [%]; the renewable kWh, its share of the
+    /// renewable (hence of the RE100 share) and the tCO2 that rest on an estimate.
+    public var generationMeteredKWh: Double?
+    public var generationEstimatedKWh: Double?
+    public var consumptionFromMonthlyKWh: Double?
+    public var consumptionFromMonthlySharePct: Double?
+    public var renewableEstimatedKWh: Double?
+    public var renewableEstimatedSharePct: Double?
+    public var tco2eAvoidedEstimated: Double?
 
-    /// Column names of the CSV and JSON schemas, in order (`vpp.tracking-report/1`). Changing
+    /// Column names of the CSV and JSON schemas, in order (`vpp.tracking-report/2`). Changing
     /// them is a schema change: `TrackingSchemaTests` pins them.
     public static let textColumns = ["level", "dong_code", "name", "participant_id", "bucket"]
     public static let numericColumns = [
@@ -51,16 +61,21 @@ public struct MetricsRow: Sendable, Equatable {
         "renewable_kwh", "charged_kwh", "discharged_kwh", "storage_loss_kwh", "import_kwh", "export_kwh",
         "re100_share_pct", "tco2e_avoided", "emission_factor_tco2eq_per_mwh", "generation_coverage_pct",
         "consumption_coverage_pct",
+        "generation_metered_kwh", "generation_estimated_kwh", "consumption_estimated_from_monthly_kwh",
+        "consumption_estimated_from_monthly_share_pct", "renewable_estimated_kwh", "renewable_estimated_share_pct",
+        "tco2e_avoided_estimated",
     ]
     public static let columns = textColumns + numericColumns + ["gap"]
     /// Decimal places each numeric column is written with (kWh to the Wh).
-    public static let numericDecimals = [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 4, 4, 1, 1]
+    public static let numericDecimals = [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 4, 4, 1, 1, 3, 3, 3, 2, 3, 2, 4]
 
     public var textValues: [String] { [level.rawValue, dongCode, name, participantID, bucket] }
     public var numericValues: [Double?] {
         [generationKWh, consumptionKWh, directPVKWh, pvViaStorageKWh, selfConsumedPVKWh, renewableKWh, chargedKWh,
          dischargedKWh, storageLossKWh, importKWh, exportKWh, re100SharePct, tco2eAvoided, emissionFactor,
-         generationCoveragePct, consumptionCoveragePct]
+         generationCoveragePct, consumptionCoveragePct, generationMeteredKWh, generationEstimatedKWh,
+         consumptionFromMonthlyKWh, consumptionFromMonthlySharePct, renewableEstimatedKWh, renewableEstimatedSharePct,
+         tco2eAvoidedEstimated]
     }
 
     public init(level: Level, dongCode: String, name: String, participantID: String = "", bucket: String,
@@ -85,8 +100,16 @@ public struct MetricsRow: Sendable, Equatable {
         row.consumptionCoveragePct = roundTo(min(1, consCov) * 100, 1)
         let genOK = genCov >= threshold - 1e-12, consOK = consCov >= threshold - 1e-12, both = genOK && consOK
         func kwh(_ wh: Double) -> Double { wh.rounded() / 1000 }
-        if genOK { row.generationKWh = kwh(t.generation) }
-        if consOK { row.consumptionKWh = kwh(t.consumption) }
+        if genOK {
+            row.generationKWh = kwh(t.generation)
+            row.generationEstimatedKWh = kwh(t.generationEstimated)
+            row.generationMeteredKWh = kwh(t.generation - t.generationEstimated)
+        }
+        if consOK {
+            row.consumptionKWh = kwh(t.consumption)
+            row.consumptionFromMonthlyKWh = kwh(t.consumptionFromMonthly)
+            row.consumptionFromMonthlySharePct = t.consumption > 0 ? roundTo(t.consumptionFromMonthly / t.consumption * 100, 2) : nil
+        }
         if both {
             row.directPVKWh = kwh(t.directPV); row.pvViaStorageKWh = kwh(t.pvViaStorage)
             row.selfConsumedPVKWh = kwh(t.selfConsumedPV); row.renewableKWh = kwh(t.renewable)
@@ -94,6 +117,9 @@ public struct MetricsRow: Sendable, Equatable {
             row.importKWh = kwh(t.imported); row.exportKWh = kwh(t.exported)
             row.re100SharePct = t.consumption > 0 ? roundTo(t.renewable / t.consumption * 100, 2) : nil
             row.tco2eAvoided = roundTo(t.tco2Avoided, 4)
+            row.renewableEstimatedKWh = kwh(t.renewableEstimated)
+            row.renewableEstimatedSharePct = t.renewable > 0 ? roundTo(t.renewableEstimated / t.renewable * 100, 2) : nil
+            row.tco2eAvoidedEstimated = roundTo(t.tco2AvoidedEstimated, 4)
         }
         row.emissionFactor = t.renewable > 0 ? roundTo(t.tco2Avoided / (t.renewable / 1e6), 4) : fallbackFactor
         row.gap = !both

@@ -5,7 +5,7 @@ import VPPStore
 /// tCO2 avoided with the emission factor used, and progress to the district's share of the city
 /// targets. Built by `TrackingReportBuilder`; rendered by `TrackingReportRenderer`.
 public struct TrackingReport: Sendable {
-    public static let schema = "vpp.tracking-report/1"
+    public static let schema = "vpp.tracking-report/2"
 
     public var siteID: String
     public var siteNameKo: String
@@ -32,6 +32,8 @@ public struct TrackingReport: Sendable {
     public var runRate: RunRate
     public var soc: SoCSeries
     public var definitions: [String]
+    /// Meter hierarchy, monthly uploads and unmetered PV: what was corrected or estimated (issue 12).
+    public var counting = CountingSummary()
 
     public struct DongInfo: Sendable, Equatable {
         public var code: String, nameKo: String, name: String

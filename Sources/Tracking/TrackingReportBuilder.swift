@@ -30,8 +30,12 @@ public struct TrackingReportBuilder: Sendable {
         let scopeDongs = try await scope()
         let grid = DayGrid(period: period)
         let factors = try emissionFactors(grid)
-        let rollups = try await storage.readings.hourlyRollups(dongCodes: scopeDongs.map(\.code), from: grid.windowStart, to: grid.end)
-        let days = dailyTotals(scopeDongs, rollups: rollups, grid: grid, dayFactor: factors.dayFactor)
+        let metered = try await storage.readings.hourlyRollups(dongCodes: scopeDongs.map(\.code), from: grid.windowStart, to: grid.end)
+        // Meter hierarchy, monthly uploads and unmetered PV (issue 12; CountingAdjuster.swift).
+        let counted = try await CountingAdjuster(storage: storage, config: config)
+            .adjust(scopeDongs, rollups: metered, from: grid.windowStart, to: grid.end, reportFrom: period.start)
+        let rollups = counted.rollups
+        let days = dailyTotals(scopeDongs, rollups: rollups, counts: counted.hours, grid: grid, dayFactor: factors.dayFactor)
         let table = MetricsTable(dongs: scopeDongs, days: days, threshold: options.coverageThresholdPct / 100,
                                  fallbackFactor: factors.inPeriod.first?.tco2eqPerMWh,
                                  districtLabel: options.dongCode == nil ? config.site.nameKo : scopeDongs[0].nameKo)
@@ -48,7 +52,7 @@ public struct TrackingReportBuilder: Sendable {
                                     batteryKWh: $0.batteryCapacity.kWh,
                                     roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: $0))
         }
-        return TrackingReport(
+        var report = TrackingReport(
             siteID: config.site.id, siteNameKo: config.site.nameKo, siteName: config.site.name, period: period,
             scope: options.dongCode ?? "district", scopeNameKo: table.districtLabel, generatedAt: storage.clock.now(),
             coverageThresholdPct: options.coverageThresholdPct, factorsUsed: factors.inPeriod, dongs: dongInfos,
@@ -57,6 +61,9 @@ public struct TrackingReportBuilder: Sendable {
             yearly: table.rows(grid.grouped { String(grid.dayDate[$0].y) }),
             targets: targets(for: scopeDongs, tco2: runRate.tco2ePerYear),
             dongTargets: dongTargets, runRate: runRate, soc: soc, definitions: Self.definitions(threshold: options.coverageThresholdPct))
+        report.counting = counted.summary
+        report.definitions += Self.countingDefinitions
+        return report
     }
 
     /// The active dongs in scope (all, or the one of `--dong`), by code.
@@ -152,21 +159,26 @@ public struct TrackingReportBuilder: Sendable {
     }
 
     /// One pass per dong: its hourly rollups through the dong's accountant, into days.
-    private func dailyTotals(_ scopeDongs: [DongConfig], rollups: [String: [HourlyRollup]], grid: DayGrid,
-                             dayFactor: [Double]) -> DailyTotals {
+    private func dailyTotals(_ scopeDongs: [DongConfig], rollups: [String: [HourlyRollup]], counts: [String: [Int64: HourCounts]],
+                             grid: DayGrid, dayFactor: [Double]) -> DailyTotals {
         let nDays = grid.nDays
         var out = DailyTotals(dongs: [], district: [EnergyTotals](repeating: EnergyTotals(), count: nDays))
         for dong in scopeDongs {
             var acct = DongEnergyAccountant(roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: dong),
                                            hasPV: dong.pvCapacity.kWp > 0)
+            var estimated = EstimatedShareTracker(roundTripEfficiency: acct.roundTripEfficiency, hasPV: acct.hasPV)
+            let dongCounts = counts[dong.code] ?? [:]
             var days = [EnergyTotals](repeating: EnergyTotals(), count: nDays)
             for r in rollups[dong.code] ?? [] {
-                let t = acct.account(r)
+                let before = acct.pvStoredWh
+                var t = acct.account(r)
+                estimated.apply(&t, rollup: r, counts: dongCounts[r.hourStart], pvBefore: before, pvAfter: acct.pvStoredWh)
                 let i = Int((r.hourStart - grid.windowStart) / 86_400)
                 if i >= 0 && i < nDays { days[i].add(t) }
             }
             for i in 0..<nDays {
                 days[i].tco2Avoided = days[i].renewable / 1e6 * dayFactor[i]
+                days[i].tco2AvoidedEstimated = days[i].renewableEstimated / 1e6 * dayFactor[i]
                 out.district[i].add(days[i])
             }
             out.dongs.append(days)

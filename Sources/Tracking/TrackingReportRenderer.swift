@@ -1,5 +1,5 @@
 /// Text renderings of a `TrackingReport`: table cells, CSV and JSON (schema
-/// `vpp.tracking-report/1`; column names in `MetricsRow.columns`). The HTML report is in
+/// `vpp.tracking-report/2`; column names in `MetricsRow.columns`). The HTML report is in
 /// `TrackingHTMLReport`. Everything here is string building from UTF-8, no Foundation formatters.
 public enum ReportGranularity: String, Sendable, CaseIterable {
     case period, day, month, year
@@ -100,6 +100,7 @@ public struct TrackingReportRenderer: Sendable {
                 })),
             ])),
             ("definitions", .array(r.definitions.map { .string($0) })),
+            ("counting", countingJSON()),
         ])
         var out = ""
         doc.write(into: &out, indent: 0)
@@ -111,7 +112,8 @@ public struct TrackingReportRenderer: Sendable {
     /// Header and cells for a human table (MWh, %, t); gaps read "gap".
     public func tableCells(by: ReportGranularity = .period) -> (headers: [String], rows: [[String]], numeric: Set<Int>) {
         let headers = ["dong", "name", "bucket", "gen_MWh", "cons_MWh", "self_cons_MWh", "via_storage_MWh", "charged_MWh",
-                       "discharged_MWh", "loss_MWh", "import_MWh", "export_MWh", "RE100_%", "tCO2e", "coverage_%"]
+                       "discharged_MWh", "loss_MWh", "import_MWh", "export_MWh", "RE100_%", "tCO2e", "coverage_%",
+                       "gen_est_MWh", "cons_monthly_%", "RE_est_%"]
         func mwh(_ v: Double?) -> String { v.map { fmtNum($0 / 1000, 3) } ?? "gap" }
         let cells = rows(by).map { m -> [String] in
             let cov = min(m.generationCoveragePct ?? 100, m.consumptionCoveragePct ?? 0)
@@ -119,9 +121,11 @@ public struct TrackingReportRenderer: Sendable {
                     mwh(m.selfConsumedPVKWh), mwh(m.pvViaStorageKWh), mwh(m.chargedKWh), mwh(m.dischargedKWh),
                     mwh(m.storageLossKWh), mwh(m.importKWh), mwh(m.exportKWh),
                     m.re100SharePct.map { fmtNum($0, 1) } ?? "gap", m.tco2eAvoided.map { fmtNum($0, 3) } ?? "gap",
-                    fmtNum(cov, 1)]
+                    fmtNum(cov, 1), mwh(m.generationEstimatedKWh),
+                    m.consumptionFromMonthlySharePct.map { fmtNum($0, 1) } ?? (m.consumptionKWh == nil ? "gap" : "-"),
+                    m.renewableEstimatedSharePct.map { fmtNum($0, 1) } ?? (m.renewableKWh == nil ? "gap" : "-")]
         }
-        return (headers, cells, Set(3..<15))
+        return (headers, cells, Set(3..<18))
     }
 
     /// Lines printed under the table: factor used, targets, run-rate method, coverage rule.
@@ -136,6 +140,7 @@ public struct TrackingReportRenderer: Sendable {
             out.append("target \(t.label): \(a) of \(fmtNum(t.target, t.unit == "households" ? 0 : 1)) \(t.unit) = \(p)")
         }
         out.append("tCO2 run-rate: \(r.runRate.explanation)")
+        out += countingNotes()
         if r.participants.contains(where: { !$0.gap }) {
             out.append("participants: \(r.participants.filter { !$0.gap }.count) of \(r.participants.count) meters with data (JSON/CSV list them)")
         }

@@ -60,9 +60,10 @@ public struct SiteConfigParser: Sendable {
             export = ExportPrice(flatKRWPerKWh: try x.double("flat_krw_per_kwh", min: 0), source: try x.optionalString("source") ?? "")
             try x.finish()
         }
+        let profile = try r.optionalTable("standard_load_profile").map(parseStandardLoadProfile)
         try r.finish()
         return SiteConfig(version: version, site: site, dongs: dongs, tariffs: tariffs, emissionFactors: factors,
-                          targets: targets, export: export)
+                          targets: targets, export: export, standardLoadProfile: profile)
     }
 
     private func parseSite(_ t: TableReader) throws -> SiteInfo {
@@ -113,9 +114,11 @@ public struct SiteConfigParser: Sendable {
             d.meters.append(MeterConfig(id: try m.string("id"), complex: try m.string("complex"), role: role,
                                         households: try m.optionalInt("households", min: 0) ?? 0,
                                         aliases: try m.optionalStrings("aliases") ?? [],
-                                        maxKW: try m.optionalDouble("max_kw", min: 0.001, max: 1_000_000_000)))
+                                        maxKW: try m.optionalDouble("max_kw", min: 0.001, max: 1_000_000_000),
+                                        covers: try parseCovers(m), parent: try m.optionalString("parent")))
             try m.finish()
         }
+        try validateMeterHierarchy(d, path: t.path, ctx: t.ctx)
         for b in try t.tables("battery", required: false) {
             let bat = BatteryConfig(
                 id: try b.string("id"), capacityKWh: try b.double("capacity_kwh", min: 0),

@@ -133,7 +133,7 @@ enum OpenAPIDocument {
           "parameters": [{"name": "dong", "in": "query", "schema": {"type": "string"}}, {"name": "quantity", "in": "query", "schema": {"type": "string", "enum": ["pv", "load"]}}],
           "responses": {"200": {"description": "the latest run and its points", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Forecasts"}}}}}}},
         "/api/v1/schedules/latest": {"get": {"summary": "The latest battery schedule (operators)", "responses": {"200": {"description": "the latest run and its slots", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Schedule"}}}}}}},
-        "/api/v1/report": {"get": {"summary": "Tracking report (schema vpp.tracking-report/1, as `vpp report --format json`): RE100 share, tCO2 avoided, targets, per dong and district (operators)",
+        "/api/v1/report": {"get": {"summary": "Tracking report (schema vpp.tracking-report/2, as `vpp report --format json`): RE100 share, tCO2 avoided, targets, per dong and district (operators)",
           "parameters": [{"name": "period", "in": "query", "schema": {"type": "string"}, "description": "YYYY-MM, YYYY or YYYY-MM-DD..YYYY-MM-DD (KST, end inclusive); default the year of the latest data"},
                          {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["period", "day", "month", "year"], "default": "period"}},
                          {"name": "dong", "in": "query", "schema": {"type": "string"}}],

@@ -219,7 +219,7 @@ struct ReadAPI: Sendable {
     }
 
     /// `GET /api/v1/report?period=&by=&dong=`: the same tracking report as `vpp report --format json`
-    /// (schema vpp.tracking-report/1), built by VPPCore.Tracking and cached until the data changes.
+    /// (schema vpp.tracking-report/2), built by VPPCore.Tracking and cached until the data changes.
     func report(query: [String: String]) async throws -> String {
         let period = try await Self.reportPeriod(query["period"], storage: storage)
         let by = ReportGranularity(rawValue: query["by"] ?? "period")

@@ -43,6 +43,13 @@ public protocol ReadingStore: Sendable {
     func replaceRollups(_ rows: [(dongCode: String, rollup: HourlyRollup)]) async throws
     /// Metered energy and covered seconds of each asset over [from, to).
     func meterTotals(assetIDs: [String], from: Int64, to: Int64) async throws -> [String: (energyWh: Int64, coveredS: Int64)]
+    /// Each asset's metered energy and covered seconds per hour over [from, to), keyed by asset
+    /// then hour start [UTC epoch s, hour-beginning]: the per-meter view tracking needs for the
+    /// meter hierarchy and unmetered PV (issue 12).
+    func assetHourly(assetIDs: [String], from: Int64, to: Int64) async throws -> [String: [Int64: AssetHour]]
+    /// Monthly register usage summed over the household units of each asset, for the months
+    /// that overlap [from, to).
+    func registerMonthly(assetIDs: [String], from: Int64, to: Int64) async throws -> [RegisterMonth]
     /// Measured consumption of one dong per hour over [from, to) (the load model's history).
     func hourlyConsumption(dong: String, from: Int64, to: Int64) async throws -> [(hourStart: Int64, wh: Int64)]
     /// Changes whenever readings, forecasts or schedules change (read caches key on it).

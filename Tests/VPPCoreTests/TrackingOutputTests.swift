@@ -12,7 +12,7 @@ import VPPTestSupport
 
 @Suite("Tracking: CSV/JSON schema stability and HTML content")
 struct TrackingOutputTests {
-    static let csvHeader = "level,dong_code,name,participant_id,bucket,generation_kwh,consumption_kwh,direct_pv_kwh,pv_via_storage_kwh,self_consumed_pv_kwh,renewable_kwh,charged_kwh,discharged_kwh,storage_loss_kwh,import_kwh,export_kwh,re100_share_pct,tco2e_avoided,emission_factor_tco2eq_per_mwh,generation_coverage_pct,consumption_coverage_pct,gap"
+    static let csvHeader = "level,dong_code,name,participant_id,bucket,generation_kwh,consumption_kwh,direct_pv_kwh,pv_via_storage_kwh,self_consumed_pv_kwh,renewable_kwh,charged_kwh,discharged_kwh,storage_loss_kwh,import_kwh,export_kwh,re100_share_pct,tco2e_avoided,emission_factor_tco2eq_per_mwh,generation_coverage_pct,consumption_coverage_pct,generation_metered_kwh,generation_estimated_kwh,consumption_estimated_from_monthly_kwh,consumption_estimated_from_monthly_share_pct,renewable_estimated_kwh,renewable_estimated_share_pct,tco2e_avoided_estimated,gap"
 
     func workedReport() async throws -> (TrackingReport, URL) {
         let (store, dir, _) = try await TrackingFixture.store(dongs: 2)
@@ -27,12 +27,12 @@ struct TrackingOutputTests {
         let lines = TrackingReportRenderer(report).csv().split(separator: "\n").map(String.init)
         #expect(lines[0] == Self.csvHeader)
         #expect(MetricsRow.columns.joined(separator: ",") == Self.csvHeader)
-        #expect(lines[1] == "dong,9999900000,시험0동,,2024-07-01..2024-07-01,12000.000,24000.000,4000.000,4000.000,8000.000,8000.000,8000.000,6000.000,780.000,16000.000,2000.000,33.33,3.3384,0.4173,100.0,100.0,false")
+        #expect(lines[1] == "dong,9999900000,시험0동,,2024-07-01..2024-07-01,12000.000,24000.000,4000.000,4000.000,8000.000,8000.000,8000.000,6000.000,780.000,16000.000,2000.000,33.33,3.3384,0.4173,100.0,100.0,12000.000,0.000,0.000,0.00,0.000,0.00,0.0000,false")
         // dong 0, dong 1, district, 2 participants (no readings: gaps)
         #expect(lines.count == 6)
         #expect(lines[3].hasPrefix("district,,시험구,,"))
-        #expect(lines[4] == "participant,9999900000,시험아파트 0,meter-0,2024-07-01..2024-07-01,,,,,,,,,,,,,,0.4173,,0.0,true")
-        for l in lines { #expect(l.split(separator: ",", omittingEmptySubsequences: false).count == 22, "\(l)") }
+        #expect(lines[4] == "participant,9999900000,시험아파트 0,meter-0,2024-07-01..2024-07-01,,,,,,,,,,,,,,0.4173,,0.0,,,,,,,,true")
+        for l in lines { #expect(l.split(separator: ",", omittingEmptySubsequences: false).count == 29, "\(l)") }
         // Daily CSV has the same columns.
         let daily = TrackingReportRenderer(report).csv(by: .day).split(separator: "\n")
         #expect(daily[0] == Substring(Self.csvHeader) && daily.count == 4)
@@ -45,8 +45,8 @@ struct TrackingOutputTests {
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(Set(obj.keys) == ["schema", "site", "period", "scope", "scope_name_ko", "generated_at_kst", "coverage_threshold_pct",
                                   "emission_factors_used", "by", "columns", "summary", "participants", "rows", "targets",
-                                  "dong_targets", "tco2_run_rate", "soc", "definitions"])
-        #expect(obj["schema"] as? String == "vpp.tracking-report/1")
+                                  "dong_targets", "tco2_run_rate", "soc", "definitions", "counting"])
+        #expect(obj["schema"] as? String == "vpp.tracking-report/2")
         #expect(obj["columns"] as? [String] == MetricsRow.columns)
         let summary = try #require(obj["summary"] as? [[String: Any]])
         #expect(summary.count == 3)
@@ -58,8 +58,8 @@ struct TrackingOutputTests {
         let factors = try #require(obj["emission_factors_used"] as? [[String: Any]])
         #expect((factors.first?["tco2eq_per_mwh"] as? NSNumber)?.doubleValue == 0.4173)
         #expect((factors.first?["applied_to_year"] as? NSNumber)?.intValue == 2024)
-        // Key order is fixed: schema first, definitions last.
-        #expect(text.hasPrefix("{\n  \"schema\": \"vpp.tracking-report/1\","))
+        // Key order is fixed: schema first (definitions, then the counting block, last).
+        #expect(text.hasPrefix("{\n  \"schema\": \"vpp.tracking-report/2\","))
         let rr = try #require(obj["tco2_run_rate"] as? [String: Any])
         #expect(Set(rr.keys) == ["tco2e_per_year", "method", "window_start_kst", "window_end_kst_exclusive", "covered_days",
                                  "window_days", "covered_pv_yield_share", "explanation", "by_dong"])

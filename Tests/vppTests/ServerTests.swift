@@ -212,7 +212,7 @@ struct ServerTests {
         #expect(try await s.get("/api/v1/dongs/\(codes[0])/series?from=2020-01-01&to=2024-01-01", token: tok).errorCode == "range_too_long")
         let report = try await s.get("/api/v1/report?period=2024-01", token: tok)
         #expect(report.status == 200)
-        #expect(report.json?["schema"] as? String == "vpp.tracking-report/1", "\(report.text.prefix(300))")
+        #expect(report.json?["schema"] as? String == "vpp.tracking-report/2", "\(report.text.prefix(300))")
         #expect(try await s.get("/api/v1/report?period=24", token: tok).errorCode == "bad_period")
         #expect(try await s.get("/api/v1/report?period=2024-01&by=week", token: tok).errorCode == "bad_granularity")
         #expect(try await s.get("/api/v1/report?period=2024-01&by=day", token: tok).status == 200)

@@ -12,12 +12,15 @@ public struct SiteConfig: Sendable, Equatable, Codable {
     public var emissionFactors: [EmissionFactorEntry]
     public var targets: Targets
     public var export: ExportPrice
+    /// Shape monthly uploads are spread with where a dong has no interval load (`[standard_load_profile]`).
+    public var standardLoadProfile: StandardLoadProfile?
 
     public init(version: Int = 1, site: SiteInfo, dongs: [DongConfig], tariffs: [TariffTable] = [],
                 emissionFactors: [EmissionFactorEntry] = [], targets: Targets = Targets(),
-                export: ExportPrice = ExportPrice()) {
+                export: ExportPrice = ExportPrice(), standardLoadProfile: StandardLoadProfile? = nil) {
         self.version = version; self.site = site; self.dongs = dongs; self.tariffs = tariffs
         self.emissionFactors = emissionFactors; self.targets = targets; self.export = export
+        self.standardLoadProfile = standardLoadProfile
     }
 
     public func dong(code: String) -> DongConfig? { dongs.first { $0.code == code } }
@@ -146,10 +149,14 @@ public struct MeterConfig: Sendable, Equatable, Codable {
     /// [kW], config key `max_kw`. Readings above it are rejected as implausible. When absent,
     /// ingestion bounds the meter by its dong's `import_limit_kw` plus the dong's PV nameplate.
     public var maxKW: Double?
+    /// What the meter measures (config key `covers`, see `MeterCovers`); nil = households of `complex`.
+    public var covers: MeterCovers?
+    /// The meter whose coverage includes this one's (config key `parent`, a meter id of the same dong).
+    public var parent: String?
     public init(id: String, complex: String, role: MeterRole = .consumption, households: Int = 0, aliases: [String] = [],
-                maxKW: Double? = nil) {
+                maxKW: Double? = nil, covers: MeterCovers? = nil, parent: String? = nil) {
         self.id = id; self.complex = complex; self.role = role; self.households = households; self.aliases = aliases
-        self.maxKW = maxKW
+        self.maxKW = maxKW; self.covers = covers; self.parent = parent
     }
 }
 
