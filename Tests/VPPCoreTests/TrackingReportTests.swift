@@ -86,7 +86,7 @@ struct TrackingReportTests {
         // CSV: empty cells; JSON: null.
         let csv = TrackingReportRenderer(report).csv()
         let line = csv.split(separator: "\n").first { $0.hasPrefix("dong,9999900001,") }!
-        #expect(line == "dong,9999900001,시험1동,,2024-07-01..2024-07-01,,,,,,,,,,,,,,0.4173,50.0,50.0,true")
+        #expect(line == "dong,9999900001,시험1동,,2024-07-01..2024-07-01,,,,,,,,,,,,,,0.4173,50.0,50.0,,,,,,,,true")
         let json = TrackingReportRenderer(report).json()
         #expect(json.contains("\"generation_kwh\": null"))
         // A looser threshold shows the half day: 12 h × 0.1 MWh = 1.2 MWh PV, 2.4 MWh load, RE100 50 %.
