@@ -112,22 +112,19 @@ public struct CountingAdjuster: Sendable {
     ///   - reportFrom: start of the report period: "hours without a reference" are counted from it.
     public func adjust(_ dongs: [DongConfig], rollups: [String: [HourlyRollup]], from: Int64, to: Int64,
                        reportFrom: Int64? = nil) async throws -> CountedRollups {
-        var grid: [String: [Int64: HourlyRollup]] = [:]
-        for d in dongs { for r in rollups[d.code] ?? [] { grid[d.code, default: [:]][r.hourStart] = r } }
+        var grid = RollupGrid(original: rollups)
         var hours: [String: [Int64: HourCounts]] = [:]
         var summary = CountingSummary()
         try await applyHierarchy(dongs, grid: &grid, hours: &hours, summary: &summary, from: from, to: to)
         try await applyMonthly(dongs, grid: &grid, hours: &hours, summary: &summary, from: from, to: to)
         try await applyUnmeteredPV(dongs, grid: &grid, hours: &hours, summary: &summary, from: from, to: to,
                                    statsFrom: reportFrom ?? from)
-        var out: [String: [HourlyRollup]] = [:]
-        for d in dongs { out[d.code] = (grid[d.code] ?? [:]).values.sorted { $0.hourStart < $1.hourStart } }
-        return CountedRollups(rollups: out, hours: hours, summary: summary)
+        return CountedRollups(rollups: grid.result(), hours: hours, summary: summary)
     }
 
     // MARK: 1. Meter hierarchy
 
-    private func applyHierarchy(_ dongs: [DongConfig], grid: inout [String: [Int64: HourlyRollup]],
+    private func applyHierarchy(_ dongs: [DongConfig], grid: inout RollupGrid,
                                 hours: inout [String: [Int64: HourCounts]], summary: inout CountingSummary,
                                 from: Int64, to: Int64) async throws {
         for d in dongs {
@@ -143,9 +140,9 @@ public struct CountingAdjuster: Sendable {
             for h in allHours {
                 let removed = tree.doubleCounted(hour: h, data: data)
                 guard removed != 0 else { continue }
-                var r = grid[d.code]?[h] ?? HourlyRollup(hourStart: h, generationCoveredS: 0, consumptionCoveredS: 0)
+                var r = grid.get(d.code, h) ?? HourlyRollup(hourStart: h, generationCoveredS: 0, consumptionCoveredS: 0)
                 r.consumptionWh -= Int64(removed.rounded())
-                grid[d.code, default: [:]][h] = r
+                grid.set(d.code, h, r)
                 hours[d.code, default: [:]][h, default: HourCounts()].hierarchyRemovedWh += removed
                 removedTotal += removed
             }
@@ -155,7 +152,7 @@ public struct CountingAdjuster: Sendable {
 
     // MARK: 2. Monthly uploads
 
-    private func applyMonthly(_ dongs: [DongConfig], grid: inout [String: [Int64: HourlyRollup]],
+    private func applyMonthly(_ dongs: [DongConfig], grid: inout RollupGrid,
                               hours: inout [String: [Int64: HourCounts]], summary: inout CountingSummary,
                               from: Int64, to: Int64) async throws {
         let meters = dongs.flatMap { d in d.meters.filter { $0.role == .consumption }.map { (d, $0) } }
@@ -164,7 +161,8 @@ public struct CountingAdjuster: Sendable {
         guard !months.isEmpty else { return }
         let holidays = KoreanHolidays()
         // Measured shape per dong, before any monthly estimate is added.
-        let measured = grid
+        var measured: [String: [Int64: HourlyRollup]] = [:]
+        for code in Set(months.compactMap { rm in meters.first { $0.1.id == rm.assetID }?.0.code }) { measured[code] = grid.hours(code) }
         var intervalCache: [String: [String: [Int64: AssetHour]]] = [:]
         for rm in months {
             guard let (dong, meter) = meters.first(where: { $0.1.id == rm.assetID }) else { continue }
@@ -192,10 +190,10 @@ public struct CountingAdjuster: Sendable {
                 let h = mStart + Int64(k) * 3600
                 guard h >= from && h < to else { continue }
                 let e = Double(rm.usageWh) * shape.weights[k] / total
-                var r = grid[dong.code]?[h] ?? HourlyRollup(hourStart: h, generationCoveredS: 0, consumptionCoveredS: 0)
+                var r = grid.get(dong.code, h) ?? HourlyRollup(hourStart: h, generationCoveredS: 0, consumptionCoveredS: 0)
                 r.consumptionWh += Int64(e.rounded())
                 r.consumptionCoveredS = 3600
-                grid[dong.code, default: [:]][h] = r
+                grid.set(dong.code, h, r)
                 hours[dong.code, default: [:]][h, default: HourCounts()].monthlyEstimatedWh += Double(Int64(e.rounded()))
                 estimatedWh += Double(Int64(e.rounded()))
             }
@@ -266,7 +264,7 @@ public struct CountingAdjuster: Sendable {
 
     // MARK: 3. Unmetered PV
 
-    private func applyUnmeteredPV(_ dongs: [DongConfig], grid: inout [String: [Int64: HourlyRollup]],
+    private func applyUnmeteredPV(_ dongs: [DongConfig], grid: inout RollupGrid,
                                   hours: inout [String: [Int64: HourCounts]], summary: inout CountingSummary,
                                   from: Int64, to: Int64, statsFrom: Int64) async throws {
         let allFleets = config.dongs.flatMap { d in d.pvFleets.filter { $0.capacity.kWp > 0 }.map { (d, $0) } }
@@ -285,8 +283,13 @@ public struct CountingAdjuster: Sendable {
         // Generation metered without per-fleet readings (rollups written directly, or a generation
         // meter not tied to a fleet) also counts as metered PV: the clear-sky fallback is only for a
         // district with no measured generation at all.
-        let rollupGeneration = dongs.contains { d in (grid[d.code] ?? [:]).values.contains { $0.generationCoveredS > 0 } }
+        let rollupGeneration = dongs.contains { d in (grid.original[d.code] ?? []).contains { $0.generationCoveredS > 0 } }
         let anyMetered = !metered.isEmpty || rollupGeneration
+        if metered.isEmpty && rollupGeneration {
+            // Generation is metered only at the dong level (no fleet has readings): no reference.
+            summary.notes.append("No PV fleet has readings of its own (generation is metered at the dong level only): the \(unmetered.count) fleets without readings are not estimated.")
+            return
+        }
         if !anyMetered {
             summary.notes.append("No metered PV in the district during the window: unmetered PV is estimated with the physical model's clear-sky output (an upper bound; the weather archive is not used on this branch).")
         }
@@ -303,7 +306,7 @@ public struct CountingAdjuster: Sendable {
             // (they may be behind that meter).
             var skip = Set<String>()
             for code in unmeteredDongs {
-                guard let r0 = grid[code]?[h], r0.generationCoveredS > 0 else { continue }
+                guard let r0 = grid.get(code, h), r0.generationCoveredS > 0 else { continue }
                 let explained = (fleetsByDong[code] ?? []).contains { (data[$0]?[h]?.coveredS ?? 0) > 0 }
                 if !explained { skip.insert(code); if h >= statsFrom { unattributed[code, default: 0] += 1 } }
             }
@@ -330,12 +333,12 @@ public struct CountingAdjuster: Sendable {
                     if h >= statsFrom { noRef[f.id, default: 0] += 1 }
                     continue
                 }
-                var r = grid[d.code]?[h] ?? HourlyRollup(hourStart: h, generationCoveredS: 0, consumptionCoveredS: 0)
+                var r = grid.get(d.code, h) ?? HourlyRollup(hourStart: h, generationCoveredS: 0, consumptionCoveredS: 0)
                 r.generationWh += Int64(e.rounded())
                 // A dong without metered PV is covered by its estimate; one with metered PV keeps the
                 // coverage of its meters (a gap in them stays a gap).
                 if !dongsWithMetered.contains(d.code) { r.generationCoveredS = 3600 }
-                grid[d.code, default: [:]][h] = r
+                grid.set(d.code, h, r)
                 hours[d.code, default: [:]][h, default: HourCounts()].pvEstimatedWh += Double(Int64(e.rounded()))
                 est[f.id, default: [:]][method.rawValue, default: 0] += Double(Int64(e.rounded()))
             }
@@ -356,6 +359,41 @@ public struct CountingAdjuster: Sendable {
     static func scale(_ r: (e: Double, cs: Double, kwp: Double), csU: Double, kwpU: Double) -> Double {
         if r.cs > 1e-6 * r.kwp * 1000 { return r.e * csU / r.cs }
         return r.kwp > 0 ? r.e * kwpU / r.kwp : 0
+    }
+}
+
+/// The rollups of each dong, indexed by hour only for the dongs the counting step touches.
+struct RollupGrid {
+    let original: [String: [HourlyRollup]]
+    private var maps: [String: [Int64: HourlyRollup]] = [:]
+
+    init(original: [String: [HourlyRollup]]) { self.original = original }
+
+    /// The dong's rollups by hour start (built on first use).
+    mutating func hours(_ code: String) -> [Int64: HourlyRollup] {
+        if let m = maps[code] { return m }
+        var m: [Int64: HourlyRollup] = [:]
+        m.reserveCapacity(original[code]?.count ?? 0)
+        for r in original[code] ?? [] { m[r.hourStart] = r }
+        maps[code] = m
+        return m
+    }
+
+    mutating func get(_ code: String, _ h: Int64) -> HourlyRollup? {
+        if maps[code] == nil { _ = hours(code) }
+        return maps[code]?[h]
+    }
+
+    mutating func set(_ code: String, _ h: Int64, _ r: HourlyRollup) {
+        if maps[code] == nil { _ = hours(code) }
+        maps[code]?[h] = r
+    }
+
+    /// Untouched dongs as read; touched ones in hour order.
+    func result() -> [String: [HourlyRollup]] {
+        var out = original
+        for (code, m) in maps { out[code] = m.values.sorted { $0.hourStart < $1.hourStart } }
+        return out
     }
 }
 
