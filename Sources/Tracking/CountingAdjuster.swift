@@ -55,6 +55,9 @@ public struct MonthlyUploadCheck: Sendable, Equatable {
     public var monthlyKWh: Double
     /// Monthly energy added as "estimated from monthly" inside the report window [kWh].
     public var estimatedKWh: Double
+    /// The part of it inside the report period [kWh] and the hours it was added to.
+    public var estimatedInPeriodKWh: Double = 0
+    public var estimatedHoursInPeriod: Int = 0
     /// Hours of the month with interval data for the premises, and the month's hours.
     public var intervalHours: Int
     public var monthHours: Int
@@ -116,7 +119,7 @@ public struct CountingAdjuster: Sendable {
         var hours: [String: [Int64: HourCounts]] = [:]
         var summary = CountingSummary()
         try await applyHierarchy(dongs, grid: &grid, hours: &hours, summary: &summary, from: from, to: to)
-        try await applyMonthly(dongs, grid: &grid, hours: &hours, summary: &summary, from: from, to: to)
+        try await applyMonthly(dongs, grid: &grid, hours: &hours, summary: &summary, from: from, to: to, periodFrom: reportFrom ?? from)
         try await applyUnmeteredPV(dongs, grid: &grid, hours: &hours, summary: &summary, from: from, to: to,
                                    statsFrom: reportFrom ?? from)
         return CountedRollups(rollups: grid.result(), hours: hours, summary: summary)
@@ -154,7 +157,7 @@ public struct CountingAdjuster: Sendable {
 
     private func applyMonthly(_ dongs: [DongConfig], grid: inout RollupGrid,
                               hours: inout [String: [Int64: HourCounts]], summary: inout CountingSummary,
-                              from: Int64, to: Int64) async throws {
+                              from: Int64, to: Int64, periodFrom: Int64) async throws {
         let meters = dongs.flatMap { d in d.meters.filter { $0.role == .consumption }.map { (d, $0) } }
         guard !meters.isEmpty else { return }
         let months = try await storage.readings.registerMonthly(assetIDs: meters.map(\.1.id), from: from, to: to)
@@ -185,7 +188,7 @@ public struct CountingAdjuster: Sendable {
             } }
             let shape = monthShape(dong: dong.code, start: mStart, hours: n, measured: measured[dong.code] ?? [:], holidays: holidays)
             let total = shape.weights.reduce(0, +)
-            var estimatedWh = 0.0
+            var estimatedWh = 0.0, inPeriodWh = 0.0, inPeriodHours = 0
             for k in 0..<n where !covered[k] && total > 0 {
                 let h = mStart + Int64(k) * 3600
                 guard h >= from && h < to else { continue }
@@ -196,6 +199,7 @@ public struct CountingAdjuster: Sendable {
                 grid.set(dong.code, h, r)
                 hours[dong.code, default: [:]][h, default: HourCounts()].monthlyEstimatedWh += Double(Int64(e.rounded()))
                 estimatedWh += Double(Int64(e.rounded()))
+                if h >= periodFrom { inPeriodWh += Double(Int64(e.rounded())); inPeriodHours += 1 }
             }
             let nCovered = covered.filter { $0 }.count
             // The premises' own interval energy, counted once across the meters whose coverage
@@ -209,12 +213,14 @@ public struct CountingAdjuster: Sendable {
                 intervalWh = sum
             }
             let full = nCovered == n
-            summary.monthlyChecks.append(MonthlyUploadCheck(
+            var check = MonthlyUploadCheck(
                 dongCode: dong.code, meterID: meter.id, complex: meter.complex, period: rm.period, units: rm.units,
                 monthlyKWh: Double(rm.usageWh) / 1000, estimatedKWh: estimatedWh / 1000, intervalHours: nCovered, monthHours: n,
                 intervalKWh: intervalWh.flatMap { nCovered > 0 ? $0 / 1000 : nil },
                 differenceKWh: full ? intervalWh.map { (Double(rm.usageWh) - $0) / 1000 } : nil,
-                used: nCovered == 0 ? .monthly : full ? .interval : .mixed, shape: shape.label))
+                used: nCovered == 0 ? .monthly : full ? .interval : .mixed, shape: shape.label)
+            check.estimatedInPeriodKWh = inPeriodWh / 1000; check.estimatedHoursInPeriod = inPeriodHours
+            summary.monthlyChecks.append(check)
         }
     }
 

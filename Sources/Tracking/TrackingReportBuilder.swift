@@ -41,7 +41,7 @@ public struct TrackingReportBuilder: Sendable {
                                  districtLabel: options.dongCode == nil ? config.site.nameKo : scopeDongs[0].nameKo)
         let summary = table.rows([(period.label, period.start, grid.p0..<grid.nDays)])
         let participants = try await participantRows(scopeDongs, summary: summary, period: period, grid: grid,
-                                                     threshold: table.threshold)
+                                                     threshold: table.threshold, monthly: counted.summary.monthlyChecks)
         let runRate = self.runRate(scopeDongs, days: days, grid: grid, threshold: table.threshold)
         var dongTargets: [String: [TargetProgress]] = [:]
         for d in scopeDongs { dongTargets[d.code] = targets(for: [d], tco2: runRate.byDong[d.code] ?? nil) }
@@ -224,7 +224,7 @@ public struct TrackingReportBuilder: Sendable {
     /// Participants: consumption meters, consumption from `reading`, renewable allocated pro rata
     /// (at their dong's RE100 share).
     private func participantRows(_ scopeDongs: [DongConfig], summary: [MetricsRow], period: ReportPeriod, grid: DayGrid,
-                                 threshold: Double) async throws -> [MetricsRow] {
+                                 threshold: Double, monthly: [MonthlyUploadCheck] = []) async throws -> [MetricsRow] {
         var participants: [MetricsRow] = []
         let meterIDs = scopeDongs.flatMap { $0.meters.filter { $0.role == .consumption }.map(\.id) }
         let meterTotals = try await storage.readings.meterTotals(assetIDs: meterIDs, from: period.start, to: grid.end)
@@ -234,12 +234,21 @@ public struct TrackingReportBuilder: Sendable {
             for m in dong.meters where m.role == .consumption {
                 var row = MetricsRow(level: .participant, dongCode: dong.code, name: m.complex, participantID: m.id,
                                      bucket: period.label, bucketStart: period.start)
-                let tot = meterTotals[m.id]
+                // Monthly uploads of this meter spread into hours without interval data (issue 12).
+                let fromMonthly = monthly.filter { $0.meterID == m.id }
+                let monthlyWh = (fromMonthly.reduce(0.0) { $0 + $1.estimatedInPeriodKWh } * 1000).rounded()
+                let monthlyS = Int64(fromMonthly.reduce(0) { $0 + $1.estimatedHoursInPeriod }) * 3600
+                var tot = meterTotals[m.id]
+                if monthlyS > 0 {
+                    tot = (energyWh: (tot?.energyWh ?? 0) + Int64(monthlyWh), coveredS: (tot?.coveredS ?? 0) + monthlyS)
+                }
                 let cov = Double(tot?.coveredS ?? 0) / Double(periodSecs)
                 row.consumptionCoveragePct = roundTo(min(1, cov) * 100, 1)
                 row.emissionFactor = dongRow.emissionFactor
                 if let tot, cov >= threshold - 1e-12 {
                     row.consumptionKWh = Double(tot.energyWh) / 1000
+                    row.consumptionFromMonthlyKWh = monthlyWh / 1000
+                    row.consumptionFromMonthlySharePct = tot.energyWh > 0 ? roundTo(monthlyWh / Double(tot.energyWh) * 100, 2) : nil
                     if let dongRen = dongRow.renewableKWh, let dongCons = dongRow.consumptionKWh, dongCons > 0 {
                         let ren = Double(tot.energyWh) * dongRen / dongCons
                         row.renewableKWh = ren.rounded() / 1000
@@ -411,7 +420,7 @@ public struct TrackingReportBuilder: Sendable {
             "Storage loss = energy charged × (1 − round-trip efficiency).",
             "Import/export = metered values when the rollup carries them, else max(0, consumption + charge − generation − discharge) and the reverse.",
             "Coverage % = metered seconds / seconds in the period; below \(fmtNum(threshold, 0)) % a value is a gap (null in JSON, empty in CSV, a break in charts), never 0.",
-            "Participants (apartment complexes / meter groups): consumption from their meters' readings; renewable allocated at their dong's RE100 share.",
+            "Participants (apartment complexes / meter groups): consumption from their meters' readings, plus their monthly uploads spread into hours without interval data (estimated from monthly); renewable allocated at their dong's RE100 share.",
             "All dates and times are KST (Asia/Seoul, UTC+9).",
         ]
     }

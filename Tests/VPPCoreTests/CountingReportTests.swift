@@ -109,6 +109,16 @@ struct CountingReportTests {
         #expect(daily.first { $0.bucket == "2025-08-02" }?.consumptionKWh == 48)
         #expect(daily.first { $0.bucket == "2025-08-15" }?.consumptionKWh == 48)
         #expect(daily.first { $0.bucket == "2025-08-18" }?.consumptionKWh == 24)
+        // Participants: apt-b's consumption is its monthly upload spread over the period (all of it
+        // estimated from monthly); apt-a's own meter has one day of data (a gap), its monthly upload
+        // is not added (the feeder's interval data cover its premises); the feeder's own reading total.
+        let pb = try #require(r.participants.first { $0.participantID == "apt-b" })
+        #expect(pb.consumptionKWh == 1008); #expect(pb.consumptionFromMonthlyKWh == 1008)
+        #expect(pb.consumptionFromMonthlySharePct == 100); #expect(pb.consumptionCoveragePct == 100)
+        let pa = try #require(r.participants.first { $0.participantID == "apt-a" })
+        #expect(pa.consumptionKWh == nil); #expect(pa.consumptionCoveragePct == 3.2)
+        let pf = try #require(r.participants.first { $0.participantID == "feeder-a" })
+        #expect(pf.consumptionKWh == 7440); #expect(pf.consumptionFromMonthlyKWh == 0)
         // Double counting removed by the hierarchy: 10 kWh in each of Aug 1's 24 hours.
         #expect(near(r.counting.hierarchyRemovedKWh[CountingEnv.codeA], 240, 1e-9))
         let aDaily = r.daily.filter { $0.level == .dong && $0.dongCode == CountingEnv.codeA }
