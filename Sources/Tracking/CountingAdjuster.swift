@@ -31,7 +31,8 @@ import VPPStore
 //    sky, Hay–Davies plane of array, PVWatts; Sources/Forecast/PVSystem.swift) for each fleet's
 //    kWp, tilt and azimuth: the ratio scales by kWp and corrects for orientation. When no
 //    metered PV exists anywhere in the district during the window, E_u = the clear-sky output
-//    itself (an upper bound; the weather archive is not used on this branch).
+//    itself (an upper bound; the weather archive is not used on this branch), in the hours for
+//    which the store holds any data of the scope.
 
 /// Estimates and corrections of one dong-hour [Wh].
 public struct HourCounts: Sendable, Equatable {
@@ -296,8 +297,12 @@ public struct CountingAdjuster: Sendable {
             summary.notes.append("No PV fleet has readings of its own (generation is metered at the dong level only): the \(unmetered.count) fleets without readings are not estimated.")
             return
         }
+        // The clear-sky fallback covers the hours the store has any data for in the scope (an
+        // empty store gets no invented year of PV).
+        var dataHours = Set<Int64>()
         if !anyMetered {
-            summary.notes.append("No metered PV in the district during the window: unmetered PV is estimated with the physical model's clear-sky output (an upper bound; the weather archive is not used on this branch).")
+            summary.notes.append("No metered PV in the district during the window: unmetered PV is estimated with the physical model's clear-sky output (an upper bound; the weather archive is not used on this branch), in the hours with any data in scope.")
+            for (_, rows) in grid.result() { for r in rows { dataHours.insert(r.hourStart) } }
         }
         var est: [String: [String: Double]] = [:]   // fleet → method → Wh
         var noRef: [String: Int] = [:]
@@ -332,7 +337,7 @@ public struct CountingAdjuster: Sendable {
                     e = Self.scale(r, csU: clearSky.wh(f.id, hour: h), kwpU: f.capacity.kWp); method = .dongMeteredPV
                 } else if district.kwp > 0 {
                     e = Self.scale(district, csU: clearSky.wh(f.id, hour: h), kwpU: f.capacity.kWp); method = .districtMeteredPV
-                } else if !anyMetered {
+                } else if !anyMetered && dataHours.contains(h) {
                     e = clearSky.wh(f.id, hour: h)
                 }
                 guard let e else {
