@@ -283,7 +283,14 @@ public struct CountingAdjuster: Sendable {
         let unmetered = allFleets.filter { !meteredIDs.contains($0.1.id) && scope.contains($0.0.code) }
         guard !unmetered.isEmpty else { return }
         let linke = LinkeTurbidity(site: config.site)
-        let systems = Dictionary(uniqueKeysWithValues: allFleets.map { ($0.1.id, PVSystem(fleet: $0.1, dong: $0.0, linke: linke)) })
+        // Each fleet at the site's reference point: within a district the sun's position differs by
+        // less than 0.1°, and fleets of one orientation then share one clear-sky computation.
+        let site = config.site
+        let systems = Dictionary(allFleets.map { d, f in
+            var at = d
+            at.latitudeDeg = site.latitudeDeg; at.longitudeDeg = site.longitudeDeg
+            return (f.id, PVSystem(fleet: f, dong: at, linke: linke))
+        }, uniquingKeysWith: { a, _ in a })
         // Clear-sky AC energy of each needed fleet per hour [Wh], computed lazily per hour.
         let needed = Set(unmetered.map(\.1.id)).union(meteredIDs)
         let clearSky = ClearSkyHours(systems: systems.filter { needed.contains($0.key) }, airTempC: assumedAirTempC, windMS: assumedWindMS)
@@ -327,7 +334,9 @@ public struct CountingAdjuster: Sendable {
             for (d, f) in metered {
                 guard let a = data[f.id]?[h], a.coveredS > 0 else { continue }
                 let cs = clearSky.wh(f.id, hour: h)
-                ref[d.code, default: (0, 0, 0)].e += Double(a.wh); ref[d.code]!.cs += cs; ref[d.code]!.kwp += f.capacity.kWp
+                var r = ref[d.code] ?? (0, 0, 0)
+                r.e += Double(a.wh); r.cs += cs; r.kwp += f.capacity.kWp
+                ref[d.code] = r
                 district.e += Double(a.wh); district.cs += cs; district.kwp += f.capacity.kWp
             }
             for (d, f) in unmetered where !skip.contains(d.code) {
@@ -447,32 +456,48 @@ struct MeterTree {
 }
 
 /// Clear-sky AC energy per fleet and hour from the physical chain, two sub-steps per hour.
+/// Fleets of one geometry (place, tilt, azimuth, losses, DC/AC ratio) share one computation per
+/// kWp: PVWatts DC and AC are proportional to the nameplate at a fixed DC/AC ratio.
 final class ClearSkyHours: @unchecked Sendable {
-    private let systems: [String: PVSystem]
+    private let geometry: [String: (key: Int, kWp: Double)]
+    private let unit: [PVSystem]
     private let weather: (Int64) -> WeatherPoint
-    private var cache: [Int64: [String: Double]] = [:]
+    private var cache: [Int64: [Double]] = [:]
 
     init(systems: [String: PVSystem], airTempC: Double, windMS: Double) {
-        self.systems = systems
+        var keys: [String: Int] = [:], unit: [PVSystem] = [], geometry: [String: (key: Int, kWp: Double)] = [:]
+        for (id, s) in systems.sorted(by: { $0.key < $1.key }) {
+            let k = "\(s.latitudeDeg)|\(s.longitudeDeg)|\(s.altitudeM)|\(s.tiltDeg)|\(s.azimuthDeg)|\(s.lossesPct)|\(s.acKW / max(s.dcKW, 1e-9))|\(s.gammaPerC)|\(s.albedo)"
+            let idx: Int
+            if let i = keys[k] { idx = i } else {
+                idx = unit.count; keys[k] = idx
+                var u = s
+                u.acKW = s.dcKW > 0 ? s.acKW / s.dcKW : 1; u.dcKW = 1
+                unit.append(u)
+            }
+            geometry[id] = (idx, s.dcKW)
+        }
+        self.geometry = geometry; self.unit = unit
         weather = { WeatherPoint(epoch: $0, temperatureC: airTempC, windSpeedMS: windMS, humidityPct: 60, sky: 1) }
     }
 
     func wh(_ id: String, hour h: Int64) -> Double {
-        if let c = cache[h]?[id] { return c }
-        var row: [String: Double] = [:]
+        guard let g = geometry[id] else { return 0 }
+        if let c = cache[h] { return c[g.key] * g.kWp }
         let subs: [Double] = [900, 2700]
-        let g = subs.map { SPA.geocentric(epochSeconds: Double(h) + $0) }
-        for (sid, s) in systems {
+        let geo = subs.map { SPA.geocentric(epochSeconds: Double(h) + $0) }
+        var row = [Double](repeating: 0, count: unit.count)
+        for (k, s) in unit.enumerated() {
             var kw = 0.0
             for (i, off) in subs.enumerated() {
                 let t = h + Int64(off)
-                kw += PhysicalPV.instant(system: s, epoch: t, geocentric: g[i], weather: weather(t)).clearSkyACKW
+                kw += PhysicalPV.instant(system: s, epoch: t, geocentric: geo[i], weather: weather(t)).clearSkyACKW
             }
-            row[sid] = kw / Double(subs.count) * 1000
+            row[k] = kw / Double(subs.count) * 1000
         }
         if cache.count > 48 { cache.removeAll(keepingCapacity: true) }
         cache[h] = row
-        return row[id] ?? 0
+        return row[g.key] * g.kWp
     }
 }
 

@@ -85,7 +85,7 @@ struct CountingSpreadTests {
             let t = KSTDateTime(year: 2025, month: 8, day: 1, hour: h).epochSeconds
             let got = try #require(out.hours[CountingEnv.codeA]?[t]?.pvEstimatedWh)
             let expected = (5000 * cs.wh("e", hour: t) / cs.wh("s", hour: t)).rounded()
-            #expect(got == expected, "hour \(h)")
+            #expect(abs(got - expected) <= 1, "hour \(h): \(got) vs \(expected)")
             if h < 12 { morning += got } else { afternoon += got }
         }
         // East-facing: more in the morning than in the afternoon for the same reference.
