@@ -154,7 +154,8 @@ public struct DispatchRunner {
         public var objectiveName = "cost"
         public var maxSeconds: Double = 30
         /// Stored telemetry older than this is stale [s]; the previous plan's SoC is used instead.
-        public var telemetryMaxAgeS: Int64 = InitialSoC.defaultMaxAgeS
+        /// nil: the site config's `[dispatch] telemetry_max_age_min`, else 30 min.
+        public var telemetryMaxAgeS: Int64?
         public init(outbox: String, lockPath: String, telemetryPath: String? = nil) {
             self.outbox = outbox; self.lockPath = lockPath; self.telemetryPath = telemetryPath
         }
@@ -194,7 +195,8 @@ public struct DispatchRunner {
                 // Stored telemetry no older than the staleness limit, else the previous plan (InitialSoC.swift).
                 let initial = try await InitialSoC.resolve(
                     batteryIDs: builder.site.batteries.map(\.battery.id), telemetry: try? storage.telemetryStore(),
-                    dispatch: storage.dispatch, now: now, slotStart: start, maxAgeS: options.telemetryMaxAgeS)
+                    dispatch: storage.dispatch, now: now, slotStart: start,
+                    maxAgeS: options.telemetryMaxAgeS ?? builder.site.dispatch?.telemetryMaxAgeS ?? InitialSoC.defaultMaxAgeS)
                 soc = initial.socKWh; source = initial.summary
             }
             let known = Set(builder.site.batteries.map(\.battery.id))

@@ -130,6 +130,8 @@ public protocol TelemetryStore: Sendable {
     func latestTelemetry(at epoch: Int64, notBefore: Int64?) async throws -> [String: TelemetryPoint]
     /// Samples of the given batteries (all when empty) with `from <= measuredAt < to`, by battery then time.
     func telemetrySeries(batteryIDs: [String], from: Int64, to: Int64) async throws -> [TelemetryPoint]
+    /// The newest dispatch plan's slot for each (battery, slot start) in [from, to) (plan vs actual).
+    func plannedSlots(batteryIDs: [String], from: Int64, to: Int64) async throws -> [ScheduleSlot]
 }
 
 extension UploadStore {

@@ -14,16 +14,16 @@ final class IngestWriter: ReadingSink {
     let dir: AssetDirectory
     let kind: IngestKind
 
-    internal(set) var ok = 0
+    var ok = 0
     private(set) var rejected = 0
-    internal(set) var changed = 0
+    var changed = 0
     var skipped = 0
     var flagged = 0
     var baselines = 0
     private(set) var dataRows = 0
     private(set) var rejectSamples: [RejectedRow] = []
-    internal(set) var firstSlot: Int64 = .max
-    internal(set) var lastSlot: Int64 = .min
+    var firstSlot: Int64 = .max
+    var lastSlot: Int64 = .min
 
     private struct AssetState {
         var lastSlot: Int64 = .min

@@ -35,6 +35,23 @@ extension SQLiteStore: TelemetryStore {
         }
     }
 
+    /// The newest plan's slot for each (battery, slot start) in [from, to), by battery then time.
+    public func plannedSlots(batteryIDs: [String], from: Int64, to: Int64) async throws -> [ScheduleSlot] {
+        guard !batteryIDs.isEmpty else { return [] }
+        return try await read { db in
+            let marks = batteryIDs.map { _ in "?" }.joined(separator: ", ")
+            // SQLite: with MAX(), bare columns come from the row holding the maximum.
+            return try Row.fetchAll(db, sql: """
+                SELECT battery_id, slot_start, duration_s, charge_w, discharge_w, soc_wh, MAX(run_id) FROM schedule
+                WHERE battery_id IN (\(marks)) AND slot_start >= ? AND slot_start < ?
+                GROUP BY battery_id, slot_start ORDER BY battery_id, slot_start
+                """, arguments: StatementArguments(batteryIDs.map { $0.databaseValue } + [from.databaseValue, to.databaseValue])).map {
+                ScheduleSlot(batteryID: $0["battery_id"], slotStart: $0["slot_start"], durationS: $0["duration_s"],
+                             chargeW: $0["charge_w"], dischargeW: $0["discharge_w"], socWh: $0["soc_wh"])
+            }
+        }
+    }
+
     private static func point(_ r: Row) -> TelemetryPoint {
         TelemetryPoint(batteryID: r["battery_id"], measuredAt: r["measured_at"], socWh: r["soc_wh"], powerW: r["power_w"],
                        chargedWh: r["charged_wh"], dischargedWh: r["discharged_wh"], uploadID: r["upload_id"])

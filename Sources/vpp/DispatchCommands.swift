@@ -136,8 +136,8 @@ struct DispatchCommand: AsyncParsableCommand {
         @Option(help: "Outbox folder for setpoint files (one JSON per battery).") var outbox: String = "outbox/setpoints"
         @Option(help: "Lock file.") var lock: String = "/tmp/vpp-dispatch.lock"
         @Option(help: "SoC file that overrides stored telemetry: CSV battery_id,soc_kwh or JSON {\"id\": kWh}.") var telemetry: String?
-        @Option(help: "Stored telemetry older than this is stale [min]; the previous plan's SoC is used instead, with a warning.")
-        var telemetryMaxAgeMin: Int = 30
+        @Option(help: "Stored telemetry older than this is stale [min] (default: the site config's [dispatch] telemetry_max_age_min, else 30); the previous plan's SoC is used instead, with a warning.")
+        var telemetryMaxAgeMin: Int?
         @Option(help: "Solver time limit [s].") var timeLimit: Double = 30
         @Option(help: "Run as if at this KST time (YYYY-MM-DDTHH:MM), e.g. to replay a past day; default: now.") var at: String?
 
@@ -146,8 +146,10 @@ struct DispatchCommand: AsyncParsableCommand {
             let (b, prof) = try model.builder()
             var o = DispatchRunner.Options(outbox: outbox, lockPath: lock, telemetryPath: telemetry)
             o.step = step; o.slots = model.span.slots; o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
-            guard (1...1440).contains(telemetryMaxAgeMin) else { throw ValidationError("--telemetry-max-age-min must be 1…1440") }
-            o.telemetryMaxAgeS = Int64(telemetryMaxAgeMin) * 60
+            if let m = telemetryMaxAgeMin {
+                guard (1...1440).contains(m) else { throw ValidationError("--telemetry-max-age-min must be 1…1440") }
+                o.telemetryMaxAgeS = Int64(m) * 60
+            }
             let store = try global.openStore()
             // Latest stored forecast (issue 4) where it covers the horizon, recorded profiles elsewhere.
             let runner = DispatchRunner(builder: b, storage: store, options: o) { s, st, n in

@@ -140,7 +140,8 @@ import VPPTestSupport
         let again = try await env.store.storage.uploads.appendTelemetry(samples, source: "openadr", directory: dir,
                                                                          receivedAt: Self.now.epochSeconds, sha256: "s1")
         #expect(again.duplicate && again.uploadID == r.uploadID)
-        let up = try #require(try await env.store.upload(id: try #require(r.uploadID)))
+        let id = try #require(r.uploadID)
+        let up = try #require(try await env.store.upload(id: id))
         #expect(up.kind == "telemetry" && up.rowsOK == 1 && up.rowsRejected == 2 && up.status == "partial")
     }
 }
