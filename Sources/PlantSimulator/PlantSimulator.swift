@@ -77,17 +77,25 @@ public struct PlantSimulator: Sendable {
         return out
     }
 
-    /// Each battery's state at `from`: newest telemetry at or before it (with its counters),
-    /// else the planned SoC of the slot ending at `from`, else the config's initial SoC.
+    /// Each battery's state at `from`: the newest telemetry at or before it (with its counters)
+    /// unless the newest plan has a slot ending later (then that slot's planned SoC: the plant
+    /// followed that plan meanwhile), else the config's initial SoC.
     public func startStates(storage: Storage, from: Int64) async throws -> [String: BatteryPlant.State] {
         let telemetry = try await (try? storage.telemetryStore())?.latestTelemetry(at: from, notBefore: nil) ?? [:]
         var out: [String: BatteryPlant.State] = [:]
         for (_, b) in site.batteries {
-            if let t = telemetry[b.id] {
+            let t = telemetry[b.id]
+            // The plan's SoC at the end of the last slot before `from` (slot length from the next slot start).
+            let plannedRows = try await storage.dispatch.plannedSoC(batteryIDs: [b.id], from: from - 86_400, to: from)
+            let planned = plannedRows.last
+            let plannedEnd = planned.map { p in
+                zip(plannedRows, plannedRows.dropFirst()).last.map { p.slotStart + ($1.slotStart - $0.slotStart) } ?? from
+            }
+            if let t, plannedEnd.map({ t.measuredAt >= $0 }) ?? true {
                 out[b.id] = .init(socWh: Double(t.socWh), chargedWh: Double(t.chargedWh ?? 0), dischargedWh: Double(t.dischargedWh ?? 0))
-            } else if let planned = try await storage.dispatch.plannedSoC(batteryIDs: [b.id], from: from - 86_400, to: from)
-                .last(where: { $0.slotStart < from }) {
-                out[b.id] = .init(socWh: Double(planned.socWh))
+            } else if let planned {
+                // Telemetry older than the plan's last slot (or none): the plan's SoC, counters carried on.
+                out[b.id] = .init(socWh: Double(planned.socWh), chargedWh: Double(t?.chargedWh ?? 0), dischargedWh: Double(t?.dischargedWh ?? 0))
             } else {
                 out[b.id] = .init(socWh: b.capacityKWh * b.initialSocPct * 10)
             }
