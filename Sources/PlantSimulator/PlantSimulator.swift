@@ -89,7 +89,7 @@ public struct PlantSimulator: Sendable {
             let plannedRows = try await storage.dispatch.plannedSoC(batteryIDs: [b.id], from: from - 86_400, to: from)
             let planned = plannedRows.last
             let plannedEnd = planned.map { p in
-                zip(plannedRows, plannedRows.dropFirst()).last.map { p.slotStart + ($1.slotStart - $0.slotStart) } ?? from
+                plannedRows.count >= 2 ? p.slotStart + (p.slotStart - plannedRows[plannedRows.count - 2].slotStart) : from
             }
             if let t, plannedEnd.map({ t.measuredAt >= $0 }) ?? true {
                 out[b.id] = .init(socWh: Double(t.socWh), chargedWh: Double(t.chargedWh ?? 0), dischargedWh: Double(t.dischargedWh ?? 0))

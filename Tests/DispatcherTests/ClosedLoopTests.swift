@@ -88,6 +88,14 @@ import VPPTestSupport
         }
         let runs = try await env.store.dispatchRuns()
         #expect(runs[0].message?.contains("warnings: newest telemetry of bat0 is 127 min old") == true)
+        // The simulator starting at 03:00 takes the plan's SoC at the end of the 02:00 slot, not the
+        // older 01:00 telemetry (the plant followed the plan meanwhile).
+        let states = try await sim.startStates(storage: env.store.storage, from: Self.midnight + 3 * 3600)
+        let slot2 = try await env.store.plannedSoC(batteryIDs: ["bat0"], from: Self.midnight + 2 * 3600, to: Self.midnight + 3 * 3600)
+        #expect(states["bat0"]?.socWh == Double(slot2.first?.socWh ?? -1))
+        let at1 = try await sim.startStates(storage: env.store.storage, from: oneAM)
+        guard case .wh(let wh1)? = samples.first(where: { $0.batteryID == "bat0" })?.soc else { Issue.record("no sample"); return }
+        #expect(at1["bat0"]?.socWh == Double(wh1))   // telemetry at 01:00 is as new as the plan's slot end
     }
 
     @Test func without_noise_the_plant_follows_the_plan_exactly_and_files_equal_the_store() async throws {
