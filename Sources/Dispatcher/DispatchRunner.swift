@@ -153,6 +153,9 @@ public struct DispatchRunner {
         public var slots: Int = 192
         public var objectiveName = "cost"
         public var maxSeconds: Double = 30
+        /// Stored telemetry older than this is stale [s]; the previous plan's SoC is used instead.
+        /// nil: the site config's `[dispatch] telemetry_max_age_min`, else 30 min.
+        public var telemetryMaxAgeS: Int64?
         public init(outbox: String, lockPath: String, telemetryPath: String? = nil) {
             self.outbox = outbox; self.lockPath = lockPath; self.telemetryPath = telemetryPath
         }
@@ -196,10 +199,15 @@ public struct DispatchRunner {
             var soc: [String: Double] = [:]
             var source = "config initial SoC"
             if let t = options.telemetryPath {
+                // A hand-made SoC file overrides the store (kept as before issue 12).
                 soc = try SoCTelemetry.read(t); source = "telemetry \(t)"
             } else {
-                let planned = try await storage.dispatch.plannedSoC(at: start)
-                if !planned.isEmpty { soc = planned.mapValues { Double($0) / 1000 }; source = "previous run's planned SoC" }
+                // Stored telemetry no older than the staleness limit, else the previous plan (InitialSoC.swift).
+                let initial = try await InitialSoC.resolve(
+                    batteryIDs: builder.site.batteries.map(\.battery.id), telemetry: try? storage.telemetryStore(),
+                    dispatch: storage.dispatch, now: now, slotStart: start,
+                    maxAgeS: options.telemetryMaxAgeS ?? builder.site.dispatch?.telemetryMaxAgeS ?? InitialSoC.defaultMaxAgeS)
+                soc = initial.socKWh; source = initial.summary
             }
             let known = Set(builder.site.batteries.map(\.battery.id))
             if let unknown = soc.keys.first(where: { !known.contains($0) }) {

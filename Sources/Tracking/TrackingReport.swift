@@ -32,6 +32,8 @@ public struct TrackingReport: Sendable {
     public var runRate: RunRate
     public var soc: SoCSeries
     public var definitions: [String]
+    /// Battery flows measured vs planned and plan vs actual per battery (nil: no batteries in scope).
+    public var batteryFlows: BatteryFlowSection? = nil
 
     public struct DongInfo: Sendable, Equatable {
         public var code: String, nameKo: String, name: String

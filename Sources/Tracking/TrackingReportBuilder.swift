@@ -30,7 +30,13 @@ public struct TrackingReportBuilder: Sendable {
         let scopeDongs = try await scope()
         let grid = DayGrid(period: period)
         let factors = try emissionFactors(grid)
-        let rollups = try await storage.readings.hourlyRollups(dongCodes: scopeDongs.map(\.code), from: grid.windowStart, to: grid.end)
+        var rollups = try await storage.readings.hourlyRollups(dongCodes: scopeDongs.map(\.code), from: grid.windowStart, to: grid.end)
+        // Battery flows: measured where telemetry covers the hour, planned otherwise (BatteryPlanVsActual.swift).
+        var batteryFlows: BatteryFlowSection?
+        if let telemetry = try? storage.telemetryStore() {
+            (rollups, batteryFlows) = try await BatteryFlowAccounting(dongs: scopeDongs, threshold: options.coverageThresholdPct / 100)
+                .apply(rollups: rollups, telemetry: telemetry, start: period.start, end: grid.end)
+        }
         let days = dailyTotals(scopeDongs, rollups: rollups, grid: grid, dayFactor: factors.dayFactor)
         let table = MetricsTable(dongs: scopeDongs, days: days, threshold: options.coverageThresholdPct / 100,
                                  fallbackFactor: factors.inPeriod.first?.tco2eqPerMWh,
@@ -48,7 +54,7 @@ public struct TrackingReportBuilder: Sendable {
                                     batteryKWh: $0.batteryCapacity.kWh,
                                     roundTripEfficiency: DongEnergyAccountant.roundTripEfficiency(of: $0))
         }
-        return TrackingReport(
+        var report = TrackingReport(
             siteID: config.site.id, siteNameKo: config.site.nameKo, siteName: config.site.name, period: period,
             scope: options.dongCode ?? "district", scopeNameKo: table.districtLabel, generatedAt: storage.clock.now(),
             coverageThresholdPct: options.coverageThresholdPct, factorsUsed: factors.inPeriod, dongs: dongInfos,
@@ -57,6 +63,8 @@ public struct TrackingReportBuilder: Sendable {
             yearly: table.rows(grid.grouped { String(grid.dayDate[$0].y) }),
             targets: targets(for: scopeDongs, tco2: runRate.tco2ePerYear),
             dongTargets: dongTargets, runRate: runRate, soc: soc, definitions: Self.definitions(threshold: options.coverageThresholdPct))
+        report.batteryFlows = batteryFlows
+        return report
     }
 
     /// The active dongs in scope (all, or the one of `--dong`), by code.

@@ -100,6 +100,7 @@ public struct TrackingReportRenderer: Sendable {
                 })),
             ])),
             ("definitions", .array(r.definitions.map { .string($0) })),
+            ("battery_plan_vs_actual", batteryJSON()),
         ])
         var out = ""
         doc.write(into: &out, indent: 0)
@@ -136,6 +137,7 @@ public struct TrackingReportRenderer: Sendable {
             out.append("target \(t.label): \(a) of \(fmtNum(t.target, t.unit == "households" ? 0 : 1)) \(t.unit) = \(p)")
         }
         out.append("tCO2 run-rate: \(r.runRate.explanation)")
+        if let b = r.batteryFlows { out.append(b.explanation) }
         if r.participants.contains(where: { !$0.gap }) {
             out.append("participants: \(r.participants.filter { !$0.gap }.count) of \(r.participants.count) meters with data (JSON/CSV list them)")
         }

@@ -60,9 +60,14 @@ public struct SiteConfigParser: Sendable {
             export = ExportPrice(flatKRWPerKWh: try x.double("flat_krw_per_kwh", min: 0), source: try x.optionalString("source") ?? "")
             try x.finish()
         }
+        var config = SiteConfig(version: version, site: site, dongs: dongs, tariffs: tariffs, emissionFactors: factors,
+                                targets: targets, export: export)
+        if let d = try r.optionalTable("dispatch") {
+            config.dispatch = DispatchSettings(telemetryMaxAgeMin: try d.optionalDouble("telemetry_max_age_min", min: 1, max: 1440) ?? 30)
+            try d.finish()
+        }
         try r.finish()
-        return SiteConfig(version: version, site: site, dongs: dongs, tariffs: tariffs, emissionFactors: factors,
-                          targets: targets, export: export)
+        return config
     }
 
     private func parseSite(_ t: TableReader) throws -> SiteInfo {

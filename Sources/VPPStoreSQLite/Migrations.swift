@@ -294,6 +294,48 @@ public enum VPPMigrations {
                 CREATE INDEX review_item_state ON review_item(state);
                 """)
         }
+        // Battery telemetry (issue 12): one row per battery and reported instant [UTC epoch s];
+        // SoC [Wh], AC power [W] (> 0 discharge, < 0 charge), optional cumulative counters [Wh].
+        // A re-sent instant replaces the row (the upload that wrote it last is kept); deleting
+        // the upload removes its rows.
+        m.registerMigration("telemetry-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE battery_telemetry (
+                    battery_id TEXT NOT NULL,
+                    measured_at INTEGER NOT NULL,
+                    soc_wh INTEGER NOT NULL CHECK (soc_wh >= 0),
+                    power_w INTEGER NOT NULL,
+                    charged_wh INTEGER,
+                    discharged_wh INTEGER,
+                    upload_id INTEGER NOT NULL REFERENCES upload(id) ON DELETE CASCADE,
+                    PRIMARY KEY (battery_id, measured_at)
+                ) WITHOUT ROWID;
+                CREATE INDEX battery_telemetry_upload ON battery_telemetry(upload_id);
+                """)
+        }
+        // Battery tokens (issue 12): role `battery`, scoped to battery asset ids (kept in
+        // `complexes_json`). SQLite cannot change a CHECK in place: the table is rebuilt (foreign
+        // keys are off during a migration and checked before it commits; ids are kept).
+        m.registerMigration("telemetry-v1-battery-tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_token_new (
+                    id INTEGER PRIMARY KEY,
+                    key_id TEXT NOT NULL UNIQUE,
+                    salt BLOB NOT NULL,
+                    secret_hmac BLOB NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('office', 'operator', 'battery')),
+                    office TEXT,
+                    complexes_json TEXT NOT NULL DEFAULT '[]',
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER,
+                    CHECK (role <> 'office' OR office IS NOT NULL)
+                );
+                INSERT INTO api_token_new (id, key_id, salt, secret_hmac, role, office, complexes_json, created_at, revoked_at)
+                  SELECT id, key_id, salt, secret_hmac, role, office, complexes_json, created_at, revoked_at FROM api_token;
+                DROP TABLE api_token;
+                ALTER TABLE api_token_new RENAME TO api_token;
+                """)
+        }
         return m
     }
 }

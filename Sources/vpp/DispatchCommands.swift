@@ -171,7 +171,9 @@ struct DispatchCommand: AsyncParsableCommand {
         @OptionGroup var model: ModelOptions
         @Option(help: "Outbox folder for setpoint files (one JSON per battery).") var outbox: String = "outbox/setpoints"
         @Option(help: "Lock file.") var lock: String = "/tmp/vpp-dispatch.lock"
-        @Option(help: "SoC telemetry file: CSV battery_id,soc_kwh or JSON {\"id\": kWh}.") var telemetry: String?
+        @Option(help: "SoC file that overrides stored telemetry: CSV battery_id,soc_kwh or JSON {\"id\": kWh}.") var telemetry: String?
+        @Option(help: "Stored telemetry older than this is stale [min] (default: the site config's [dispatch] telemetry_max_age_min, else 30); the previous plan's SoC is used instead, with a warning.")
+        var telemetryMaxAgeMin: Int?
         @Option(help: "Solver time limit [s].") var timeLimit: Double = 30
         @Option(help: "Run as if at this KST time (YYYY-MM-DDTHH:MM), e.g. to replay a past day; default: now.") var at: String?
 
@@ -179,6 +181,10 @@ struct DispatchCommand: AsyncParsableCommand {
             let step = model.span.slotLength
             var o = DispatchRunner.Options(outbox: outbox, lockPath: lock, telemetryPath: telemetry)
             o.step = step; o.slots = model.span.slots; o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
+            if let m = telemetryMaxAgeMin {
+                guard (1...1440).contains(m) else { throw ValidationError("--telemetry-max-age-min must be 1…1440") }
+                o.telemetryMaxAgeS = Int64(m) * 60
+            }
             let store = try global.openStore()
             let b = try await model.builder(storage: store)
             var now = store.clock.now()

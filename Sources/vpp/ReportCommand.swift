@@ -69,6 +69,8 @@ struct ReportCommand: AsyncParsableCommand {
             let cells = renderer.tableCells(by: granularity)
             text = renderTable(headers: cells.headers, rows: cells.rows, numeric: cells.numeric) + "\n\n"
                 + renderer.notes().joined(separator: "\n") + "\n"
+                + (renderer.batteryTable().map { "\nbatteries: plan vs actual\n" + renderTable(headers: $0.headers, rows: $0.rows,
+                                                                                              numeric: Set(2..<13)) + "\n" } ?? "")
         }
         guard let target else { print(text, terminator: ""); return nil }
         let dir = (target as NSString).deletingLastPathComponent

@@ -12,6 +12,8 @@ public struct SiteConfig: Sendable, Equatable, Codable {
     public var emissionFactors: [EmissionFactorEntry]
     public var targets: Targets
     public var export: ExportPrice
+    /// `[dispatch]` (optional; nil: the defaults of `DispatchSettings`).
+    public var dispatch: DispatchSettings? = nil
 
     public init(version: Int = 1, site: SiteInfo, dongs: [DongConfig], tariffs: [TariffTable] = [],
                 emissionFactors: [EmissionFactorEntry] = [], targets: Targets = Targets(),
