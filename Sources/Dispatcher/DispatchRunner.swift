@@ -171,6 +171,11 @@ public struct DispatchRunner {
     /// Load and PV per dong for (start, step, slots) — forecasts when available, else recorded profiles.
     public var series: @Sendable (Int64, SlotLength, Int) async throws -> [(load: [Double], pv: [Double])]
 
+    /// Solves the run's problem in place of `DispatchModel.solve` after `clampFloorsToReach`, e.g.
+    /// Resilience's shelter planner (falls back to the best achievable shelter reserve). It gets the
+    /// problem before the clamp and the run id, and returns the plan and a note for the run record.
+    public var planner: (@Sendable (DispatchProblem, Int64) async throws -> (plan: DispatchPlan, note: String?))? = nil
+
     public init(builder: SiteProblemBuilder, storage: Storage, options: Options,
                 series: @escaping @Sendable (Int64, SlotLength, Int) async throws -> [(load: [Double], pv: [Double])]) {
         self.builder = builder; self.storage = storage; self.options = options; self.series = series
@@ -204,8 +209,14 @@ public struct DispatchRunner {
             }
             var p = try builder.problem(start: start, step: options.step, slots: options.slots,
                                         series: try await series(start, options.step, options.slots), initialSoCKWh: soc)
-            p.clampFloorsToReach()
-            let plan = try DispatchModel.solve(p, maxSeconds: options.maxSeconds)
+            let plan: DispatchPlan
+            var note: String? = nil
+            if let planner {
+                (plan, note) = try await planner(p, runID)
+            } else {
+                p.clampFloorsToReach()
+                plan = try DispatchModel.solve(p, maxSeconds: options.maxSeconds)
+            }
             let files = SetpointWriter.files(plan, runID: runID, generatedAt: now)
             try SetpointWriter.write(files, outbox: options.outbox)
             var rows: [ScheduleRow] = []
@@ -218,7 +229,7 @@ public struct DispatchRunner {
             }
             let bd = String(data: try JSONEncoder().encode(plan.breakdown), encoding: .utf8) ?? "{}"
             try await storage.dispatch.finishDispatchRun(id: runID, finishedAt: now, status: "ok", objectiveValue: plan.objective, breakdownJSON: bd,
-                                        solveMs: (plan.buildSeconds + plan.solveSeconds) * 1000, message: "SoC from \(source)",
+                                        solveMs: (plan.buildSeconds + plan.solveSeconds) * 1000, message: "SoC from \(source)" + (note.map { "; \($0)" } ?? ""),
                                         schedule: rows)
             return Result(runID: runID, plan: plan, files: files.map { options.outbox + "/" + $0.battery_id + ".json" }, socSource: source)
         } catch {

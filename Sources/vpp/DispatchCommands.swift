@@ -8,6 +8,7 @@ import VPPStoreSQLite
 import VPPAuth
 import ArgumentParser
 import Dispatcher
+import Resilience
 import Foundation
 import VPPCore
 import VPPStore
@@ -31,6 +32,8 @@ struct DispatchCommand: AsyncParsableCommand {
         @Option(help: "Optional shared import limit across all dongs [kW].") var sharedImportLimitKw: Double?
         @Option(help: "Raised reserve window, KST FROM/TO=PCT (e.g. heat-wave alert 2026-07-06T12:00/2026-07-06T20:00=60); repeatable.")
         var reserveWindow: [String] = []
+        @Option(help: "Heat-wave alerts for the shelters' reserve: CSV area,kind,level,from,to (KST) or a KMA reply; default for run: the stored alerts.")
+        var alerts: String?
 
         func objectiveWeights() throws -> ObjectiveWeights {
             switch objective {
@@ -75,9 +78,11 @@ struct DispatchCommand: AsyncParsableCommand {
                 t0 = Slot(containing: k.epochSeconds, length: step).start
             } else { t0 = Slot(containing: Int64(Date().timeIntervalSince1970), length: step).start }
             let (b, prof) = try model.builder()
-            let p = try b.problem(start: t0, step: step, slots: n, series: b.recordedSeries(prof, start: t0, step: step, slots: n))
+            let p0 = try b.problem(start: t0, step: step, slots: n, series: b.recordedSeries(prof, start: t0, step: step, slots: n))
+            let alerts = try await ShelterDispatch.alerts(file: model.alerts, store: nil, from: t0, to: t0 + Int64(n * step.seconds))
+            let shelter = try ShelterDispatch.planner(site: b.site, alerts: alerts, problem: p0).solve(p0)
+            let p = shelter.problem, plan = shelter.plan
             if let path = exportMps { try MPSWriter.write(try DispatchModel.buildLP(p).0, to: path) }
-            let plan = try DispatchModel.solve(p)
             let rule = Evaluation.breakdown(p, Evaluation.ruleBased(p))
             let none = Evaluation.breakdown(p, Evaluation.noBattery(p))
             let terms: [(String, (ObjectiveBreakdown) -> Double)] = [
@@ -90,13 +95,14 @@ struct DispatchCommand: AsyncParsableCommand {
             ]
             let bh = ["term", "optimal", "rule_based", "no_battery"]
             let brows = terms.map { name, f in [name, fmt(f(plan.breakdown), 2), fmt(f(rule), 2), fmt(f(none), 2)] }
-            let sh = ["slot_start_kst", "battery", "dong", "charge_kw", "discharge_kw", "soc_kwh"]
+            let sh = ["slot_start_kst", "battery", "dong", "charge_kw", "discharge_kw", "soc_kwh", "reserve_kwh"]
             var srows: [[String]] = []
             if !summary {
                 for bt in plan.batteries {
                     for t in 0..<plan.slotCount {
                         srows.append([KSTDateTime(epochSeconds: plan.slotStart(t)).description, bt.id, bt.dong,
-                                      fmt(bt.chargeKW[t], 3), fmt(bt.dischargeKW[t], 3), fmt(bt.socKWh[t], 3)])
+                                      fmt(bt.chargeKW[t], 3), fmt(bt.dischargeKW[t], 3), fmt(bt.socKWh[t], 3),
+                                      fmt(shelter.reserveKWh(battery: bt.id, slot: t), 3)])
                     }
                 }
             }
@@ -119,10 +125,12 @@ struct DispatchCommand: AsyncParsableCommand {
                                          batteries: summary ? nil : plan.batteries, startEpoch: plan.startEpoch, stepSeconds: step.seconds)))
             case .csv:
                 print(renderCSV(headers: summary ? bh : sh, rows: summary ? brows : srows))
+                for line in ShelterDispatch.summary(shelter) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             case .table:
-                if !summary { print(renderTable(headers: sh, rows: srows, numeric: [3, 4, 5])); print() }
+                if !summary { print(renderTable(headers: sh, rows: srows, numeric: [3, 4, 5, 6])); print() }
                 print(renderTable(headers: bh, rows: brows, numeric: [1, 2, 3]))
                 print("objective \(String(format: "%.6f", plan.objective)) (CLP \(String(format: "%.6f", plan.solverObjective))); \(plan.rows) rows × \(plan.columns) columns, \(plan.nonZeros) nonzeros; build \(fmt(plan.buildSeconds * 1000, 1)) ms, solve \(fmt(plan.solveSeconds * 1000, 1)) ms")
+                for line in ShelterDispatch.summary(shelter) { print(line) }
             }
         }
     }
@@ -146,7 +154,7 @@ struct DispatchCommand: AsyncParsableCommand {
             o.step = step; o.slots = model.span.slots; o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
             let store = try global.openStore()
             // Latest stored forecast (issue 4) where it covers the horizon, recorded profiles elsewhere.
-            let runner = DispatchRunner(builder: b, storage: store, options: o) { s, st, n in
+            var runner = DispatchRunner(builder: b, storage: store, options: o) { s, st, n in
                 try await ForecastSeries.latest(forecasts: store.forecasts, builder: b,
                                                 fallback: b.recordedSeries(prof, start: s, step: st, slots: n),
                                                 start: s, step: st, slots: n).series
@@ -155,6 +163,18 @@ struct DispatchCommand: AsyncParsableCommand {
             if let at {
                 guard let k = KSTDateTime.parse(at) else { throw ValidationError("--at: '\(at)' is not a KST date/time") }
                 now = k.epochSeconds
+            }
+            // The shelters' reserve from the stored alerts (or --alerts); a fallback is recorded with the run.
+            let alertStore = try global.openSQLiteStore()
+            let alertFile = model.alerts, site = b.site, limit = timeLimit
+            runner.planner = { p, runID in
+                let alerts = try await ShelterDispatch.alerts(file: alertFile, store: alertStore, from: p.startEpoch,
+                                                              to: p.startEpoch + Int64(p.slotCount * p.step.seconds))
+                var planner = ShelterDispatch.planner(site: site, alerts: alerts, problem: p)
+                planner.clampOwnFloorsToReach = true; planner.compareWithoutReserve = false; planner.maxSeconds = limit
+                let r = try planner.solve(p)
+                if !r.requirements.isEmpty { try await alertStore.recordShelterOutcome(r.outcome(runID: runID, recordedAt: alertStore.clock.now())) }
+                return (r.plan, r.requirements.isEmpty ? nil : r.note)
             }
             let r = try await runner.run(now: now)
             print("run \(r.runID): ok, objective \(fmt(r.plan.objective, 2)), \(r.files.count) setpoint files in \(outbox), SoC from \(r.socSource), build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms")

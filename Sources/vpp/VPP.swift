@@ -29,6 +29,7 @@ struct VPP: AsyncParsableCommand {
             ForecastCommand.self,
             IngestCommand.self, UploadsCommand.self, ReportCommand.self,
             ServeCommand.self, TokensCommand.self,
+            AlertsCommand.self, SimulateCommand.self,
         ]
     )
 
