@@ -212,7 +212,8 @@ public struct DispatchRunner {
             let plan: DispatchPlan
             var note: String? = nil
             if let planner {
-                (plan, note) = try await planner(p, runID)
+                let r = try await planner(p, runID)
+                plan = r.plan; note = r.note
             } else {
                 p.clampFloorsToReach()
                 plan = try DispatchModel.solve(p, maxSeconds: options.maxSeconds)

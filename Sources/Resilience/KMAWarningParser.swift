@@ -74,8 +74,8 @@ public enum KMAWarningParser {
         var actions: [Action] = []
         for part in parts.dropFirst() {
             for piece in part.components(separatedBy: CharacterSet(charactersIn: ",·")) {
-                guard let (_, kind) = kinds.first(where: { piece.contains($0.0 + "주의보") || piece.contains($0.0 + "경보") }) else { continue }
-                let ko = kinds.first { $0.1 == kind }?.0 ?? ""
+                guard let match = kinds.first(where: { piece.contains($0.0 + "주의보") || piece.contains($0.0 + "경보") }) else { continue }
+                let (ko, kind) = match
                 // "폭염주의보→폭염경보 변경": the level after the arrow wins.
                 let tail = piece.components(separatedBy: "→").last ?? piece
                 let level: AlertLevel = tail.contains(ko + "경보") ? .warning : (tail.contains(ko + "주의보") ? .advisory : (piece.contains(ko + "경보") ? .warning : .advisory))

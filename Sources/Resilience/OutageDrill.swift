@@ -51,7 +51,7 @@ public enum OutageDrill {
         let dt = step.hours
         let n = Int((hours / dt).rounded(.up))
         let counts = Dictionary(dong.shelters.flatMap(\.batteryIDs).map { ($0, 1) }, uniquingKeysWith: +)
-        return dong.shelters.map { s in
+        return dong.shelters.map { s -> ShelterResult in
             let bats = dong.batteries(backing: s)
             var soc = bats.map { b in min(b.capacityKWh * b.socMaxPct / 100, max(0, initialSoCKWh[b.id] ?? b.capacityKWh * b.initialSocPct / 100)) }
             let minK = bats.map { $0.capacityKWh * $0.socMinPct / 100 }, maxK = bats.map { $0.capacityKWh * $0.socMaxPct / 100 }

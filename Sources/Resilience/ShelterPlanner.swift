@@ -17,8 +17,9 @@ public struct ShelterPlanResult: Sendable {
     public var fallbackScale: Double
     public var shortfalls: [ShelterShortfall]
     /// LP objective of the same problem without the shelter reserve (nil when not computed).
-    public var objectiveWithoutReserve: Double?
-    public var breakdownWithoutReserve: ObjectiveBreakdown?
+    /// The same problem solved without the shelter reserve (nil when not computed).
+    public var planWithoutReserve: DispatchPlan?
+    public var objectiveWithoutReserve: Double? { planWithoutReserve?.objective }
     /// Objective with − without the shelter reserve (objective units; KRW for the cost objective).
     public var reserveCost: Double? { objectiveWithoutReserve.map { plan.objective - $0 } }
 
@@ -68,7 +69,8 @@ public struct ShelterPlanner: Sendable {
         let floors = ShelterReserve.floors(requirements, start: base.startEpoch, step: base.step)
         var full = base
         full.applyReserveFloors(floors)
-        let without: DispatchPlan? = compareWithoutReserve && !floors.isEmpty ? try? DispatchModel.solve(base, maxSeconds: maxSeconds) : nil
+        var without: DispatchPlan? = nil
+        if compareWithoutReserve && !floors.isEmpty { without = try? DispatchModel.solve(base, maxSeconds: maxSeconds) }
         var errors = precheck(full)
         if errors.isEmpty {
             do {
@@ -78,7 +80,10 @@ public struct ShelterPlanner: Sendable {
                 errors = firstShort(full, reach: reach(full), reasonIfHoldable: .importAndPV)
             }
         }
-        guard allowFallback else { throw errors.first ?? DispatchError.infeasible(causes: []) }
+        guard allowFallback else {
+            if let e = errors.first { throw e }
+            throw DispatchError.infeasible(causes: [])
+        }
         // Best achievable: cap at SoC max and reach, then the largest uniform scale that solves.
         var capped = base
         let r = reach(full)
@@ -183,8 +188,7 @@ public struct ShelterPlanner: Sendable {
             }
         }
         var res = ShelterPlanResult(plan: plan, problem: solved, requirements: requirements, errors: errors, fallback: fallback || !shortfalls.isEmpty,
-                                    fallbackScale: scale, shortfalls: shortfalls, objectiveWithoutReserve: without?.objective,
-                                    breakdownWithoutReserve: without?.breakdown)
+                                    fallbackScale: scale, shortfalls: shortfalls, planWithoutReserve: without)
         if !fallback { res.fallbackScale = 1 }
         return res
     }

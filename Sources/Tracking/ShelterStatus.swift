@@ -56,8 +56,8 @@ public struct ShelterStatus: Sendable, Equatable {
             let ahead = hoursBySlot.filter { $0.key + 900 >= now }
             let current = hoursBySlot.filter { $0.key <= now }.max { $0.key < $1.key }?.value
             let short = outcome?.shortfalls.filter { $0.shelterID == s.id } ?? []
-            return ShelterStatus(shelterID: s.id, name: s.name, dongCode: d.code, criticalLoadKW: s.criticalLoadKW, alertLevel: a?.level ?? .none,
-                                 alertFrom: a?.fromEpoch, alertTo: a?.toEpoch, requiredHoursNow: s.hours(at: a?.level ?? .none),
+            return ShelterStatus(shelterID: s.id, name: s.name, dongCode: d.code, criticalLoadKW: s.criticalLoadKW, alertLevel: a?.level ?? AlertLevel.none,
+                                 alertFrom: a?.fromEpoch, alertTo: a?.toEpoch, requiredHoursNow: s.hours(at: a?.level ?? AlertLevel.none),
                                  backupHoursNow: current ?? ahead.min { $0.key < $1.key }?.value, backupHoursMinOverPlan: ahead.values.min(),
                                  shortfalls: short, fallback: outcome?.fallback ?? false)
         }

@@ -102,4 +102,4 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 }
 
-extension AlertLevel: @retroactive ExpressibleByArgument {}
+extension AlertLevel: ExpressibleByArgument {}

@@ -73,8 +73,14 @@ enum ShelterFixture {
         // The reserve has a price: the same problem without it is cheaper, and the report says by how much.
         let without = try #require(r.objectiveWithoutReserve)
         let cost = try #require(r.reserveCost)
-        #expect(without < r.plan.objective)
-        #expect(abs(cost - (r.plan.objective - without)) < 1e-9 && cost > 0)
+        // Without the reserve the plan would have dipped below it in the window: the reserve binds.
+        let free = try #require(r.planWithoutReserve)
+        #expect((0..<p0.slotCount).contains { t in
+            let end = p0.slots[t].start + Int64(p0.step.seconds)
+            return end >= leadStart && end <= ShelterFixture.tomorrow20 && free.batteries[0].socKWh[t] < socMin + need - 1e-3
+        })
+        #expect(without <= r.plan.objective + 1e-6)
+        #expect(abs(cost - (r.plan.objective - without)) < 1e-9 && cost >= -1e-6)
         // Without the alert nothing is held and the plan equals the no-reserve plan.
         let none = try ShelterPlanner(requirements: ShelterReserve.requirements(site: site, alerts: [], start: p0.startEpoch, step: p0.step,
                                                                                slots: p0.slotCount)).solve(p0)
