@@ -167,15 +167,9 @@ struct DispatchCommand: AsyncParsableCommand {
             // The shelters' reserve from the stored alerts (or --alerts); a fallback is recorded with the run.
             let alertStore = try global.openSQLiteStore()
             let alertFile = model.alerts, site = b.site, limit = timeLimit
-            runner.planner = { p, runID in
-                let alerts = try await ShelterDispatch.alerts(file: alertFile, store: alertStore, from: p.startEpoch,
-                                                              to: p.startEpoch + Int64(p.slotCount * p.step.seconds))
-                var planner = ShelterDispatch.planner(site: site, alerts: alerts, problem: p)
-                planner.clampOwnFloorsToReach = true; planner.compareWithoutReserve = false; planner.maxSeconds = limit
-                let r = try planner.solve(p)
-                if !r.requirements.isEmpty { try await alertStore.recordShelterOutcome(r.outcome(runID: runID, recordedAt: alertStore.clock.now())) }
-                return (r.plan, r.requirements.isEmpty ? nil : r.note)
-            }
+            runner.planner = ShelterRunHook.planner(
+                site: site, alerts: { from, to in try await ShelterDispatch.alerts(file: alertFile, store: alertStore, from: from, to: to) },
+                record: alertStore, now: { alertStore.clock.now() }, maxSeconds: limit)
             let r = try await runner.run(now: now)
             print("run \(r.runID): ok, objective \(fmt(r.plan.objective, 2)), \(r.files.count) setpoint files in \(outbox), SoC from \(r.socSource), build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms")
         }

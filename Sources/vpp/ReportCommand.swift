@@ -45,7 +45,7 @@ struct ReportCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try global.openStore()
         let written = try await Self.produce(storage: store, period: try ReportPeriod.parse(period), dong: dong, format: format, by: by,
-                                       out: out, minCoveragePct: minCoveragePct, alerts: try global.openSQLiteStore())
+                                       out: out, minCoveragePct: minCoveragePct)
         if let written { FileHandle.standardError.write(Data("report written to \(written)\n".utf8)) }
     }
 
@@ -56,7 +56,8 @@ struct ReportCommand: AsyncParsableCommand {
         let report = try await TrackingReportBuilder.build(
             storage: store, period: period, options: TrackingOptions(coverageThresholdPct: minCoveragePct, dongCode: dong))
         var shelters: [ShelterStatus] = []
-        if let alerts, let site = try await store.sites.loadedSiteConfig() {
+        // The SQLite driver implements `AlertStore` next to `DispatchStore` (`Storage` does not group alerts yet).
+        if let alerts = alerts ?? (store.dispatch as? any AlertStore), let site = try await store.sites.loadedSiteConfig() {
             shelters = try await ShelterStatus.build(site: site, now: store.clock.now(), dispatch: store.dispatch, alerts: alerts)
         }
         let renderer = TrackingReportRenderer(report)

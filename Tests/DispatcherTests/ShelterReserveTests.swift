@@ -187,3 +187,39 @@ enum ShelterFixture {
         #expect(throws: ResilienceError.unknownDong("nope")) { _ = try OutageDrill.run(site: site, dong: "nope", from: start, hours: 1, level: .none) }
     }
 }
+
+@Suite struct ShelterMPCRun {
+    @Test func scheduled_run_holds_the_reserve_and_records_a_fallback() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (store, sdir) = try TestStore.make(clock: FixedWallClock(ShelterFixture.today))
+        defer { TempDirectory.remove(sdir) }
+        var o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock")
+        o.step = .quarterHour; o.slots = 192
+        let oneDong: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Double], pv: [Double])] = { s, st, n in [try syntheticSeries(s, st, n)[0]] }
+        _ = try await store.putAlerts([ShelterFixture.alert(.advisory)], importedAt: 0)
+        func runner(_ site: SiteConfig) -> DispatchRunner {
+            var r = DispatchRunner(builder: SiteProblemBuilder(site: site), storage: store.storage, options: o, series: oneDong)
+            r.planner = ShelterRunHook.planner(site: site, alerts: { a, b in try await store.alerts(from: a, to: b) }, record: store,
+                                               now: { ShelterFixture.today.epochSeconds }, maxSeconds: 30)
+            return r
+        }
+        // Holdable: every slot from 09:00 to 20:00 tomorrow keeps 30 kW × 4 h / η_d above SoC min; the run says so.
+        let ok = try await runner(ShelterFixture.site()).run(now: ShelterFixture.today.epochSeconds)
+        let start = ok.plan.startEpoch
+        for t in 0..<ok.plan.slotCount {
+            let end = start + Int64((t + 1) * 900)
+            if end >= ShelterFixture.tomorrowNoon - 3 * 3600 && end <= ShelterFixture.tomorrow20 {
+                #expect(ok.plan.batteries[0].socKWh[t] >= 20 + 30 * 4 / 0.95 - 1e-4)
+            }
+        }
+        #expect(try await store.dispatchRuns()[0].message?.contains("shelter reserve held in every slot") == true)
+        // Not holdable (200 kW × 4 h on 400 kWh): the run still succeeds on the best achievable reserve, and says and records why.
+        let big = try await runner(ShelterFixture.site(loadKW: 200)).run(now: ShelterFixture.today.epochSeconds + 900)
+        #expect(big.plan.slotCount == 192)
+        let runs = try await store.dispatchRuns()
+        #expect(runs[0].status == "ok" && runs[0].message?.contains("fallback") == true && runs[0].message?.contains("capacity") == true)
+        let outcome = try #require(try await store.latestShelterOutcome())
+        #expect(outcome.fallback && outcome.runID == runs[0].id && !outcome.shortfalls.isEmpty)
+    }
+}
