@@ -207,10 +207,11 @@ enum ShelterFixture {
         // Holdable: every slot from 09:00 to 20:00 tomorrow keeps 30 kW × 4 h / η_d above SoC min; the run says so.
         let ok = try await runner(ShelterFixture.site()).run(now: ShelterFixture.today.epochSeconds)
         let start = ok.plan.startEpoch
+        let floor: Double = 20 + 30.0 * 4 / 0.95 - 1e-4
         for t in 0..<ok.plan.slotCount {
             let end = start + Int64((t + 1) * 900)
             if end >= ShelterFixture.tomorrowNoon - 3 * 3600 && end <= ShelterFixture.tomorrow20 {
-                #expect(ok.plan.batteries[0].socKWh[t] >= 20 + 30 * 4 / 0.95 - 1e-4)
+                #expect(ok.plan.batteries[0].socKWh[t] >= floor)
             }
         }
         #expect(try await store.dispatchRuns()[0].message?.contains("shelter reserve held in every slot") == true)
