@@ -163,13 +163,15 @@ public struct DispatchRunner {
         public var plan: DispatchPlan
         public var files: [String]
         public var socSource: String
+        /// Where load and PV came from, per dong.
+        public var inputSources: String
     }
 
     public var builder: SiteProblemBuilder
     public var storage: Storage
     public var options: Options
-    /// Load and PV per dong for (start, step, slots) — forecasts when available, else recorded profiles.
-    public var series: @Sendable (Int64, SlotLength, Int) async throws -> [(load: [Double], pv: [Double])]
+    /// Load and PV per dong for (start, step, slots), with where they came from.
+    public var inputs: @Sendable (Int64, SlotLength, Int) async throws -> DispatchSeries
 
     /// Solves the run's problem in place of `DispatchModel.solve` after `clampFloorsToReach`, e.g.
     /// Resilience's shelter planner (falls back to the best achievable shelter reserve). It gets the
@@ -177,8 +179,16 @@ public struct DispatchRunner {
     public var planner: (@Sendable (DispatchProblem, Int64) async throws -> (plan: DispatchPlan, note: String?))? = nil
 
     public init(builder: SiteProblemBuilder, storage: Storage, options: Options,
+                inputs: @escaping @Sendable (Int64, SlotLength, Int) async throws -> DispatchSeries) {
+        self.builder = builder; self.storage = storage; self.options = options; self.inputs = inputs
+    }
+
+    /// Series given by the caller (tests, benchmarks); the run record says "given series".
+    public init(builder: SiteProblemBuilder, storage: Storage, options: Options,
                 series: @escaping @Sendable (Int64, SlotLength, Int) async throws -> [(load: [Double], pv: [Double])]) {
-        self.builder = builder; self.storage = storage; self.options = options; self.series = series
+        self.init(builder: builder, storage: storage, options: options) { s, st, n in
+            DispatchSeries(series: try await series(s, st, n), sources: "given series")
+        }
     }
 
     public func run(now: Int64) async throws -> Result {
@@ -207,8 +217,9 @@ public struct DispatchRunner {
                         "\(source): SoC \(v) kWh for \(b.battery.id) exceeds its capacity_kwh \(b.battery.capacityKWh) (a reading the battery cannot hold)")
                 }
             }
+            let input = try await inputs(start, options.step, options.slots)
             var p = try builder.problem(start: start, step: options.step, slots: options.slots,
-                                        series: try await series(start, options.step, options.slots), initialSoCKWh: soc)
+                                        series: input.series, initialSoCKWh: soc)
             let plan: DispatchPlan
             var note: String? = nil
             if let planner {
@@ -230,9 +241,10 @@ public struct DispatchRunner {
             }
             let bd = String(data: try JSONEncoder().encode(plan.breakdown), encoding: .utf8) ?? "{}"
             try await storage.dispatch.finishDispatchRun(id: runID, finishedAt: now, status: "ok", objectiveValue: plan.objective, breakdownJSON: bd,
-                                        solveMs: (plan.buildSeconds + plan.solveSeconds) * 1000, message: "SoC from \(source)" + (note.map { "; \($0)" } ?? ""),
-                                        schedule: rows)
-            return Result(runID: runID, plan: plan, files: files.map { options.outbox + "/" + $0.battery_id + ".json" }, socSource: source)
+                                        solveMs: (plan.buildSeconds + plan.solveSeconds) * 1000,
+                                        message: "SoC from \(source); load/PV from \(input.sources)" + (note.map { "; \($0)" } ?? ""), schedule: rows)
+            return Result(runID: runID, plan: plan, files: files.map { options.outbox + "/" + $0.battery_id + ".json" }, socSource: source,
+                          inputSources: input.sources)
         } catch {
             let msg = String(describing: error)
             try? await storage.dispatch.finishDispatchRun(id: runID, finishedAt: now, status: "failed", objectiveValue: nil, breakdownJSON: "{}",

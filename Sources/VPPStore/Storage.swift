@@ -109,6 +109,9 @@ public protocol ForecastStore: Sendable {
                            paramsJSON: String, values: [ForecastValue]) async throws -> Int64
     /// A run by id, or the newest.
     func forecastRun(id: Int64?) async throws -> StoredForecastRun?
+    /// Runs issued in [issuedFrom, issuedThrough] with at least one value starting in
+    /// [overlappingFrom, to), newest issue first (what dispatch may use at `issuedThrough`).
+    func forecastRuns(issuedFrom: Int64, issuedThrough: Int64, overlappingFrom: Int64, to: Int64, limit: Int) async throws -> [StoredForecastRun]
     func forecastValues(runID: Int64, dong: String?, quantity: String?) async throws -> [ForecastValue]
     func saveForecastModel(name: String, trainedAt: Int64, trainFrom: Int64, trainTo: Int64, paramsJSON: String) async throws -> Int64
     func latestForecastModel(name: String) async throws -> StoredForecastModel?

@@ -53,6 +53,21 @@ extension SQLiteStore {
         }
     }
 
+    public func forecastRuns(issuedFrom: Int64, issuedThrough: Int64, overlappingFrom: Int64, to: Int64,
+                             limit: Int) async throws -> [StoredForecastRun] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM forecast_run r
+                WHERE r.issued_at BETWEEN ? AND ?
+                  AND EXISTS (SELECT 1 FROM forecast f WHERE f.run_id = r.id AND f.slot_start >= ? AND f.slot_start < ?)
+                ORDER BY r.issued_at DESC, r.id DESC LIMIT ?
+                """, arguments: [issuedFrom, issuedThrough, overlappingFrom, to, max(0, limit)]).map {
+                StoredForecastRun(id: $0["id"], issuedAt: $0["issued_at"], kind: $0["kind"], horizonS: $0["horizon_s"],
+                                  stepS: $0["step_s"], model: $0["model"], paramsJSON: $0["params_json"])
+            }
+        }
+    }
+
     /// A run by id, or the newest run when `id` is nil.
     public func forecastRun(id: Int64? = nil) async throws -> StoredForecastRun? {
         try await read { db in

@@ -20,7 +20,6 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Database file for the demo (recreated).") var db: String = "out/demo.sqlite"
     @Option(help: "Site config.") var site: String = "site-configs/seodaemun.toml"
     @Option(help: "Folder with the sample exports ingested by step 2.") var samples: String = "samples"
-    @Option(help: "Shared data folder (recorded profiles for dongs without a forecast).") var dataDir: String = "../shared/data"
 
     func run() async throws {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
@@ -39,8 +38,7 @@ struct DemoCommand: AsyncParsableCommand {
         // ---- end of step 2 (ingest) ----
 
         // ---- 3. forecast and 4. dispatch — code in DemoForecastDispatchSteps.swift ----
-        try await DemoForecastDispatchSteps.run(storage: store, samples: samples, outDir: { let d = (db as NSString).deletingLastPathComponent; return d.isEmpty ? "." : d }(),
-                                          dataDir: dataDir)
+        try await DemoForecastDispatchSteps.run(storage: store, samples: samples, outDir: { let d = (db as NSString).deletingLastPathComponent; return d.isEmpty ? "." : d }())
         // ---- end of steps 3–4 ----
 
         // ---- final step: tracking report (issue 6) — out/report.html + table; code in ReportCommand.swift ----

@@ -19,7 +19,7 @@ enum DemoForecastDispatchSteps {
     /// Issued the afternoon before, as a day-ahead forecast would be.
     static let issuedAt = KSTDateTime(year: 2022, month: 7, day: 31, hour: 17)
 
-    static func run(storage store: Storage, samples: String, outDir: String, dataDir: String) async throws {
+    static func run(storage store: Storage, samples: String, outDir: String) async throws {
         guard let site = try await store.sites.loadedSiteConfig() else { throw VPPError(.internal, "demo: no site loaded") }
         let weatherPath = samples + "/weather-standin-2022-08-01.csv"
         let weather = try WeatherCSV.load(path: weatherPath)
@@ -34,18 +34,16 @@ enum DemoForecastDispatchSteps {
 
         // 4. dispatch: the scheduled (MPC) form, as cron/systemd would run it at 00:00.
         let builder = SiteProblemBuilder(site: site)
-        let profiles = try? RecordedProfiles.load(dataDir: dataDir)
         let options = DispatchRunner.Options(outbox: outDir + "/outbox", lockPath: outDir + "/dispatch.lock")
         let runner = DispatchRunner(builder: builder, storage: store, options: options) { s, st, n in
-            try await ForecastSeries.latest(forecasts: store.forecasts, builder: builder,
-                                            fallback: profiles.map { builder.recordedSeries($0, start: s, step: st, slots: n) },
-                                            start: s, step: st, slots: n).series
+            let i = try await HorizonInputs.build(storage: store, site: site, start: s, step: st, slots: n, now: start,
+                                                  nominal: .init(meanHouseholdKW: builder.meanHouseholdKW, participation: builder.participation))
+            return DispatchSeries(series: i.series, sources: i.summary)
         }
         let r = try await runner.run(now: start)
         print("\n== 4. dispatch run \(r.runID): objective \(fmt(r.plan.objective, 0)) KRW-equivalent, SoC from \(r.socSource), "
               + "build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms, \(r.files.count) setpoint files in \(options.outbox)")
-        print("   load/PV: stored forecast where it covers a dong, "
-              + (profiles == nil ? "zero elsewhere (no ../shared/data for recorded profiles)" : "recorded profiles elsewhere"))
+        print("   load/PV slots by source: \(r.inputSources)")
         let rows = r.plan.batteries.map { b -> [String] in
             let step = r.plan.step.hours
             let charged = b.chargeKW.reduce(0, +) * step, discharged = b.dischargeKW.reduce(0, +) * step

@@ -23,16 +23,19 @@ struct DispatchCommand: AsyncParsableCommand {
     enum ExportPriceSource: String, ExpressibleByArgument, CaseIterable { case flat, smp }
 
     struct ModelOptions: ParsableArguments {
-        @Option(help: "Site config TOML.") var config: String = "site-configs/seodaemun.toml"
+        @Option(help: "Site config TOML (default: the site loaded in the store).") var config: String?
         @OptionGroup var span: HorizonOptions
         @Option(help: "Objective: cost, co2, self, peak or weights (with --weights).") var objective: Objective = .cost
         @Option(help: "Weights for --objective weights: cost=1,export=1,co2=0,self=0,peak=1,cycling=1.") var weights: String?
-        @Option(help: "Export value: flat (config) or smp (hourly KPX SMP from the shared data).") var exportPrice: ExportPriceSource = .flat
-        @Option(help: "Shared data folder (recorded PV and load profiles, SMP).") var dataDir: String = "../shared/data"
+        @Option(help: "Export value: flat (config) or smp (hourly SMP from --smp-csv).") var exportPrice: ExportPriceSource = .flat
+        @Option(help: "Hourly SMP CSV (KPX layout: interval_start_kst hour-beginning, SMP [KRW/kWh] in column 5) for --export-price smp.")
+        var smpCsv: String?
+        @Option(help: "Use this stored forecast run for load and PV (default: the newest run issued before the run that covers each slot).")
+        var forecastRun: Int64?
         @Option(help: "Optional shared import limit across all dongs [kW].") var sharedImportLimitKw: Double?
         @Option(help: "Raised reserve window, KST FROM/TO=PCT (e.g. heat-wave alert 2026-07-06T12:00/2026-07-06T20:00=60); repeatable.")
         var reserveWindow: [String] = []
-        @Option(help: "Heat-wave alerts for the shelters' reserve: CSV area,kind,level,from,to (KST) or a KMA reply; default for run: the stored alerts.")
+        @Option(help: "Heat-wave alerts for the shelters' reserve: CSV area,kind,level,from,to (KST) or a KMA reply; default: the alerts in the store.")
         var alerts: String?
 
         func objectiveWeights() throws -> ObjectiveWeights {
@@ -46,23 +49,44 @@ struct DispatchCommand: AsyncParsableCommand {
             case .peak: return .preset(.peak)
             }
         }
-        func builder() throws -> (SiteProblemBuilder, RecordedProfiles) {
-            let site = try SiteConfigParser().parse(fileAt: config)
+
+        func builder(storage: Storage) async throws -> SiteProblemBuilder {
+            let site: SiteConfig
+            if let config { site = try SiteConfigParser().parse(fileAt: config) }
+            else if let s = try await storage.sites.loadedSiteConfig() { site = s }
+            else {
+                throw VPPError(.noInput, "no site loaded in \(storage.location); pass --config or run `vpp site load site-configs/<district>.toml`")
+            }
             var b = SiteProblemBuilder(site: site)
             b.weights = try objectiveWeights()
             b.reserveWindows = try reserveWindow.map { try SiteProblemBuilder.ReserveWindow(text: $0) }
             b.sharedImportLimitKW = sharedImportLimitKw
             if exportPrice == .smp {
-                b.exportSeries = try SiteProblemBuilder.loadSMP(dataDir + "/kpx-demand-smp-2021/kpx_demand_smp_hourly_2021.csv")
+                guard let smpCsv else { throw ValidationError("--export-price smp needs --smp-csv FILE") }
+                b.exportSeries = try SiteProblemBuilder.loadSMP(smpCsv)
             }
-            return (b, try RecordedProfiles.load(dataDir: dataDir))
+            return b
+        }
+
+        /// Load and PV from the store: stored forecasts, else the dong's own readings, else nominal figures.
+        func inputs(storage: Storage, builder b: SiteProblemBuilder, start: Int64, step: SlotLength, slots: Int,
+                    now: Int64) async throws -> HorizonInputs {
+            try await HorizonInputs.build(storage: storage, site: b.site, start: start, step: step, slots: slots, now: now,
+                                          forecastRunID: forecastRun,
+                                          nominal: .init(meanHouseholdKW: b.meanHouseholdKW, participation: b.participation))
         }
     }
 
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Solve one plan and print it per battery with the objective breakdown vs no battery and a rule-based baseline.",
-            discussion: "Load and PV come from recorded profiles (Dangjin PV scaled to each dong's kWp, GIST apartment feeder shape scaled to households) until stored forecasts are wired in.")
+            discussion: """
+                Load and PV per dong come from the store: the newest stored forecast run issued before the plan that covers \
+                each slot (or --forecast-run), else the dong's own readings (load: same hour, same day type, last 4 weeks; \
+                PV: the last metered day scaled by the clear-sky ratio), else the config's nominal figures. The output names \
+                the source of every dong.
+                """)
+        @OptionGroup var global: GlobalOptions
         @OptionGroup var model: ModelOptions
         @Option(help: "First slot, KST (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default: the current slot.") var start: String?
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
@@ -77,9 +101,15 @@ struct DispatchCommand: AsyncParsableCommand {
                 guard let k = KSTDateTime.parse(s) else { throw ValidationError("--start: '\(s)' is not a KST date/time") }
                 t0 = Slot(containing: k.epochSeconds, length: step).start
             } else { t0 = Slot(containing: Int64(Date().timeIntervalSince1970), length: step).start }
-            let (b, prof) = try model.builder()
-            let p0 = try b.problem(start: t0, step: step, slots: n, series: b.recordedSeries(prof, start: t0, step: step, slots: n))
-            let alerts = try await ShelterDispatch.alerts(file: model.alerts, store: nil, from: t0, to: t0 + Int64(n * step.seconds))
+            let store = try global.openStore()
+            let b = try await model.builder(storage: store)
+            // A plan for a past start uses only what was known then.
+            let inputs = try await model.inputs(storage: store, builder: b, start: t0, step: step, slots: n,
+                                                now: min(store.clock.now(), t0))
+            let p0 = try b.problem(start: t0, step: step, slots: n, series: inputs.series)
+            // The shelters' reserve (issue 17): alerts from --alerts, else those stored (the SQLite driver is also the alert store).
+            let alerts = try await ShelterDispatch.alerts(file: model.alerts, store: store.dispatch as? any AlertStore, from: t0,
+                                                          to: t0 + Int64(n * step.seconds))
             let shelter = try ShelterDispatch.planner(site: b.site, alerts: alerts, problem: p0).solve(p0)
             let p = shelter.problem, plan = shelter.plan
             if let path = exportMps { try MPSWriter.write(try DispatchModel.buildLP(p).0, to: path) }
@@ -112,22 +142,30 @@ struct DispatchCommand: AsyncParsableCommand {
                     var objective: Double; var solverObjective: Double; var solveMs: Double; var buildMs: Double
                     var rows: Int; var columns: Int; var nonZeros: Int; var optimal: ObjectiveBreakdown
                     var ruleBased: ObjectiveBreakdown; var noBattery: ObjectiveBreakdown; var batteries: [BatterySchedule]?
-                    var startEpoch: Int64; var stepSeconds: Int
+                    var startEpoch: Int64; var stepSeconds: Int; var inputs: [InputSource]
                     enum CodingKeys: String, CodingKey {
                         case objective, solverObjective = "solver_objective", solveMs = "solve_ms", buildMs = "build_ms", rows, columns
                         case nonZeros = "non_zeros", optimal, ruleBased = "rule_based", noBattery = "no_battery", batteries
-                        case startEpoch = "start_epoch", stepSeconds = "step_s"
+                        case startEpoch = "start_epoch", stepSeconds = "step_s", inputs
                     }
+                }
+                struct InputSource: Encodable {
+                    var dong: String; var load: String; var pv: String
                 }
                 print(try renderJSON(Out(objective: plan.objective, solverObjective: plan.solverObjective, solveMs: plan.solveSeconds * 1000,
                                          buildMs: plan.buildSeconds * 1000, rows: plan.rows, columns: plan.columns, nonZeros: plan.nonZeros,
                                          optimal: plan.breakdown, ruleBased: rule, noBattery: none,
-                                         batteries: summary ? nil : plan.batteries, startEpoch: plan.startEpoch, stepSeconds: step.seconds)))
+                                         batteries: summary ? nil : plan.batteries, startEpoch: plan.startEpoch, stepSeconds: step.seconds,
+                                         inputs: inputs.dongs.map { InputSource(dong: $0.code, load: "\($0.loadSource)", pv: "\($0.pvSource)") })))
             case .csv:
                 print(renderCSV(headers: summary ? bh : sh, rows: summary ? brows : srows))
+                FileHandle.standardError.write(Data(("load/PV slots by source: " + inputs.summary + "\n").utf8))
                 for line in ShelterDispatch.summary(shelter) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             case .table:
                 if !summary { print(renderTable(headers: sh, rows: srows, numeric: [3, 4, 5, 6])); print() }
+                print(renderTable(headers: ["dong", "load_source (slots)", "pv_source (slots)"],
+                                  rows: inputs.dongs.map { [$0.code, "\($0.loadSource)", "\($0.pvSource)"] }))
+                print()
                 print(renderTable(headers: bh, rows: brows, numeric: [1, 2, 3]))
                 print("objective \(String(format: "%.6f", plan.objective)) (CLP \(String(format: "%.6f", plan.solverObjective))); \(plan.rows) rows × \(plan.columns) columns, \(plan.nonZeros) nonzeros; build \(fmt(plan.buildSeconds * 1000, 1)) ms, solve \(fmt(plan.solveSeconds * 1000, 1)) ms")
                 for line in ShelterDispatch.summary(shelter) { print(line) }
@@ -149,28 +187,28 @@ struct DispatchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let step = model.span.slotLength
-            let (b, prof) = try model.builder()
             var o = DispatchRunner.Options(outbox: outbox, lockPath: lock, telemetryPath: telemetry)
             o.step = step; o.slots = model.span.slots; o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
             let store = try global.openStore()
-            // Latest stored forecast (issue 4) where it covers the horizon, recorded profiles elsewhere.
-            var runner = DispatchRunner(builder: b, storage: store, options: o) { s, st, n in
-                try await ForecastSeries.latest(forecasts: store.forecasts, builder: b,
-                                                fallback: b.recordedSeries(prof, start: s, step: st, slots: n),
-                                                start: s, step: st, slots: n).series
-            }
-            var now = Int64(Date().timeIntervalSince1970)
+            let b = try await model.builder(storage: store)
+            var now = store.clock.now()
             if let at {
                 guard let k = KSTDateTime.parse(at) else { throw ValidationError("--at: '\(at)' is not a KST date/time") }
                 now = k.epochSeconds
             }
+            let asOf = now
+            var runner = DispatchRunner(builder: b, storage: store, options: o) { s, st, n in
+                let i = try await model.inputs(storage: store, builder: b, start: s, step: st, slots: n, now: asOf)
+                return DispatchSeries(series: i.series, sources: i.summary)
+            }
             // The shelters' reserve from the stored alerts (or --alerts); a fallback is recorded with the run.
-            let alertStore = try global.openSQLiteStore()
-            let alertFile = model.alerts, site = b.site, limit = timeLimit
+            let alertStore = store.dispatch as? any AlertStore
+            let alertFile = model.alerts, site = b.site, limit = timeLimit, clock = store.clock
             runner.planner = ShelterRunHook.planner(
                 site: site, alerts: { from, to in try await ShelterDispatch.alerts(file: alertFile, store: alertStore, from: from, to: to) },
-                record: alertStore, now: { alertStore.clock.now() }, maxSeconds: limit)
+                record: alertStore, now: { clock.now() }, maxSeconds: limit)
             let r = try await runner.run(now: now)
+            print("load/PV: \(r.inputSources)")
             print("run \(r.runID): ok, objective \(fmt(r.plan.objective, 2)), \(r.files.count) setpoint files in \(outbox), SoC from \(r.socSource), build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms")
         }
     }
@@ -202,6 +240,6 @@ struct BenchDispatch: AsyncParsableCommand {
     @Flag(help: "Smaller grid, fewer repeats.") var quick = false
     func run() async throws {
         let site = try SiteConfigParser().parse(fileAt: config)
-        for line in try DispatchBenchmarks.run(site: site, dataDir: dataDir, quick: quick) { print(line) }
+        for line in try await DispatchBenchmarks.run(site: site, dataDir: dataDir, quick: quick) { print(line) }
     }
 }

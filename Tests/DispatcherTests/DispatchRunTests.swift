@@ -190,27 +190,3 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
         #expect(throws: DispatchError.self) { try SiteProblemBuilder.ReserveWindow(text: "2026-07-01T12:00=60") }
     }
 }
-
-@Suite struct StoredForecasts {
-    @Test func hourly_forecast_fills_quarter_hour_slots_and_falls_back_elsewhere() async throws {
-        let (store, sdir) = try TestStore.make()
-        defer { TempDirectory.remove(sdir) }
-        let site = smallSite()
-        let start = KSTDateTime(year: 2026, month: 7, day: 1, hour: 12).epochSeconds
-        // Hourly forecast for dong 0 only, 2 hours: load 3 kWh/h → 3 kW, PV 1.5 kWh/h.
-        var values: [ForecastValue] = []
-        for h in 0..<2 {
-            let s = start + Int64(h * 3600)
-            values.append(ForecastValue(dongCode: site.dongs[0].code, quantity: "load", slotStart: s, durationS: 3600, value: WattHours(3000)))
-            values.append(ForecastValue(dongCode: site.dongs[0].code, quantity: "pv", slotStart: s, durationS: 3600, value: WattHours(1500)))
-        }
-        try await store.insertForecastRun(issuedAt: start - 3600, kind: "test", horizonS: 7200, stepS: 3600, model: "t", values: values)
-        let r = try await ForecastSeries.latest(forecasts: store, builder: SiteProblemBuilder(site: site), fallback: nil,
-                                          start: start, step: .quarterHour, slots: 12)
-        #expect(r.runID != nil)
-        #expect(r.series[0].load[0...7].allSatisfy { abs($0 - 3) < 1e-12 })
-        #expect(r.series[0].pv[7] == 1.5)
-        #expect(r.series[0].load[8] == 0 && r.series[1].load[0] == 0)   // not covered: fallback (none given → 0)
-        #expect(abs(r.coverage - 16.0 / 48.0) < 1e-12)
-    }
-}

@@ -15,8 +15,7 @@ struct TypedOptionsTests {
         defer { TempDirectory.remove(dir) }
         let db = dir.appendingPathComponent("t.sqlite").path
         for bad in ["15d", "337h", "0h"] {
-            let store = command == ["dispatch", "plan"] ? [] : ["--db", db]   // plan opens no store
-            let r = try cli.run(command + store + ["--horizon", bad])
+            let r = try cli.run(command + ["--db", db, "--horizon", bad])
             #expect(r.status == 64, "\(command) --horizon \(bad): \(r.stderr)")
             #expect(r.stderr.contains("--horizon") && r.stderr.contains("1 h to 14 days"), "\(r.stderr)")
         }
@@ -33,7 +32,7 @@ struct TypedOptionsTests {
         // and the command fails later for its own reason (no site / no config), not with usage 64.
         let forecast = try cli.run(["forecast", "run", "--db", dir.appendingPathComponent("empty.sqlite").path, "--horizon", "10d"])
         #expect(forecast.status != 64 && !forecast.stderr.contains("--horizon"), "\(forecast.stderr)")
-        let dispatch = try cli.run(["dispatch", "plan", "--config", dir.appendingPathComponent("missing.toml").path, "--horizon", "240h"])
+        let dispatch = try cli.run(["dispatch", "plan", "--db", dir.appendingPathComponent("empty.sqlite").path, "--config", dir.appendingPathComponent("missing.toml").path, "--horizon", "240h"])
         #expect(dispatch.status != 64 && !dispatch.stderr.contains("--horizon"), "\(dispatch.stderr)")
         // The help of both says which limits apply.
         for command in [["forecast", "run"], ["dispatch", "plan"], ["dispatch", "run"]] {
