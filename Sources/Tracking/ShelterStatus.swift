@@ -47,18 +47,25 @@ public struct ShelterStatus: Sendable, Equatable {
             let a = inForce.filter { $0.isHeat && site.site.alertCovers(area: $0.area) && now >= $0.fromEpoch - lead && now <= $0.toEpoch }
                 .max { $0.level < $1.level }
             let bats = d.batteries(backing: s)
-            var hoursBySlot: [Int64: Double] = [:]
+            // Backup hours at the end of each planned slot (slot start → h), and the slots' end instants.
+            var hoursBySlot: [Int64: Double] = [:], ends: [Int64: Int64] = [:]
             for slot in schedule?.slots ?? [] {
                 guard let b = bats.first(where: { $0.id == slot.batteryID }) else { continue }
                 let usable = max(0, Double(slot.socWh) / 1000 - b.capacityKWh * b.socMinPct / 100) * b.dischargeEfficiency
                 hoursBySlot[slot.slotStart, default: 0] += usable / s.criticalLoadKW
+                ends[slot.slotStart] = slot.slotStart + Int64(slot.durationS)
             }
-            let ahead = hoursBySlot.filter { $0.key + 900 >= now }
-            let current = hoursBySlot.filter { $0.key <= now }.max { $0.key < $1.key }?.value
+            // Only a plan that covers `now` says anything about now and after.
+            let ahead = hoursBySlot.filter { (ends[$0.key] ?? $0.key) >= now }
+            // SoC is end-of-slot: now is the end of the last slot ended by now (or the running slot's, at the plan's start).
+            let covers = hoursBySlot.keys.contains { $0 <= now && now < (ends[$0] ?? $0) }
+            let ended = hoursBySlot.filter { (ends[$0.key] ?? $0.key) <= now }.max { $0.key < $1.key }?.value
+            let running = hoursBySlot.first { $0.key <= now && now < (ends[$0.key] ?? $0.key) }?.value
+            let current = covers ? (ended ?? running) : nil
             let short = outcome?.shortfalls.filter { $0.shelterID == s.id } ?? []
             return ShelterStatus(shelterID: s.id, name: s.name, dongCode: d.code, criticalLoadKW: s.criticalLoadKW, alertLevel: a?.level ?? AlertLevel.none,
                                  alertFrom: a?.fromEpoch, alertTo: a?.toEpoch, requiredHoursNow: s.hours(at: a?.level ?? AlertLevel.none),
-                                 backupHoursNow: current ?? ahead.min { $0.key < $1.key }?.value, backupHoursMinOverPlan: ahead.values.min(),
+                                 backupHoursNow: current, backupHoursMinOverPlan: ahead.values.min(),
                                  shortfalls: short, fallback: outcome?.fallback ?? false)
         }
     }

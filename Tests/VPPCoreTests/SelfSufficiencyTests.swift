@@ -4,6 +4,8 @@ import Testing
 import VPPStore
 import VPPCore
 import VPPTestSupport
+import VPPConfig
+import VPPStoreSQLite
 
 @Suite("Tracking: 자립율 next to RE100 (issue 17)")
 struct SelfSufficiencyTests {
@@ -27,5 +29,38 @@ struct SelfSufficiencyTests {
         #expect(text.contains("table-self-sufficiency"))
         for d in SelfSufficiencyKPI.definitions { #expect(text.contains(esc(d))) }
         #expect(!text.contains("table-shelters"))
+    }
+}
+
+@Suite("Tracking: shelter status (issue 17)")
+struct ShelterStatusTests {
+    /// Hongje 1-dong's ESS (550 kWh, SoC min 10 %, η_d 0.95) backs a 30 kW shelter. A plan covering now
+    /// holds 330 kWh at the end of the slot ended at now and 200 kWh later: backup now (330 − 55) × 0.95 / 30,
+    /// lowest over the plan (200 − 55) × 0.95 / 30; the warning in force requires 8 h.
+    @Test func backupHoursNowAndOverThePlanWithTheAlertInForce() async throws {
+        let now = KSTDateTime(year: 2026, month: 8, day: 3, hour: 13).epochSeconds
+        let (store, dir) = try TestStore.make(clock: FixedWallClock(now))
+        defer { TempDirectory.remove(dir) }
+        let site = try SiteConfigParser().parse(fileAt: Paths.seodaemunConfig.path)
+        _ = try await store.loadSite(site)
+        let start = now - 3600
+        let rows = (0..<8).map { t in
+            ScheduleRow(batteryID: "hongje-1-ess", slotStart: start + Int64(t * 900), durationSeconds: 900, chargeW: 0, dischargeW: 0,
+                        socWh: t < 5 ? 330_000 : 200_000)
+        }
+        let run = try await store.startDispatchRun(startedAt: start, objective: "cost", horizonSeconds: 7200, stepSeconds: 900)
+        try await store.finishDispatchRun(id: run, finishedAt: start, status: "ok", objectiveValue: 0, breakdownJSON: "{}", solveMs: 1,
+                                          message: nil, schedule: rows)
+        _ = try await store.putAlerts([WeatherAlert(area: "서울서북권", kind: "heat", level: .warning, fromEpoch: now - 3600, toEpoch: now + 7 * 3600,
+                                                    source: "test")], importedAt: now)
+        let status = try await ShelterStatus.build(site: site, now: now, dispatch: store, alerts: store)
+        let s = try #require(status.first { $0.shelterID == "hongje1-centre" })
+        #expect(s.alertLevel == .warning && s.requiredHoursNow == 8)
+        #expect(abs((s.backupHoursNow ?? 0) - (330 - 55) * 0.95 / 30) < 1e-9)
+        #expect(abs((s.backupHoursMinOverPlan ?? 0) - (200 - 55) * 0.95 / 30) < 1e-9)
+        #expect(s.line.contains("폭염경보"))
+        // Months later the plan says nothing about now.
+        let later = try await ShelterStatus.build(site: site, now: now + 90 * 86_400, dispatch: store, alerts: store)
+        #expect(later[0].backupHoursNow == nil && later[0].backupHoursMinOverPlan == nil && later[0].alertLevel == AlertLevel.none)
     }
 }
