@@ -45,9 +45,9 @@ public struct ShelterPlanResult: Sendable {
 ///
 /// 1. The requirement is checked before solving, per shelter and slot: floor above SoC max
 ///    (`capacity`) or above what full-power charging from the starting SoC can reach
-///    (`charging_power`). 2. The LP is solved with the floors; an infeasible LP whose diagnosis
-///    (elastic re-solve) needs the reserve relaxed means the import limit and PV cannot supply
-///    the charge (`import_and_pv`). 3. Any of these is a `ResilienceError.reserveInfeasible`
+///    (`charging_power`). 2. The LP is solved with the floors; an infeasible LP whose problem
+///    without the shelter floors solves means the import limit and PV cannot supply the charge
+///    (`import_and_pv`). 3. Any of these is a `ResilienceError.reserveInfeasible`
 ///    naming the shelter and slot; with `allowFallback` the plan falls back to the best
 ///    achievable reserve — floors capped at SoC max and at reach, then, if still infeasible, the
 ///    largest uniform scale of the held energy (bisection, 12 steps) that solves — and the slots
@@ -76,7 +76,11 @@ public struct ShelterPlanner: Sendable {
             do {
                 let plan = try DispatchModel.solve(full, maxSeconds: maxSeconds)
                 return result(plan, full, errors: [], fallback: false, scale: 1, without: without)
-            } catch DispatchError.infeasible(let causes) where causes.contains(where: { $0.family == .reserveFloor }) {
+            } catch DispatchError.infeasible(let causes) {
+                // The shelter floors are to blame when the same problem without them solves (the
+                // elastic diagnosis may relax the import limit instead of the reserve: both fix it).
+                let baseSolves = without != nil || (try? DispatchModel.solve(base, maxSeconds: maxSeconds)) != nil
+                guard baseSolves else { throw DispatchError.infeasible(causes: causes) }
                 errors = firstShort(full, reach: reach(full), reasonIfHoldable: .importAndPV)
             }
         }

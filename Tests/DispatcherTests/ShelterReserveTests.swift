@@ -163,6 +163,35 @@ enum ShelterFixture {
     }
 }
 
+extension ShelterReserveTests {
+    /// Import capped at the net load: the batteries could hold the reserve and charge fast enough,
+    /// but neither the grid nor PV has anything left to charge them with — the LP's diagnosis names
+    /// the reserve, the reason is import and PV, and the fallback holds the largest achievable share
+    /// (the starting 80 kWh: scale (80 − 20) / 126.3).
+    @Test func import_and_pv_limits_are_named_and_the_fallback_scales_down() throws {
+        let site = ShelterFixture.site()
+        var p = try ShelterFixture.base(site)
+        // Net load (load − PV) equals the import limit in every slot: no headroom to charge, no PV surplus.
+        p.dongs[0].loadKW = p.dongs[0].pvKW.map { $0 + 200 }
+        p.dongs[0].importLimitKW = 200
+        let reqs = ShelterReserve.requirements(site: site, alerts: [ShelterFixture.alert(.advisory)], start: p.startEpoch, step: p.step,
+                                               slots: p.slotCount)
+        var strict = ShelterPlanner(requirements: reqs)
+        strict.allowFallback = false
+        #expect {
+            _ = try strict.solve(p)
+        } throws: { e in
+            guard case let .reserveInfeasible(shelter, _, reason, _, _)? = e as? ResilienceError else { return false }
+            return shelter == "centre" && reason == .importAndPV
+        }
+        let r = try ShelterPlanner(requirements: reqs).solve(p)
+        #expect(r.fallback && abs(r.fallbackScale - (80 - 20) / (30 * 4 / 0.95)) < 1e-3)
+        #expect(!r.shortfalls.isEmpty && r.shortfalls.allSatisfy { $0.reason == "import_and_pv" })
+        // The plan keeps every floor it was solved with (the plan checker passed inside solve).
+        for t in 0..<p.slotCount { #expect(r.plan.batteries[0].socKWh[t] >= r.reserveKWh(battery: "bat0", slot: t) - 1e-4) }
+    }
+}
+
 @Suite struct ShelterOutageDrill {
     @Test func drill_reports_hours_powered_against_the_requirement() throws {
         let site = ShelterFixture.site()
