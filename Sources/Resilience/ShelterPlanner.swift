@@ -157,13 +157,13 @@ public struct ShelterPlanner: Sendable {
                 let rch = bats.reduce(0) { $0 + (reach[$1.id]?[t] ?? $1.socMaxKWh) }
                 guard r.totalHeldKWh(t) > 0 else { continue }
                 if req > cap + 1e-6 {
-                    out.append(.reserveInfeasible(shelter: r.shelter.id, slotStart: p.slots[t].start, reason: .capacity, requiredKWh: req, achievableKWh: cap)); break
+                    out.append(.reserveInfeasible(shelter: r.shelter.id, slotStart: p.startEpoch + Int64(t * p.step.seconds), reason: .capacity, requiredKWh: req, achievableKWh: cap)); break
                 }
                 if req > rch + 1e-6 {
-                    out.append(.reserveInfeasible(shelter: r.shelter.id, slotStart: p.slots[t].start, reason: .chargingPower, requiredKWh: req, achievableKWh: rch)); break
+                    out.append(.reserveInfeasible(shelter: r.shelter.id, slotStart: p.startEpoch + Int64(t * p.step.seconds), reason: .chargingPower, requiredKWh: req, achievableKWh: rch)); break
                 }
                 if let reason = reasonIfHoldable {
-                    out.append(.reserveInfeasible(shelter: r.shelter.id, slotStart: p.slots[t].start, reason: reason, requiredKWh: req, achievableKWh: rch)); break
+                    out.append(.reserveInfeasible(shelter: r.shelter.id, slotStart: p.startEpoch + Int64(t * p.step.seconds), reason: reason, requiredKWh: req, achievableKWh: rch)); break
                 }
             }
         }
@@ -186,7 +186,7 @@ public struct ShelterPlanner: Sendable {
                 let cap = bats.reduce(0) { $0 + $1.socMaxKWh }
                 let rch = bats.reduce(0) { $0 + (r[$1.id]?[t] ?? $1.socMaxKWh) }
                 let reason: ShortfallReason = required > cap + 1e-6 ? .capacity : (required > rch + 1e-6 ? .chargingPower : .importAndPV)
-                shortfalls.append(ShelterShortfall(shelterID: q.shelter.id, slotStart: solved.slots[t].start,
+                shortfalls.append(ShelterShortfall(shelterID: q.shelter.id, slotStart: solved.startEpoch + Int64(t * solved.step.seconds),
                                                    requiredWh: Int64((required * 1000).rounded()), plannedWh: Int64((planned * 1000).rounded()),
                                                    reason: reason.rawValue))
             }
