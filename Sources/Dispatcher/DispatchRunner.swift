@@ -176,6 +176,11 @@ public struct DispatchRunner {
     /// Load and PV per dong for (start, step, slots), with where they came from.
     public var inputs: @Sendable (Int64, SlotLength, Int) async throws -> DispatchSeries
 
+    /// Solves the run's problem in place of `DispatchModel.solve` after `clampFloorsToReach`, e.g.
+    /// Resilience's shelter planner (falls back to the best achievable shelter reserve). It gets the
+    /// problem before the clamp and the run id, and returns the plan and a note for the run record.
+    public var planner: (@Sendable (DispatchProblem, Int64) async throws -> (plan: DispatchPlan, note: String?))? = nil
+
     public init(builder: SiteProblemBuilder, storage: Storage, options: Options,
                 inputs: @escaping @Sendable (Int64, SlotLength, Int) async throws -> DispatchSeries) {
         self.builder = builder; self.storage = storage; self.options = options; self.inputs = inputs
@@ -223,8 +228,15 @@ public struct DispatchRunner {
             let input = try await inputs(start, options.step, options.slots)
             var p = try builder.problem(start: start, step: options.step, slots: options.slots,
                                         series: input.series, initialSoCKWh: soc)
-            p.clampFloorsToReach()
-            let plan = try DispatchModel.solve(p, maxSeconds: options.maxSeconds)
+            let plan: DispatchPlan
+            var note: String? = nil
+            if let planner {
+                let r = try await planner(p, runID)
+                plan = r.plan; note = r.note
+            } else {
+                p.clampFloorsToReach()
+                plan = try DispatchModel.solve(p, maxSeconds: options.maxSeconds)
+            }
             let files = SetpointWriter.files(plan, runID: runID, generatedAt: now)
             try SetpointWriter.write(files, outbox: options.outbox)
             var rows: [ScheduleRow] = []
@@ -238,7 +250,7 @@ public struct DispatchRunner {
             let bd = String(data: try JSONEncoder().encode(plan.breakdown), encoding: .utf8) ?? "{}"
             try await storage.dispatch.finishDispatchRun(id: runID, finishedAt: now, status: "ok", objectiveValue: plan.objective, breakdownJSON: bd,
                                         solveMs: (plan.buildSeconds + plan.solveSeconds) * 1000,
-                                        message: "SoC from \(source); load/PV from \(input.sources)", schedule: rows)
+                                        message: "SoC from \(source); load/PV from \(input.sources)" + (note.map { "; \($0)" } ?? ""), schedule: rows)
             return Result(runID: runID, plan: plan, files: files.map { options.outbox + "/" + $0.battery_id + ".json" }, socSource: source,
                           inputSources: input.sources)
         } catch {

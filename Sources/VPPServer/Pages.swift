@@ -73,6 +73,7 @@ struct Pages: Sendable {
         b += card("동 Dongs", "\(dongs.count)")
         b += "</div>"
         b += try await scheduleSection(names: names)
+        b += await shelterSection()
         b += try await forecastSection()
         b += "<section><h2>일별 발전·소비 Daily generation and consumption (district, kWh, KST days)</h2>"
         b += legend([("#e8a317", "발전 generation"), ("#2f6db5", "소비 consumption")])

@@ -336,6 +336,47 @@ public enum VPPMigrations {
                 ALTER TABLE api_token_new RENAME TO api_token;
                 """)
         }
+        // Heat-wave resilience (issue 17): KMA special reports (기상특보) by area and window, the raw
+        // KMA replies as received, and what each dispatch run did about the shelters' reserve
+        // (fallback to the best achievable reserve, slots short, required and planned energy in Wh).
+        m.registerMigration("resilience-v1-alerts") { db in
+            try db.execute(sql: """
+                CREATE TABLE weather_alert (
+                    id INTEGER PRIMARY KEY,
+                    area TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    level TEXT NOT NULL CHECK (level IN ('none', 'advisory', 'warning')),
+                    from_epoch INTEGER NOT NULL,
+                    to_epoch INTEGER NOT NULL CHECK (to_epoch > from_epoch),
+                    source TEXT NOT NULL,
+                    issued_at INTEGER,
+                    imported_at INTEGER NOT NULL,
+                    UNIQUE (area, kind, level, from_epoch, to_epoch)
+                );
+                CREATE INDEX weather_alert_window ON weather_alert(from_epoch, to_epoch);
+                CREATE TABLE alert_reply (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    fetched_at INTEGER NOT NULL,
+                    body BLOB NOT NULL
+                );
+                CREATE TABLE shelter_outcome (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER REFERENCES dispatch_run(id),
+                    recorded_at INTEGER NOT NULL,
+                    fallback INTEGER NOT NULL,
+                    note TEXT NOT NULL
+                );
+                CREATE TABLE shelter_shortfall (
+                    outcome_id INTEGER NOT NULL REFERENCES shelter_outcome(id) ON DELETE CASCADE,
+                    shelter_id TEXT NOT NULL,
+                    slot_start INTEGER NOT NULL,
+                    required_wh INTEGER NOT NULL CHECK (required_wh >= 0),
+                    planned_wh INTEGER NOT NULL,
+                    reason TEXT NOT NULL,
+                    PRIMARY KEY (outcome_id, shelter_id, slot_start)
+                );
+                """)
+        }
         return m
     }
 }

@@ -29,7 +29,7 @@ struct VPP: AsyncParsableCommand {
             ForecastCommand.self,
             IngestCommand.self, UploadsCommand.self, ReportCommand.self,
             ServeCommand.self, TokensCommand.self,
-            SimulateCommand.self,
+            AlertsCommand.self, SimulateCommand.self,
         ]
     )
 
