@@ -64,7 +64,7 @@ import VPPTestSupport
             #expect(abs(Self.startSoC(b, cfg) - Double(wh) / 1000) < 1e-3)
         }
         let runs = try await env.store.dispatchRuns()
-        #expect(runs[0].message == "SoC from telemetry (2)")
+        #expect(runs[0].message == "SoC from telemetry (2); load/PV from given series")
     }
 
     @Test func stale_telemetry_falls_back_to_the_previous_plan_with_a_warning() async throws {
