@@ -147,6 +147,8 @@ public struct PVGroupModel: Sendable, Equatable, Codable {
 public enum PVGroupTrainer {
     /// Fewest KST days with measured output a group needs.
     public static let minimumDays = 30
+    /// Steepest decline the linear trend may take [fraction per 365 days].
+    public static let trendLimitPerYear = 0.03
 
     /// - Parameters:
     ///   - actual: measured energy per hour [hour-beginning UTC epoch s, Wh] inside [from, to)
@@ -234,8 +236,13 @@ public enum PVGroupTrainer {
                 let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
                 var sxy = 0.0, sxx = 0.0
                 for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
-                // Per year, relative to the mean ratio; limited to ±20 %/year.
-                trend = sxx > 0 ? min(max(sxy / sxx * 365 / max(my, 1e-9), -0.2), 0.2) : 0
+                // Per year, relative to the mean ratio, limited to the plausible range of degradation
+                // plus soiling, −3 … 0 %/year (ASSUMPTION; crystalline modules lose ~0.5–1 %/year: Jordan &
+                // Kurtz, "Photovoltaic degradation rates — an analytical review", Prog. Photovolt. 21:12–29,
+                // 2013). A rising ratio (cleaning, or seasonal model bias inside a one-year window) is not
+                // extrapolated: on the Dangjin plants an unlimited fit gave −12 and +20 %/year and a worse
+                // test year.
+                trend = sxx > 0 ? min(max(sxy / sxx * 365 / max(my, 1e-9), -trendLimitPerYear), 0) : 0
                 ref = Int64(mx.rounded())
             }
             calibration = PVGroupCalibration(offsetMinutes: best.off, scale: min(max(best.fit.scale, 0.2), 2),
