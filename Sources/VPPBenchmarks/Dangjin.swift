@@ -13,33 +13,11 @@ public enum Dangjin {
                                 Plant(column: "dangjin_floating", capacityKW: 1000),
                                 Plant(column: "dangjin_warehouse", capacityKW: 700)]
 
-    /// South-facing, tilt 30° (site_info.csv), site near sea level; AC limit = DC nameplate.
-    public static func system(_ p: Plant) -> PVSystem {
-        PVSystem(id: p.column, latitudeDeg: 37.0507527, longitudeDeg: 126.5102993, altitudeM: 10, tiltDeg: 30,
-                 azimuthDeg: 180, dcKW: p.capacityKW, acKW: p.capacityKW, lossesPct: 14, linke: .dangjin)
-    }
-
     /// First year (2018-03-01 … 2019-03-01 KST) trains, second (2019-03-01 … 2020-03-01) tests.
     public static let trainRange: Range<Int64> =
         KSTDateTime(year: 2018, month: 3, day: 1).epochSeconds..<KSTDateTime(year: 2019, month: 3, day: 1).epochSeconds
     public static let testRange: Range<Int64> =
         KSTDateTime(year: 2019, month: 3, day: 1).epochSeconds..<KSTDateTime(year: 2020, month: 3, day: 1).epochSeconds
-
-    public static func backtest(directory: String, plant: Plant, seed: UInt64 = 42) throws -> PVBacktest.Result {
-        let weather = try WeatherCSV.load(path: directory + "/dangjin_fcst.csv")
-        let energy = try HourlyEnergyTable.load(path: directory + "/energy.csv", convention: .hourEnding)
-        return try backtest(weather: weather, energy: energy, plant: plant, seed: seed)
-    }
-
-    public static func backtest(weather: WeatherSeries, energy: HourlyEnergyTable, plant: Plant,
-                                trainRange: Range<Int64> = Dangjin.trainRange, testRange: Range<Int64> = Dangjin.testRange,
-                                seed: UInt64 = 42) throws -> PVBacktest.Result {
-        guard let col = energy.columns[plant.column] else {
-            throw ForecastError.insufficientData("energy.csv has no column \(plant.column)")
-        }
-        return try PVBacktest.run(system: system(plant), capacityKW: plant.capacityKW, slotStarts: energy.slotStarts,
-                                  energyKWh: col, weather: weather, trainRange: trainRange, testRange: testRange, seed: seed)
-    }
 
     public static func plant(named name: String) throws -> Plant {
         guard let p = plants.first(where: { $0.column == name }) else {

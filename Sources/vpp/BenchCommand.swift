@@ -35,6 +35,6 @@ struct BenchForecast: AsyncParsableCommand {
     @Option(help: "shared/data folder.") var data: String = "../shared/data"
     @Option(help: "Site config for the 14-dong timing run.") var config: String = "site-configs/seodaemun.toml"
     func run() async throws {
-        for l in try ForecastBenchmarks.run(dataDirectory: data, siteConfigPath: config) { print(l) }
+        for l in try await ForecastBenchmarks.run(dataDirectory: data, siteConfigPath: config) { print(l) }
     }
 }
