@@ -55,23 +55,40 @@ public enum PVGroupChain {
     public static let defaultSubSteps = 3
 
     public static func slot(group: PVGroup, start t0: Int64, seconds: Int, offsetS: Int64, subSteps: Int,
-                            weather: WeatherSeries, sun: inout GeocentricCache) -> PhysicalPV.SlotResult? {
+                            weather: WeatherSeries, sun: inout GeocentricCache, clearSkyOnly: Bool = false) -> PhysicalPV.SlotResult? {
         let len = Int64(seconds)
         let mid = t0 + len / 2
-        guard let wMid = weather.at(mid), !group.systems.isEmpty else { return nil }
+        guard let wMid = weather.at(mid), let first = group.systems.first else { return nil }
+        let elev = SPA.topocentric(sun.at(mid - offsetS), observer: first.observer).elevationDeg
+        // Night: the sun below −1° at the slot's start, middle and end (it cannot rise and set
+        // inside one slot) gives zero output without running the chain.
+        if elev < -1, SPA.topocentric(sun.at(t0 - offsetS), observer: first.observer).elevationDeg < -1,
+           SPA.topocentric(sun.at(t0 + len - offsetS), observer: first.observer).elevationDeg < -1 {
+            return PhysicalPV.SlotResult(slotStart: t0, seconds: seconds, acKW: 0, clearSkyACKW: 0, poa: 0, clearSkyPOA: 0, ghi: 0,
+                                         clearSkyGHI: 0, midElevationDeg: elev, weather: wMid)
+        }
         let n = Int64(max(subSteps, 1))
         var ac = 0.0, cs = 0.0, poa = 0.0, csPOA = 0.0, ghi = 0.0, csGHI = 0.0
         for j in 0..<n {
             let t = t0 + (2 * j + 1) * len / (2 * n)
             let w = weather.at(t) ?? wMid
             let g = sun.at(t - offsetS)
+            var shared: PhysicalPV.Sky? = nil
             for s in group.systems {
-                let r = PhysicalPV.instant(system: s, epoch: t - offsetS, geocentric: g, weather: w)
+                // Fleets of a dong share its place, hence its sky.
+                let sky: PhysicalPV.Sky
+                if let sh = shared, s.latitudeDeg == first.latitudeDeg, s.longitudeDeg == first.longitudeDeg,
+                   s.altitudeM == first.altitudeM, s.linke == first.linke {
+                    sky = sh
+                } else {
+                    sky = PhysicalPV.sky(system: s, epoch: t - offsetS, geocentric: g)
+                    if shared == nil { shared = sky }
+                }
+                let r = PhysicalPV.instant(system: s, sky: sky, weather: w, clearSkyOnly: clearSkyOnly)
                 ac += r.acKW; cs += r.clearSkyACKW; poa += r.poa; csPOA += r.clearSkyPOA; ghi += r.ghi; csGHI += r.clearSky.ghi
             }
         }
         let k = Double(n), m = Double(group.systems.count)
-        let elev = SPA.topocentric(sun.at(mid - offsetS), observer: group.systems[0].observer).elevationDeg
         return PhysicalPV.SlotResult(slotStart: t0, seconds: seconds, acKW: ac / k, clearSkyACKW: cs / k, poa: poa / k / m,
                                      clearSkyPOA: csPOA / k / m, ghi: ghi / k / m, clearSkyGHI: csGHI / k / m,
                                      midElevationDeg: elev, weather: wMid)
@@ -167,8 +184,9 @@ public enum PVGroupTrainer {
         // 1. Physical chain at offset 0 for every measured hour (clear-day and outage detection).
         var hours: [Int64] = [], act: [Double] = []
         for m in measured { hours.append(m.hourStart); act.append(Double(m.wh) / 1000) }
-        var phys0: [PhysicalPV.SlotResult?] = hours.map {
-            PVGroupChain.slot(group: group, start: $0, seconds: 3600, offsetS: 0, subSteps: subSteps, weather: weather, sun: &sun)
+        let phys0: [PhysicalPV.SlotResult?] = hours.map {
+            PVGroupChain.slot(group: group, start: $0, seconds: 3600, offsetS: 0, subSteps: subSteps, weather: weather, sun: &sun,
+                              clearSkyOnly: true)
         }
         // 2. Per KST day: measured and clear-sky energy, completeness, shape correlation.
         struct Day { var a = 0.0, cs = 0.0, daylight = 0, idx: [Int] = [] }
@@ -192,7 +210,7 @@ public enum PVGroupTrainer {
         candidates.sort { $0.ratio > $1.ratio }
         let nClear = min(max(Int((Double(candidates.count) * 0.15).rounded(.up)), min(5, candidates.count)), 40)
         let clear = Array(candidates.prefix(nClear))
-        // 3. Time offset by grid search (15-min steps over ±90 min, then 5-min steps ±10 min around
+        // 3. Time offset by grid search (15-min steps over ±60 min, then 5-min steps ±10 min around
         //    the best), each offset with its least-squares scale; criterion: squared error on the
         //    clear days' daylight hours.
         let clearIdx = clear.flatMap { byDay[$0.day]?.idx ?? [] }
@@ -201,7 +219,7 @@ public enum PVGroupTrainer {
             m.reserveCapacity(clearIdx.count)
             for i in clearIdx {
                 m.append(PVGroupChain.slot(group: group, start: hours[i], seconds: 3600, offsetS: Int64(offMin * 60), subSteps: subSteps,
-                                           weather: weather, sun: &sun)?.clearSkyACKW ?? 0)
+                                           weather: weather, sun: &sun, clearSkyOnly: true)?.clearSkyACKW ?? 0)
             }
             var am = 0.0, mm = 0.0
             for (k, i) in clearIdx.enumerated() { am += act[i] * m[k]; mm += m[k] * m[k] }
@@ -213,7 +231,7 @@ public enum PVGroupTrainer {
         var calibration = PVGroupCalibration.identity
         if clear.count >= 3 {
             var best = (off: 0, fit: sse(0))
-            for off in stride(from: -90, through: 90, by: 15) where off != 0 {
+            for off in stride(from: -60, through: 60, by: 15) where off != 0 {
                 let f = sse(off)
                 if f.sse < best.fit.sse { best = (off, f) }
             }
@@ -249,11 +267,9 @@ public enum PVGroupTrainer {
                                              trendPerYear: trend, trendReferenceDay: ref)
         }
         // 5. Calibrated chain for every hour; the correction learns on days that are not outages.
-        if calibration.offsetMinutes != 0 {
-            phys0 = hours.map {
-                PVGroupChain.slot(group: group, start: $0, seconds: 3600, offsetS: Int64(calibration.offsetMinutes * 60),
-                                  subSteps: subSteps, weather: weather, sun: &sun)
-            }
+        let phys: [PhysicalPV.SlotResult?] = hours.map {
+            PVGroupChain.slot(group: group, start: $0, seconds: 3600, offsetS: Int64(calibration.offsetMinutes * 60),
+                              subSteps: subSteps, weather: weather, sun: &sun)
         }
         var model = PVGroupModel(group: group.id, capacityKW: group.capacityKW, tiltDeg: group.tiltDeg, azimuthDeg: group.azimuthDeg,
                                  calibration: calibration, correction: nil, trainFrom: from, trainTo: to, daysWithData: days.count,
@@ -261,7 +277,7 @@ public enum PVGroupTrainer {
         var rows: [(PhysicalPV.SlotResult, Double)] = []
         rows.reserveCapacity(hours.count)
         for (i, t) in hours.enumerated() where !outage.contains(kstDay(t)) {
-            guard let r = phys0[i] else { continue }
+            guard let r = phys[i] else { continue }
             var c = model.apply(r, group: group, weather: weather).calibrated
             c.addContext(weather)
             rows.append((c, act[i]))
