@@ -377,6 +377,43 @@ public enum VPPMigrations {
                 );
                 """)
         }
+        // Forecast v2 (issue 11): forecast weather per KMA grid cell and issue (base) time, so a past
+        // forecast can be recomputed and models trained on what was forecast at the time. Times are
+        // UTC epoch s; values in the KMA units named in the columns. One row per (cell, valid, base):
+        // a re-import is idempotent. Each import and the rows it rejected (with reasons) are kept.
+        m.registerMigration("forecast-v2-weather-archive") { db in
+            try db.execute(sql: """
+                CREATE TABLE weather_forecast (
+                    nx INTEGER NOT NULL,
+                    ny INTEGER NOT NULL,
+                    valid_time INTEGER NOT NULL,
+                    base_time INTEGER NOT NULL,
+                    tmp_c REAL NOT NULL,
+                    reh_pct REAL NOT NULL,
+                    wsd_ms REAL NOT NULL,
+                    sky REAL NOT NULL,
+                    pty INTEGER NOT NULL,
+                    pop_pct REAL,
+                    import_id INTEGER NOT NULL,
+                    PRIMARY KEY (nx, ny, valid_time, base_time)
+                ) WITHOUT ROWID;
+                CREATE TABLE weather_import (
+                    id INTEGER PRIMARY KEY,
+                    source TEXT NOT NULL,
+                    imported_at INTEGER NOT NULL,
+                    rows_added INTEGER NOT NULL,
+                    rows_unchanged INTEGER NOT NULL,
+                    rows_rejected INTEGER NOT NULL
+                );
+                CREATE TABLE weather_reject (
+                    import_id INTEGER NOT NULL REFERENCES weather_import(id) ON DELETE CASCADE,
+                    line INTEGER NOT NULL,
+                    raw TEXT NOT NULL,
+                    reason TEXT NOT NULL
+                );
+                CREATE INDEX weather_reject_import ON weather_reject(import_id);
+                """)
+        }
         return m
     }
 }
