@@ -32,6 +32,8 @@ public struct TrackingReport: Sendable {
     public var runRate: RunRate
     public var soc: SoCSeries
     public var definitions: [String]
+    /// Stored forecasts as issued, scored against the period's actuals (issue 11); nil when not built.
+    public var forecastAccuracy: ForecastAccuracy? = nil
 
     public struct DongInfo: Sendable, Equatable {
         public var code: String, nameKo: String, name: String

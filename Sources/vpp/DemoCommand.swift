@@ -43,6 +43,10 @@ struct DemoCommand: AsyncParsableCommand {
                                           dataDir: dataDir)
         // ---- end of steps 3–4 ----
 
+        // ---- score (issue 11): day-ahead runs for the last ingested week, scored as issued — DemoScoreStep.swift ----
+        try await DemoScoreStep.run(storage: store, samples: samples)
+        // ---- end of score step ----
+
         // ---- final step: tracking report (issue 6) — out/report.html + table; code in ReportCommand.swift ----
         try await DemoReportStep.run(storage: store)
         // ---- end of final step (report) ----

@@ -16,7 +16,8 @@ import VPPStore
 struct ForecastCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forecast", abstract: "Day-ahead PV and load forecasts per dong.",
-        subcommands: [Run.self, Show.self, Backtest.self])
+        subcommands: [Run.self, Show.self, Backtest.self,
+                      Score.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

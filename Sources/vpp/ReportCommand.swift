@@ -57,7 +57,7 @@ struct ReportCommand: AsyncParsableCommand {
             storage: store, period: period, options: TrackingOptions(coverageThresholdPct: minCoveragePct, dongCode: dong))
         let renderer = TrackingReportRenderer(report)
         let granularity = ReportGranularity(rawValue: by.rawValue) ?? .period
-        let text: String
+        var text: String
         var target = out
         switch format {
         case .csv: text = renderer.csv(by: granularity)
@@ -69,6 +69,7 @@ struct ReportCommand: AsyncParsableCommand {
             let cells = renderer.tableCells(by: granularity)
             text = renderTable(headers: cells.headers, rows: cells.rows, numeric: cells.numeric) + "\n\n"
                 + renderer.notes().joined(separator: "\n") + "\n"
+            if let fa = report.forecastAccuracy { text += "\n" + ForecastCommand.Score.render(fa.periodScores, format: .table) + "\n" }
         }
         guard let target else { print(text, terminator: ""); return nil }
         let dir = (target as NSString).deletingLastPathComponent
