@@ -175,7 +175,7 @@ public enum ForecastScorer {
         }
         let deadline = deadlineLabel(minutes: q.issuedBeforeMinutes)
         let definitions = [
-            "Runs as issued: for each KST day D, the newest stored run issued at or before \(deadline) on D-1 whose values cover all of D.",
+            "Runs as issued: for each KST day D, the newest stored run issued at or before \(deadline) whose values cover all of D.",
             "Forecast slots are summed to hour-beginning KST hours; an hour counts only when its slots cover all 3600 s.",
             "Actuals: the dong's hourly rollups (PV = generation, load = consumption), only hours metered for the whole hour; other hours are missing, never 0.",
             "PV NMAE (KPX): mean over hours with actual >= 10 % of capacity of |F - A| / capacity; capacity = the dong's PV kWp in the site config.",

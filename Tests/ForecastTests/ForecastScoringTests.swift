@@ -139,11 +139,11 @@ struct ForecastScoringTests {
         if withActuals { try await store.replaceRollups(Fixture.rollups(site: site)) }
         let d = Fixture.day
         // On time (D-1 09:00) with the fixture's forecast; an earlier one (D-2); a later one (D-1 11:00, all zero).
-        try await store.insertForecastRun(issuedAt: d - 86_400 - 3600, kind: "day-ahead", horizonS: 86_400, stepS: 900, model: "on-time",
+        try await store.insertForecastRun(issuedAt: d - 86_400 + 9 * 3600, kind: "day-ahead", horizonS: 86_400, stepS: 900, model: "on-time",
                                           values: Fixture.values(pv: Fixture.forecastPV, loadWh: Fixture.forecastLoadWh, site: site))
         try await store.insertForecastRun(issuedAt: d - 2 * 86_400, kind: "day-ahead", horizonS: 86_400, stepS: 900, model: "older",
                                           values: Fixture.values(pv: [[1, 1, 1], [1, 1, 1]], loadWh: 4, site: site))
-        try await store.insertForecastRun(issuedAt: d - 86_400 + 3600, kind: "day-ahead", horizonS: 86_400, stepS: 900, model: "late",
+        try await store.insertForecastRun(issuedAt: d - 86_400 + 11 * 3600, kind: "day-ahead", horizonS: 86_400, stepS: 900, model: "late",
                                           values: Fixture.values(pv: [[0, 0, 0], [0, 0, 0]], loadWh: 0, site: site))
         return (store, dir, site)
     }
