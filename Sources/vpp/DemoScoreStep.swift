@@ -28,13 +28,14 @@ enum DemoScoreStep {
               + "this shows the scoring path, not the model's accuracy for Seodaemun)")
         let request = ForecastScoreRequest(from: firstDay.epochSeconds, to: firstDay.epochSeconds + Int64(days) * 86_400, dongs: site.dongs)
         let report = try await ForecastScorer.score(forecasts: try store.forecastScoring(), readings: store.readings, request: request)
-        // Only the dongs with a meter of the quantity, then the district (the others say "no actuals").
+        // Only the dongs with both a forecast and a meter of the quantity, then the district
+        // (the others say "no actuals" or, for load without history, "no forecast").
         var shown = report
-        shown.pv = report.pv.filter { $0.status != .noActuals }
-        shown.load = report.load.filter { $0.status != .noActuals }
+        shown.pv = report.pv.filter { $0.status != .noActuals && $0.status != .noForecast }
+        shown.load = report.load.filter { $0.status != .noActuals && $0.status != .noForecast }
         print(ForecastCommand.Score.render(shown, format: .table).split(separator: "\n", omittingEmptySubsequences: false)
             .map { "   " + $0 }.joined(separator: "\n"))
-        print("   (\(report.pv.count - shown.pv.count) PV and \(report.load.count - shown.load.count) load rows say \"no actuals\": "
+        print("   (\(report.pv.count - shown.pv.count) PV and \(report.load.count - shown.load.count) load rows say \"no actuals\" or \"no forecast\": "
               + "`vpp forecast score --db … --from 2022-07-25 --to 2022-08-01` prints them all)")
     }
 }
