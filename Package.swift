@@ -58,7 +58,7 @@ let package = Package(
         // Inline SVG charts (line, grouped and signed bars, axes) for the report and the dashboard.
         .target(name: "VPPCharts", dependencies: ["VPPCore"]),
         // RE100 share, tCO2 avoided, target progress; report renderers.
-        .target(name: "Tracking", dependencies: ["VPPCore", "VPPStore", "VPPCharts"]),
+        .target(name: "Tracking", dependencies: ["VPPCore", "VPPStore", "VPPCharts", "Forecast"]),
         .target(name: "Forecast", dependencies: ["VPPCore", "VPPStore"]),
         .target(name: "Dispatcher", dependencies: ["VPPCore", "VPPStore", "CClp"]),
         // A battery plant in the loop: follows setpoints with efficiencies, limits and seeded noise; emits telemetry.

@@ -48,6 +48,7 @@ public struct TrackingHTMLReport: Sendable {
         dailySection(&h)
         socSection(&h)
         participantsSection(&h)
+        forecastAccuracySection(&h)
         h += "<h2>정의 Definitions</h2><ul>\n"
         for d in r.definitions { h += "<li>\(esc(d))</li>\n" }
         h += "<li>tCO2 run-rate: \(esc(r.runRate.explanation))</li>\n</ul>\n</body></html>\n"

@@ -34,6 +34,8 @@ public struct TrackingReport: Sendable {
     public var definitions: [String]
     /// Battery flows measured vs planned and plan vs actual per battery (nil: no batteries in scope).
     public var batteryFlows: BatteryFlowSection? = nil
+    /// Stored forecasts as issued, scored against the period's actuals (issue 11); nil when not built.
+    public var forecastAccuracy: ForecastAccuracy? = nil
 
     public struct DongInfo: Sendable, Equatable {
         public var code: String, nameKo: String, name: String

@@ -20,7 +20,11 @@ public struct TrackingReportBuilder: Sendable {
         guard let config = try await storage.sites.loadedSiteConfig() else {
             throw VPPError(.noInput, "no site loaded in \(storage.location); run `vpp site load site-configs/seodaemun.toml` first")
         }
-        return try await TrackingReportBuilder(storage: storage, config: config, options: options).build(period: period)
+        var report = try await TrackingReportBuilder(storage: storage, config: config, options: options).build(period: period)
+        let inScope = Set(report.dongs.map(\.code))
+        report.forecastAccuracy = try await ForecastAccuracy.build(storage: storage, dongs: config.dongs.filter { inScope.contains($0.code) },
+                                                                   period: period)
+        return report
     }
 
     public func build(period: ReportPeriod) async throws -> TrackingReport {

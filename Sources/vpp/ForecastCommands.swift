@@ -17,7 +17,7 @@ struct ForecastCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forecast", abstract: "Day-ahead PV and load forecasts per dong.",
         subcommands: [
-            Run.self, Show.self, Train.self, Backtest.self,
+            Run.self, Show.self, Train.self, Score.self, Backtest.self,
         ])
 
     struct Run: AsyncParsableCommand {

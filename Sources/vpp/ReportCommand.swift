@@ -62,7 +62,7 @@ struct ReportCommand: AsyncParsableCommand {
         }
         let renderer = TrackingReportRenderer(report)
         let granularity = ReportGranularity(rawValue: by.rawValue) ?? .period
-        let text: String
+        var text: String
         var target = out
         switch format {
         case .csv: text = renderer.csv(by: granularity)
@@ -82,6 +82,7 @@ struct ReportCommand: AsyncParsableCommand {
                 + "\n" + renderTable(headers: kpi.headers, rows: kpi.rows, numeric: [2, 3, 4, 5]) + "\n"
                 + SelfSufficiencyKPI.definitions.joined(separator: "\n") + "\n"
                 + shelters.map(\.line).map { $0 + "\n" }.joined()
+            if let fa = report.forecastAccuracy { text += "\n" + ForecastCommand.Score.render(fa.periodScores, format: .table) + "\n" }
         }
         guard let target else { print(text, terminator: ""); return nil }
         let dir = (target as NSString).deletingLastPathComponent
