@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "VPPServer", targets: ["VPPServer"]),
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Dispatcher", targets: ["Dispatcher"]),
+        .library(name: "PlantSimulator", targets: ["PlantSimulator"]),
+        .library(name: "Resilience", targets: ["Resilience"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,6 +61,10 @@ let package = Package(
         .target(name: "Tracking", dependencies: ["VPPCore", "VPPStore", "VPPCharts", "Forecast"]),
         .target(name: "Forecast", dependencies: ["VPPCore", "VPPStore"]),
         .target(name: "Dispatcher", dependencies: ["VPPCore", "VPPStore", "CClp"]),
+        // A battery plant in the loop: follows setpoints with efficiencies, limits and seeded noise; emits telemetry.
+        .target(name: "PlantSimulator", dependencies: ["VPPCore", "VPPStore", "Dispatcher"]),
+        // Heat-wave resilience (issue 17): KMA warnings, alert import, shelter reserve, outage drill.
+        .target(name: "Resilience", dependencies: ["VPPCore", "VPPStore", "Dispatcher"]),
         // The HTTP server (Hummingbird 2): routes, handlers, pages.
         .target(name: "VPPServer", dependencies: [
             "VPPCore", "VPPStore", "VPPAuth", "Ingestion", "Tracking", "Forecast", "Dispatcher", "VPPCharts",
@@ -74,7 +80,7 @@ let package = Package(
             name: "vpp",
             dependencies: [
                 "VPPCore", "VPPConfig", "VPPAuth", "VPPStore", "VPPStoreSQLite", "Ingestion", "Tracking", "Forecast",
-                "Dispatcher", "VPPServer", "VPPBenchmarks",
+                "Dispatcher", "Resilience", "VPPServer", "VPPBenchmarks", "PlantSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -88,7 +94,9 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast", "VPPBenchmarks", "VPPTestSupport", "VPPStoreSQLite", "VPPConfig"]),
-        .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "VPPBenchmarks", "VPPTestSupport", "VPPStoreSQLite", "VPPConfig"]),
+        .testTarget(name: "DispatcherTests", dependencies: [
+            "Dispatcher", "Resilience", "VPPBenchmarks", "VPPTestSupport", "VPPStoreSQLite", "VPPConfig", "PlantSimulator", "Ingestion",
+        ]),
         .testTarget(name: "vppTests", dependencies: [
             "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPConfig",
         ]),

@@ -17,3 +17,15 @@ with open(src, newline="") as f, open(dst, "w", newline="") as g:
     for row in r:
         if row[0] >= "2019-08-01" and row[0] < "2019-08-04":
             w.writerow(["2022" + row[0][4:]] + row[1:])
+
+# Second stand-in, for the demo's scoring step (issue 11): day-ahead runs for 2022-07-25..31 are
+# issued on D-1 as `forecast run` would have been, on the same Dangjin KMA forecast for
+# 2019-07-24 00:00 .. 2019-07-31 23:00 KST re-dated to 2022, values unchanged.
+dst2 = "samples/weather-standin-2022-07.csv"
+with open(src, newline="") as f, open(dst2, "w", newline="") as g:
+    r = csv.reader(f)
+    w = csv.writer(g, lineterminator="\n")
+    w.writerow(next(r))
+    for row in r:
+        if row[0] >= "2019-07-24" and row[0] < "2019-08-01":
+            w.writerow(["2022" + row[0][4:]] + row[1:])

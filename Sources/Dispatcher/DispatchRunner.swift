@@ -153,6 +153,9 @@ public struct DispatchRunner {
         public var slots: Int = 192
         public var objectiveName = "cost"
         public var maxSeconds: Double = 30
+        /// Stored telemetry older than this is stale [s]; the previous plan's SoC is used instead.
+        /// nil: the site config's `[dispatch] telemetry_max_age_min`, else 30 min.
+        public var telemetryMaxAgeS: Int64?
         public init(outbox: String, lockPath: String, telemetryPath: String? = nil) {
             self.outbox = outbox; self.lockPath = lockPath; self.telemetryPath = telemetryPath
         }
@@ -172,6 +175,11 @@ public struct DispatchRunner {
     public var options: Options
     /// Load and PV per dong for (start, step, slots), with where they came from.
     public var inputs: @Sendable (Int64, SlotLength, Int) async throws -> DispatchSeries
+
+    /// Solves the run's problem in place of `DispatchModel.solve` after `clampFloorsToReach`, e.g.
+    /// Resilience's shelter planner (falls back to the best achievable shelter reserve). It gets the
+    /// problem before the clamp and the run id, and returns the plan and a note for the run record.
+    public var planner: (@Sendable (DispatchProblem, Int64) async throws -> (plan: DispatchPlan, note: String?))? = nil
 
     public init(builder: SiteProblemBuilder, storage: Storage, options: Options,
                 inputs: @escaping @Sendable (Int64, SlotLength, Int) async throws -> DispatchSeries) {
@@ -196,10 +204,15 @@ public struct DispatchRunner {
             var soc: [String: Double] = [:]
             var source = "config initial SoC"
             if let t = options.telemetryPath {
+                // A hand-made SoC file overrides the store (kept as before issue 12).
                 soc = try SoCTelemetry.read(t); source = "telemetry \(t)"
             } else {
-                let planned = try await storage.dispatch.plannedSoC(at: start)
-                if !planned.isEmpty { soc = planned.mapValues { Double($0) / 1000 }; source = "previous run's planned SoC" }
+                // Stored telemetry no older than the staleness limit, else the previous plan (InitialSoC.swift).
+                let initial = try await InitialSoC.resolve(
+                    batteryIDs: builder.site.batteries.map(\.battery.id), telemetry: try? storage.telemetryStore(),
+                    dispatch: storage.dispatch, now: now, slotStart: start,
+                    maxAgeS: options.telemetryMaxAgeS ?? builder.site.dispatch?.telemetryMaxAgeS ?? InitialSoC.defaultMaxAgeS)
+                soc = initial.socKWh; source = initial.summary
             }
             let known = Set(builder.site.batteries.map(\.battery.id))
             if let unknown = soc.keys.first(where: { !known.contains($0) }) {
@@ -215,8 +228,15 @@ public struct DispatchRunner {
             let input = try await inputs(start, options.step, options.slots)
             var p = try builder.problem(start: start, step: options.step, slots: options.slots,
                                         series: input.series, initialSoCKWh: soc)
-            p.clampFloorsToReach()
-            let plan = try DispatchModel.solve(p, maxSeconds: options.maxSeconds)
+            let plan: DispatchPlan
+            var note: String? = nil
+            if let planner {
+                let r = try await planner(p, runID)
+                plan = r.plan; note = r.note
+            } else {
+                p.clampFloorsToReach()
+                plan = try DispatchModel.solve(p, maxSeconds: options.maxSeconds)
+            }
             let files = SetpointWriter.files(plan, runID: runID, generatedAt: now)
             try SetpointWriter.write(files, outbox: options.outbox)
             var rows: [ScheduleRow] = []
@@ -230,7 +250,7 @@ public struct DispatchRunner {
             let bd = String(data: try JSONEncoder().encode(plan.breakdown), encoding: .utf8) ?? "{}"
             try await storage.dispatch.finishDispatchRun(id: runID, finishedAt: now, status: "ok", objectiveValue: plan.objective, breakdownJSON: bd,
                                         solveMs: (plan.buildSeconds + plan.solveSeconds) * 1000,
-                                        message: "SoC from \(source); load/PV from \(input.sources)", schedule: rows)
+                                        message: "SoC from \(source); load/PV from \(input.sources)" + (note.map { "; \($0)" } ?? ""), schedule: rows)
             return Result(runID: runID, plan: plan, files: files.map { options.outbox + "/" + $0.battery_id + ".json" }, socSource: source,
                           inputSources: input.sources)
         } catch {

@@ -21,6 +21,10 @@ public struct SiteProblemBuilder: Sendable {
     public var reserveWindows: [ReserveWindow] = []
     /// Optional limit on the sum of all dongs' import (shared transformer) [kW].
     public var sharedImportLimitKW: Double? = nil
+    /// Reserve energy held for someone in a window, per battery — the general form of
+    /// `reserveWindows` in kWh, e.g. a cooling shelter's backup during a heat-wave alert and its
+    /// lead time (Resilience's `ShelterReserve`). See `DispatchProblem.applyReserveFloors`.
+    public var reserveFloors: [ReserveFloor] = []
 
     public struct ReserveWindow: Sendable, Equatable {
         public var from: Int64, to: Int64, pct: Double
@@ -73,10 +77,12 @@ public struct SiteProblemBuilder: Sendable {
                 }
             }
         }
-        return DispatchProblem(startEpoch: start, step: step, slotCount: slots, dongs: dongs2, importPriceKRWPerKWh: prices,
-                               exportPriceKRWPerKWh: export, emissionKgPerKWh: ef, loadPeriods: periods,
-                               demandChargeKRWPerKW: demandChargeKRWPerKWMonth * days / 30,
-                               sharedImportLimitKW: sharedImportLimitKW, weights: weights)
+        var problem = DispatchProblem(startEpoch: start, step: step, slotCount: slots, dongs: dongs2, importPriceKRWPerKWh: prices,
+                                      exportPriceKRWPerKWh: export, emissionKgPerKWh: ef, loadPeriods: periods,
+                                      demandChargeKRWPerKW: demandChargeKRWPerKWMonth * days / 30,
+                                      sharedImportLimitKW: sharedImportLimitKW, weights: weights)
+        problem.applyReserveFloors(reserveFloors)
+        return problem
     }
 
     /// Export value for an hour: the series' value at that hour, else at the same month, day and

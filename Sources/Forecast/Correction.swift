@@ -91,14 +91,41 @@ public struct PVCorrectionModel: Sendable, Equatable, Codable {
         dayIDs.shuffle(using: &rng)
         var foldOfDay: [Int64: Int] = [:]
         for (i, d) in dayIDs.enumerated() { foldOfDay[d] = i % folds }
-        let rowFold = rowDay.map { foldOfDay[$0]! }
+        let rowFold = rowDay.map { foldOfDay[$0] ?? 0 }
 
+        // Weighted normal equations per fold, accumulated once; training on "all but fold k" is the
+        // total minus fold k (the same sums as refitting per fold, without the repeated pass).
+        var gram = [[Double]](repeating: [Double](repeating: 0, count: p * p), count: folds)
+        var rhs = [[Double]](repeating: [Double](repeating: 0, count: p), count: folds)
+        var wsum = [Double](repeating: 0, count: folds)
+        for i in 0..<zs.count {
+            let k = rowFold[i], r = zs[i], wi = rowWeights[i]
+            wsum[k] += wi
+            for j in 0..<p {
+                let wr = wi * r[j]
+                rhs[k][j] += wr * ys[i]
+                for l in j..<p { gram[k][j * p + l] += wr * r[l] }
+            }
+        }
+        var totalGram = [Double](repeating: 0, count: p * p), totalRHS = [Double](repeating: 0, count: p)
+        for k in 0..<folds {
+            for j in 0..<(p * p) { totalGram[j] += gram[k][j] }
+            for j in 0..<p { totalRHS[j] += rhs[k][j] }
+        }
+        let totalW = wsum.reduce(0, +)
+        func solve(_ a0: [Double], _ b: [Double], lambda: Double, wsum: Double) -> [Double]? {
+            var a = a0
+            for j in 0..<p { for l in 0..<j { a[j * p + l] = a[l * p + j] } }
+            for j in 0..<p { a[j * p + j] += lambda * wsum }
+            return choleskySolve(a, b, p)
+        }
         var bestLambda = lambdas[0], bestErr = Double.infinity
         for lam in lambdas {
             var err = 0.0
             for k in 0..<folds {
-                let idx = (0..<zs.count).filter { rowFold[$0] != k }
-                guard let w = ridge(zs, ys, rows: idx, lambda: lam, weights: rowWeights) else { continue }
+                let a = (0..<(p * p)).map { totalGram[$0] - gram[k][$0] }
+                let b = (0..<p).map { totalRHS[$0] - rhs[k][$0] }
+                guard let w = solve(a, b, lambda: lam, wsum: totalW - wsum[k]) else { continue }
                 for i in 0..<zs.count where rowFold[i] == k {
                     var yh = 0.0
                     for j in 0..<p { yh += zs[i][j] * w[j] }
@@ -107,7 +134,7 @@ public struct PVCorrectionModel: Sendable, Equatable, Codable {
             }
             if err < bestErr { bestErr = err; bestLambda = lam }
         }
-        guard let w = ridge(zs, ys, rows: Array(0..<zs.count), lambda: bestLambda, weights: rowWeights) else {
+        guard let w = solve(totalGram, totalRHS, lambda: bestLambda, wsum: totalW) else {
             throw ForecastError.insufficientData("correction fit: singular system")
         }
         return PVCorrectionModel(systemID: systemID, capacityKW: cap, coefficients: (0..<p).map { w[$0] / scale[$0] },

@@ -34,22 +34,30 @@ public enum ForecastRunner {
         public var pvTotal: WattHours
         public var loadTotal: WattHours
         public var correctionModelID: Int64?
+        /// The model each dong's PV used (also in the run's params_json under `pv_models`).
+        public var pvModels: [String: PVGroupForecaster.Choice] = [:]
+        /// The PV forecast per dong and slot, with the uncorrected physical value.
+        public var pv: [DongSlotForecast] = []
         public var lines: [String] {
-            ["forecast run \(runID): \(slots) slots, PV for \(dongsWithPV) dongs (\(String(format: "%.1f", pvTotal.kWh)) kWh"
-             + (correctionModelID.map { ", learned correction #\($0)" } ?? ", physical model only") + "), "
-             + "load for \(dongsWithLoad) dongs (\(String(format: "%.1f", loadTotal.kWh)) kWh)"]
+            let pvKWh = String(format: "%.1f", pvTotal.kWh), loadKWh = String(format: "%.1f", loadTotal.kWh)
+            let grouped = pvModels.values.contains { $0.source != "physical" }
+            let model: String
+            if let id = correctionModelID { model = ", learned correction #\(id)" } else { model = grouped ? ", group models" : ", physical model only" }
+            var out = ["forecast run \(runID): \(slots) slots, PV for \(dongsWithPV) dongs (\(pvKWh) kWh\(model)), "
+                       + "load for \(dongsWithLoad) dongs (\(loadKWh) kWh)"]
+            for (code, c) in pvModels.sorted(by: { $0.key < $1.key }) { out.append("  PV \(code): \(c.label)") }
+            return out
         }
     }
 
     public static func run(storage: Storage, site: SiteConfig, start: Int64, slots: Int, length: SlotLength,
                            weather: [String: WeatherSeries], issuedAt: Int64) async throws -> Summary {
-        var correction: PVCorrectionModel? = nil
-        var correctionID: Int64? = nil
-        if let m = try await storage.forecasts.latestForecastModel(name: correctionModelName) {
-            correction = try PVCorrectionModel.decode(Data(m.paramsJSON.utf8)); correctionID = m.id
-        }
-        let pv = DistrictPVForecaster(dongs: site.dongs, linke: LinkeTurbidity(site: site.site), correction: correction)
-            .forecast(from: start, slots: slots, length: length) { weather[$0.code] }
+        // PV: each dong's newest group model (own, borrowed, legacy global correction or physical).
+        let chosen = try await PVGroupForecaster.choose(site: site, forecasts: storage.forecasts)
+        let pv = PVGroupForecaster.forecast(site: site, models: chosen.mapValues { $0.0 }, from: start, slots: slots, length: length,
+                                            weather: weather)
+        let choices = chosen.mapValues { $0.1 }
+        let correctionID = choices.values.first { $0.source == "legacy-global" }?.modelID
         var values = pv.map { ForecastValue(dongCode: $0.dongCode, quantity: "pv", slotStart: $0.slot.start,
                                             durationS: length.seconds, value: $0.pv) }
         var pvTotal = WattHours.zero
@@ -76,11 +84,27 @@ public enum ForecastRunner {
         guard !values.isEmpty else {
             throw ForecastError.insufficientData("no forecast made: no weather covers the horizon and no dong has load history")
         }
-        let params = #"{"pv":"physical+\#(correction == nil ? "none" : "ridge")","load":"profile-holiday-temperature"}"#
+        let params = try RunParams(pv: choices.values.contains { $0.source != "physical" } ? "physical+group-models" : "physical+none",
+                                   load: "profile-holiday-temperature", pvModels: choices).json()
         let runID = try await storage.forecasts.insertForecastRun(issuedAt: issuedAt, kind: "day-ahead", horizonS: Int64(slots * length.seconds),
                                                 stepS: Int64(length.seconds), model: "vpp-forecast-1", paramsJSON: params,
                                                 values: values)
         return Summary(runID: runID, slots: slots, dongsWithPV: Set(pv.map(\.dongCode)).count, dongsWithLoad: dongsWithLoad,
-                       pvTotal: pvTotal, loadTotal: loadTotal, correctionModelID: correctionID)
+                       pvTotal: pvTotal, loadTotal: loadTotal, correctionModelID: correctionID, pvModels: choices, pv: pv)
+    }
+}
+
+/// The params_json of a stored run: model names and, per dong, which PV model was used
+/// (`pv_models`: source own|borrowed|legacy-global|physical, model_id, from_group, label).
+struct RunParams: Encodable {
+    var pv: String
+    var load: String
+    var pvModels: [String: PVGroupForecaster.Choice]
+    enum CodingKeys: String, CodingKey { case pv, load, pvModels = "pv_models" }
+    func json() throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try e.encode(self), as: UTF8.self)
     }
 }

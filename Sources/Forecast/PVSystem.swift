@@ -69,30 +69,44 @@ public enum PhysicalPV {
         return (t.year, doy)
     }
 
-    /// One instant with a precomputed geocentric sun (shared between nearby systems).
-    public static func instant(system s: PVSystem, epoch: Int64, geocentric g: SPA.Geocentric,
-                               weather w: WeatherPoint, cloudFraction cfOverride: Double? = nil) -> PVInstant {
+    /// The observer-dependent sky of an instant: topocentric sun, clear-sky irradiance and the
+    /// extraterrestrial normal irradiance. Systems at the same place (a dong's fleets) share it.
+    public struct Sky: Sendable {
+        public var sun: SolarPosition
+        public var clearSky: ClearSkyIrradiance
+        public var dniExtra: Double
+    }
+
+    public static func sky(system s: PVSystem, epoch: Int64, geocentric g: SPA.Geocentric) -> Sky {
         let sun = SPA.topocentric(g, observer: s.observer)
         let (year, doy) = kstDayOfYear(epoch)
         let i0 = ClearSky.extraterrestrialNormal(dayOfYear: doy)
         let cs = ClearSky.ineichen(apparentZenithDeg: sun.apparentZenithDeg,
                                    linkeTurbidity: s.linke.value(year: year, dayOfYear: doy),
                                    altitudeM: s.altitudeM, dniExtra: i0)
+        return Sky(sun: sun, clearSky: cs, dniExtra: i0)
+    }
+
+    /// One instant with a precomputed geocentric sun (shared between nearby systems).
+    public static func instant(system s: PVSystem, epoch: Int64, geocentric g: SPA.Geocentric,
+                               weather w: WeatherPoint, cloudFraction cfOverride: Double? = nil) -> PVInstant {
+        instant(system: s, sky: sky(system: s, epoch: epoch, geocentric: g), weather: w, cloudFraction: cfOverride)
+    }
+
+    /// One instant with a precomputed sky (same place as `s`). With `clearSkyOnly` the forecast-
+    /// weather part is skipped (its fields are zero): what calibration on clear days needs.
+    public static func instant(system s: PVSystem, sky: Sky, weather w: WeatherPoint, cloudFraction cfOverride: Double? = nil,
+                               clearSkyOnly: Bool = false) -> PVInstant {
+        let sun = sky.sun, cs = sky.clearSky, i0 = sky.dniExtra
         if cs.ghi <= 0 {
             return PVInstant(sun: sun, clearSky: cs, ghi: 0, dni: 0, dhi: 0, poa: 0, clearSkyPOA: 0,
                              cellTempC: w.temperatureC, acKW: 0, clearSkyACKW: 0)
         }
-        let cf = cfOverride ?? w.cloudFraction
-        let ghi = Irradiance.kastenCzeplak(clearSkyGHI: cs.ghi, cloudFraction: cf)
-        let (dni, dhi) = Irradiance.erbs(ghi: ghi, zenithDeg: sun.apparentZenithDeg, dniExtra: i0)
         let z = sun.apparentZenithDeg, az = sun.azimuthDeg
-        let poa = Irradiance.hayDavies(dni: dni, ghi: ghi, dhi: dhi, zenithDeg: z, sunAzimuthDeg: az,
-                                       tiltDeg: s.tiltDeg, azimuthDeg: s.azimuthDeg, dniExtra: i0, albedo: s.albedo)
         let poaCS = Irradiance.hayDavies(dni: cs.dni, ghi: cs.ghi, dhi: cs.dhi, zenithDeg: z, sunAzimuthDeg: az,
                                          tiltDeg: s.tiltDeg, azimuthDeg: s.azimuthDeg, dniExtra: i0, albedo: s.albedo)
         let iam = Irradiance.ashraeIAM(cosAOI: Irradiance.cosAOI(tiltDeg: s.tiltDeg, azimuthDeg: s.azimuthDeg,
                                                                   zenithDeg: z, sunAzimuthDeg: az))
-        let eff = poa.beam * iam + poa.skyDiffuse + poa.groundDiffuse
         let effCS = poaCS.beam * iam + poaCS.skyDiffuse + poaCS.groundDiffuse
         let lossFactor = 1 - s.lossesPct / 100
         func ac(_ e: Double, _ total: Double) -> (Double, Double) {
@@ -100,8 +114,18 @@ public enum PhysicalPV {
             let dc = PVModel.pvwattsDC(effectiveIrradiance: e, cellTempC: tc, pdc0: s.dcKW, gammaPerC: s.gammaPerC) * lossFactor
             return (PVModel.pvwattsAC(pdc: dc, pac0: s.acKW), tc)
         }
+        let (acCS, tcCS) = ac(effCS, poaCS.global)
+        if clearSkyOnly {
+            return PVInstant(sun: sun, clearSky: cs, ghi: 0, dni: 0, dhi: 0, poa: 0, clearSkyPOA: poaCS.global, cellTempC: tcCS,
+                             acKW: 0, clearSkyACKW: acCS)
+        }
+        let cf = cfOverride ?? w.cloudFraction
+        let ghi = Irradiance.kastenCzeplak(clearSkyGHI: cs.ghi, cloudFraction: cf)
+        let (dni, dhi) = Irradiance.erbs(ghi: ghi, zenithDeg: sun.apparentZenithDeg, dniExtra: i0)
+        let poa = Irradiance.hayDavies(dni: dni, ghi: ghi, dhi: dhi, zenithDeg: z, sunAzimuthDeg: az,
+                                       tiltDeg: s.tiltDeg, azimuthDeg: s.azimuthDeg, dniExtra: i0, albedo: s.albedo)
+        let eff = poa.beam * iam + poa.skyDiffuse + poa.groundDiffuse
         let (acW, tc) = ac(eff, poa.global)
-        let (acCS, _) = ac(effCS, poaCS.global)
         return PVInstant(sun: sun, clearSky: cs, ghi: ghi, dni: dni, dhi: dhi, poa: poa.global,
                          clearSkyPOA: poaCS.global, cellTempC: tc, acKW: acW, clearSkyACKW: acCS)
     }

@@ -60,6 +60,7 @@ enum UploadReaders {
             .interval: IntervalCSVReader.self,
             .pv: IntervalCSVReader.self,
             .monthly: MonthlyERPReader.self,
+            .telemetry: TelemetryCSVReader.self,
         ]
     }
 

@@ -8,6 +8,8 @@ import VPPCharts
 /// the system's CJK fonts (Noto Sans CJK KR on Debian: `fonts-noto-cjk`).
 public struct TrackingHTMLReport: Sendable {
     public let report: TrackingReport
+    /// Cooling-shelter status for the resilience section (issue 17); empty: no shelter block.
+    public var shelters: [ShelterStatus] = []
     public init(_ report: TrackingReport) { self.report = report }
 
     static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -42,9 +44,11 @@ public struct TrackingHTMLReport: Sendable {
         h += "<p class=\"meta\">데이터 공백 gaps: coverage below \(fmtNum(r.coverageThresholdPct, 0)) % is shown as a gap (hatched / broken line / “—”), never as 0.</p>\n"
         targetsSection(&h)
         re100Section(&h)
+        resilienceSection(&h)
         dailySection(&h)
         socSection(&h)
         participantsSection(&h)
+        forecastAccuracySection(&h)
         countingSection(&h)
         h += "<h2>정의 Definitions</h2><ul>\n"
         for d in r.definitions { h += "<li>\(esc(d))</li>\n" }

@@ -32,6 +32,10 @@ public struct TrackingReport: Sendable {
     public var runRate: RunRate
     public var soc: SoCSeries
     public var definitions: [String]
+    /// Battery flows measured vs planned and plan vs actual per battery (nil: no batteries in scope).
+    public var batteryFlows: BatteryFlowSection? = nil
+    /// Stored forecasts as issued, scored against the period's actuals (issue 11); nil when not built.
+    public var forecastAccuracy: ForecastAccuracy? = nil
     /// Meter hierarchy, monthly uploads and unmetered PV: what was corrected or estimated (issue 12).
     public var counting = CountingSummary()
 

@@ -20,7 +20,11 @@ public struct TrackingReportBuilder: Sendable {
         guard let config = try await storage.sites.loadedSiteConfig() else {
             throw VPPError(.noInput, "no site loaded in \(storage.location); run `vpp site load site-configs/seodaemun.toml` first")
         }
-        return try await TrackingReportBuilder(storage: storage, config: config, options: options).build(period: period)
+        var report = try await TrackingReportBuilder(storage: storage, config: config, options: options).build(period: period)
+        let inScope = Set(report.dongs.map(\.code))
+        report.forecastAccuracy = try await ForecastAccuracy.build(storage: storage, dongs: config.dongs.filter { inScope.contains($0.code) },
+                                                                   period: period)
+        return report
     }
 
     public func build(period: ReportPeriod) async throws -> TrackingReport {
@@ -30,11 +34,17 @@ public struct TrackingReportBuilder: Sendable {
         let scopeDongs = try await scope()
         let grid = DayGrid(period: period)
         let factors = try emissionFactors(grid)
-        let metered = try await storage.readings.hourlyRollups(dongCodes: scopeDongs.map(\.code), from: grid.windowStart, to: grid.end)
+        var rollups = try await storage.readings.hourlyRollups(dongCodes: scopeDongs.map(\.code), from: grid.windowStart, to: grid.end)
+        // Battery flows: measured where telemetry covers the hour, planned otherwise (BatteryPlanVsActual.swift).
+        var batteryFlows: BatteryFlowSection?
+        if let telemetry = try? storage.telemetryStore() {
+            (rollups, batteryFlows) = try await BatteryFlowAccounting(dongs: scopeDongs, threshold: options.coverageThresholdPct / 100)
+                .apply(rollups: rollups, telemetry: telemetry, start: period.start, end: grid.end)
+        }
         // Meter hierarchy, monthly uploads and unmetered PV (issue 12; CountingAdjuster.swift).
         let counted = try await CountingAdjuster(storage: storage, config: config)
-            .adjust(scopeDongs, rollups: metered, from: grid.windowStart, to: grid.end, reportFrom: period.start)
-        let rollups = counted.rollups
+            .adjust(scopeDongs, rollups: rollups, from: grid.windowStart, to: grid.end, reportFrom: period.start)
+        rollups = counted.rollups
         let days = dailyTotals(scopeDongs, rollups: rollups, counts: counted.hours, grid: grid, dayFactor: factors.dayFactor)
         let table = MetricsTable(dongs: scopeDongs, days: days, threshold: options.coverageThresholdPct / 100,
                                  fallbackFactor: factors.inPeriod.first?.tco2eqPerMWh,
@@ -61,6 +71,7 @@ public struct TrackingReportBuilder: Sendable {
             yearly: table.rows(grid.grouped { String(grid.dayDate[$0].y) }),
             targets: targets(for: scopeDongs, tco2: runRate.tco2ePerYear),
             dongTargets: dongTargets, runRate: runRate, soc: soc, definitions: Self.definitions(threshold: options.coverageThresholdPct))
+        report.batteryFlows = batteryFlows
         report.counting = counted.summary
         report.definitions += Self.countingDefinitions
         return report

@@ -35,6 +35,7 @@ public struct TrackingReportRenderer: Sendable {
             }
             out += r.gap ? ",true\n" : ",false\n"
         }
+        if let fa = report.forecastAccuracy { out += fa.csv() }
         return out
     }
 
@@ -56,7 +57,7 @@ public struct TrackingReportRenderer: Sendable {
                      ("actual", t.actual.map { .number($0, 3) } ?? .null), ("target", .number(t.target, 3)),
                      ("progress_pct", t.progressPct.map { .number($0, 2) } ?? .null), ("note", .string(t.note))])
         }
-        let doc: JSONValue = .object([
+        var doc: JSONValue = .object([
             ("schema", .string(TrackingReport.schema)),
             ("site", .object([("id", .string(r.siteID)), ("name_ko", .string(r.siteNameKo)), ("name", .string(r.siteName))])),
             ("period", .object([("label", .string(r.period.label)), ("kind", .string(r.period.kind.rawValue)),
@@ -100,8 +101,10 @@ public struct TrackingReportRenderer: Sendable {
                 })),
             ])),
             ("definitions", .array(r.definitions.map { .string($0) })),
+            ("battery_plan_vs_actual", batteryJSON()),
             ("counting", countingJSON()),
         ])
+        if let fa = r.forecastAccuracy, case .object(let fields) = doc { doc = .object(fields + [("forecast_accuracy", fa.json())]) }
         var out = ""
         doc.write(into: &out, indent: 0)
         return out + "\n"
@@ -140,6 +143,7 @@ public struct TrackingReportRenderer: Sendable {
             out.append("target \(t.label): \(a) of \(fmtNum(t.target, t.unit == "households" ? 0 : 1)) \(t.unit) = \(p)")
         }
         out.append("tCO2 run-rate: \(r.runRate.explanation)")
+        if let b = r.batteryFlows { out.append(b.explanation) }
         out += countingNotes()
         if r.participants.contains(where: { !$0.gap }) {
             out.append("participants: \(r.participants.filter { !$0.gap }.count) of \(r.participants.count) meters with data (JSON/CSV list them)")

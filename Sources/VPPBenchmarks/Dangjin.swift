@@ -1,6 +1,7 @@
 import Forecast
 import VPPCore
 import Foundation
+import VPPStore
 
 /// The Dangjin PV plants of shared/data/pv-dangjin (EWP, 37.0508 N 126.5103 E, tilt 30°).
 public enum Dangjin {
@@ -12,33 +13,11 @@ public enum Dangjin {
                                 Plant(column: "dangjin_floating", capacityKW: 1000),
                                 Plant(column: "dangjin_warehouse", capacityKW: 700)]
 
-    /// South-facing, tilt 30° (site_info.csv), site near sea level; AC limit = DC nameplate.
-    public static func system(_ p: Plant) -> PVSystem {
-        PVSystem(id: p.column, latitudeDeg: 37.0507527, longitudeDeg: 126.5102993, altitudeM: 10, tiltDeg: 30,
-                 azimuthDeg: 180, dcKW: p.capacityKW, acKW: p.capacityKW, lossesPct: 14, linke: .dangjin)
-    }
-
     /// First year (2018-03-01 … 2019-03-01 KST) trains, second (2019-03-01 … 2020-03-01) tests.
     public static let trainRange: Range<Int64> =
         KSTDateTime(year: 2018, month: 3, day: 1).epochSeconds..<KSTDateTime(year: 2019, month: 3, day: 1).epochSeconds
     public static let testRange: Range<Int64> =
         KSTDateTime(year: 2019, month: 3, day: 1).epochSeconds..<KSTDateTime(year: 2020, month: 3, day: 1).epochSeconds
-
-    public static func backtest(directory: String, plant: Plant, seed: UInt64 = 42) throws -> PVBacktest.Result {
-        let weather = try WeatherCSV.load(path: directory + "/dangjin_fcst.csv")
-        let energy = try HourlyEnergyTable.load(path: directory + "/energy.csv", convention: .hourEnding)
-        return try backtest(weather: weather, energy: energy, plant: plant, seed: seed)
-    }
-
-    public static func backtest(weather: WeatherSeries, energy: HourlyEnergyTable, plant: Plant,
-                                trainRange: Range<Int64> = Dangjin.trainRange, testRange: Range<Int64> = Dangjin.testRange,
-                                seed: UInt64 = 42) throws -> PVBacktest.Result {
-        guard let col = energy.columns[plant.column] else {
-            throw ForecastError.insufficientData("energy.csv has no column \(plant.column)")
-        }
-        return try PVBacktest.run(system: system(plant), capacityKW: plant.capacityKW, slotStarts: energy.slotStarts,
-                                  energyKWh: col, weather: weather, trainRange: trainRange, testRange: testRange, seed: seed)
-    }
 
     public static func plant(named name: String) throws -> Plant {
         guard let p = plants.first(where: { $0.column == name }) else {
@@ -104,5 +83,101 @@ public enum GISTFeeder {
         }
         guard !out.isEmpty else { throw VPPError(.badData, "\(path): feeder \(feeder) not found") }
         return out
+    }
+}
+
+// MARK: - The backtest through the product path (issue 11 item 3)
+
+extension Dangjin {
+    /// A one-dong site holding one plant, as an energy centre would configure it: one ground
+    /// array, tilt 30° facing south (site_info.csv), AC limit = DC nameplate, the Dangjin Linke
+    /// turbidity table. The dong code is a made-up 10-digit code in Dangjin-si's range (44270).
+    public static func siteConfig(_ p: Plant) -> SiteConfig {
+        let idx = plants.firstIndex { $0.column == p.column } ?? 0
+        let code = "44270990\(String(format: "%02d", idx + 1))"
+        let dong = DongConfig(code: code, nameKo: "당진 \(p.column)", name: "Dangjin \(p.column)", latitudeDeg: 37.0507527,
+                              longitudeDeg: 126.5102993, households: 0,
+                              pvFleets: [PVFleetConfig(id: p.column, kind: .groundMounted, units: 1, unitW: p.capacityKW * 1000,
+                                                       tiltDeg: 30, azimuthDeg: 180, dcAcRatio: 1, lossesPct: 14)])
+        return SiteConfig(site: SiteInfo(id: "dangjin-\(p.column)", name: "Dangjin \(p.column)", nameKo: "당진 \(p.column)",
+                                         sigunguCode: "44270", latitudeDeg: 37.0507527, longitudeDeg: 126.5102993,
+                                         linkeTurbidityMonthly: LinkeTurbidity.dangjin.monthly),
+                          dongs: [dong])
+    }
+
+    public struct ProductBacktest: Sendable {
+        public var train: [PVGroupTrainer.Outcome]
+        public var weatherImport: WeatherImportReport
+        public var runs: Int
+        public var hours: [BacktestHour]
+        public var scores: [BacktestScore]
+        public var capacityKW: Double
+    }
+
+    /// The backtest as a user would run it, on `storage` (a fresh store): the site is loaded, the
+    /// plant's hourly output stored as the dong's PV readings (hourly rollups), the forecast CSV
+    /// imported into the weather archive (issue-time ASSUMPTION of `WeatherFileImport`), the
+    /// group model trained by `PVGroupTrainer.train` (what `forecast train` runs) on
+    /// [trainRange), then one day-ahead `ForecastRunner.run` (what `forecast run` runs) per test
+    /// day, issued at D-1 17:30 KST on the weather archived by then, and the stored runs scored
+    /// against the stored readings (KPX NMAE, persistence = the same hour the day before).
+    public static func productBacktest(directory: String, plant: Plant, storage: Storage,
+                                       trainRange: Range<Int64> = Dangjin.trainRange, testRange: Range<Int64> = Dangjin.testRange,
+                                       seed: UInt64 = 42) async throws -> ProductBacktest {
+        let site = siteConfig(plant)
+        guard let dong = site.dongs.first else { throw ForecastError.usage("no dong") }
+        _ = try await storage.sites.loadSite(site)
+        // 1. The plant's output as the dong's PV readings.
+        let energy = try HourlyEnergyTable.load(path: directory + "/energy.csv", convention: .hourEnding)
+        guard let col = energy.columns[plant.column] else { throw ForecastError.insufficientData("energy.csv has no column \(plant.column)") }
+        var rollups: [(dongCode: String, rollup: HourlyRollup)] = []
+        for (i, t) in energy.slotStarts.enumerated() {
+            guard let kWh = col[i], kWh.isFinite, kWh >= 0, kWh <= plant.capacityKW * 1.5 else { continue }
+            rollups.append((dong.code, HourlyRollup(hourStart: t, generationWh: Int64((kWh * 1000).rounded()), consumptionWh: 0,
+                                                     generationCoveredS: 3600, consumptionCoveredS: 0)))
+        }
+        try await storage.readings.replaceRollups(rollups)
+        // 2. The forecast weather into the archive.
+        let path = directory + "/dangjin_fcst.csv"
+        let grid = KMAGrid.gridPoint(latitudeDeg: dong.latitudeDeg, longitudeDeg: dong.longitudeDeg)
+        let parsed = WeatherFileImport.dangjinCSV(bytes: try readFileBytes(path), path: path, grid: grid)
+        let imp = try await storage.weather.archiveWeather(source: path, importedAt: storage.clock.now(), hours: parsed.hours,
+                                                           rejects: parsed.rejects)
+        // 3. Train as `forecast train --until <test start> --window <train span>`.
+        let outcomes = try await PVGroupTrainer.train(storage: storage, site: site, until: trainRange.upperBound,
+                                                      windowS: trainRange.upperBound - trainRange.lowerBound,
+                                                      trainedAt: trainRange.upperBound, seed: seed)
+        // 4. One day-ahead run per test day, issued at D-1 17:30 KST.
+        var runIDs: [Int64] = []
+        var physical: [Int64: Double] = [:]
+        var day = testRange.lowerBound
+        while day < testRange.upperBound {
+            let issuedAt = day - 86_400 + 17 * 3600 + 1800
+            let w = try await ArchivedWeather.forDongs(site.dongs, archive: storage.weather, from: day, to: day + 86_400, issuedAt: issuedAt)
+            if !w.weather.isEmpty {
+                let s = try await ForecastRunner.run(storage: storage, site: site, start: day, slots: 24, length: .hour,
+                                                     weather: w.weather, issuedAt: issuedAt)
+                runIDs.append(s.runID)
+                for p in s.pv { physical[p.slot.start] = p.pvPhysical.kWh }
+            }
+            day += 86_400
+        }
+        // 5. Score the stored runs against the stored readings.
+        let gen = try await storage.readings.hourlyGeneration(dong: dong.code, from: testRange.lowerBound - 86_400, to: testRange.upperBound)
+        var actual: [Int64: Double] = [:]
+        for g in gen { actual[g.hourStart] = Double(g.wh) / 1000 }
+        var hours: [BacktestHour] = []
+        for id in runIDs {
+            for v in try await storage.forecasts.forecastValues(runID: id, dong: dong.code, quantity: "pv") {
+                guard let a = actual[v.slotStart], let prev = actual[v.slotStart - 86_400] else { continue }
+                let f = v.value.kWh, ph = physical[v.slotStart] ?? 0
+                hours.append(BacktestHour(slotStart: v.slotStart, actual: a, forecast: f, physical: ph, persistence: prev,
+                                          daylight: ph > 0 || a > 0 || f > 0))
+            }
+        }
+        guard !hours.isEmpty else { throw ForecastError.insufficientData("backtest: no test hours with a stored forecast and a reading") }
+        return ProductBacktest(train: outcomes, weatherImport: imp, runs: runIDs.count, hours: hours,
+                               scores: BacktestScore.monthlyAndOverall(hours: hours, capacityKW: plant.capacityKW),
+                               capacityKW: plant.capacityKW)
     }
 }

@@ -15,20 +15,26 @@ public enum ForecastBenchmarks {
     /// - Parameters:
     ///   - dataDirectory: shared/data
     ///   - siteConfigPath: a site config with the 14 dongs (for the timing run)
-    public static func run(dataDirectory: String, siteConfigPath: String? = nil) throws -> [String] {
+    public static func run(dataDirectory: String, siteConfigPath: String? = nil) async throws -> [String] {
         var out: [String] = []
         func f(_ x: Double, _ d: Int = 2) -> String { String(format: "%.\(d)f", x) }
         let dj = dataDirectory + "/pv-dangjin"
-        let weather = try WeatherCSV.load(path: dj + "/dangjin_fcst.csv")
-        let energy = try HourlyEnergyTable.load(path: dj + "/energy.csv", convention: .hourEnding)
         var trained: PVCorrectionModel? = nil
-        out.append("Dangjin day-ahead PV backtest (train 2018-03..2019-02, test 2019-03..2020-02; KMA forecast CSV; energy.csv hour-ending KST)")
+        out.append("Dangjin day-ahead PV backtest through the product path (train 2018-03..2019-02, test 2019-03..2020-02; "
+                   + "KMA forecast CSV archived as issued D-1 17:00; runs issued D-1 17:30; energy.csv hour-ending KST)")
         for plant in Dangjin.plants {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vpp-bench-dangjin-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let store = try SQLiteStore(path: dir.appendingPathComponent("b.sqlite").path)
             let t0 = Date()
-            let r = try Dangjin.backtest(weather: weather, energy: energy, plant: plant)
+            let r = try await Dangjin.productBacktest(directory: dj, plant: plant, storage: store.storage)
             let dt = Date().timeIntervalSince(t0)
-            if trained == nil { trained = r.model }
-            out.append("[\(plant.column) \(Int(plant.capacityKW)) kW] λ=\(r.model.lambda), train rows \(r.model.trainRows), \(f(dt, 1)) s")
+            out.append("[\(plant.column) \(Int(plant.capacityKW)) kW] \(r.runs) runs, \(f(dt, 1)) s")
+            for o in r.train {
+                out.append("  train " + o.line)
+                if trained == nil, case .trained(_, let m) = o { trained = m.correction }
+            }
             for s in r.scores { out.append("  " + s.line) }
         }
         let gist = dataDirectory + "/gist-campus"

@@ -36,7 +36,7 @@ public struct SiteConfigParser: Sendable {
             let dong = try parseDong(d)
             guard dongCodes.insert(dong.code).inserted else { throw ctx.error(d.path + ".code", .duplicate("dong code \(dong.code)")) }
             dongs.append(dong)
-            for (i, id) in (dong.pvFleets.map(\.id) + dong.meters.map(\.id) + dong.batteries.map(\.id)).enumerated() {
+            for (i, id) in (dong.pvFleets.map(\.id) + dong.meters.map(\.id) + dong.batteries.map(\.id) + dong.shelters.map(\.id)).enumerated() {
                 guard assetIDs.insert(id).inserted else {
                     throw ctx.error(d.path, .duplicate("asset id \"\(id)\" (asset \(i + 1) of dong \(dong.code))"))
                 }
@@ -60,10 +60,15 @@ public struct SiteConfigParser: Sendable {
             export = ExportPrice(flatKRWPerKWh: try x.double("flat_krw_per_kwh", min: 0), source: try x.optionalString("source") ?? "")
             try x.finish()
         }
-        let profile = try r.optionalTable("standard_load_profile").map(parseStandardLoadProfile)
+        var config = SiteConfig(version: version, site: site, dongs: dongs, tariffs: tariffs, emissionFactors: factors,
+                                targets: targets, export: export)
+        if let d = try r.optionalTable("dispatch") {
+            config.dispatch = DispatchSettings(telemetryMaxAgeMin: try d.optionalDouble("telemetry_max_age_min", min: 1, max: 1440) ?? 30)
+            try d.finish()
+        }
+        config.standardLoadProfile = try r.optionalTable("standard_load_profile").map(parseStandardLoadProfile)
         try r.finish()
-        return SiteConfig(version: version, site: site, dongs: dongs, tariffs: tariffs, emissionFactors: factors,
-                          targets: targets, export: export, standardLoadProfile: profile)
+        return config
     }
 
     private func parseSite(_ t: TableReader) throws -> SiteInfo {
@@ -73,7 +78,8 @@ public struct SiteConfigParser: Sendable {
                          sigunguCode: try t.optionalString("sigungu_code") ?? "", timezone: tz,
                          latitudeDeg: try t.double("latitude_deg", min: -90, max: 90),
                          longitudeDeg: try t.double("longitude_deg", min: -180, max: 180),
-                         linkeTurbidityMonthly: try t.optionalDoubles("linke_turbidity_monthly"))
+                         linkeTurbidityMonthly: try t.optionalDoubles("linke_turbidity_monthly"),
+                         alertAreas: try t.optionalStrings("alert_areas") ?? [])
         if let l = s.linkeTurbidityMonthly, l.count != 12 || l.contains(where: { $0 < 1 || $0 > 10 }) {
             throw t.ctx.error(t.path + ".linke_turbidity_monthly", .invalidValue("needs 12 monthly values (January first) between 1 and 10"))
         }
@@ -145,6 +151,7 @@ public struct SiteConfigParser: Sendable {
             d.batteries.append(bat)
             try b.finish()
         }
+        for s in try t.tables("shelter", required: false) { d.shelters.append(try parseShelter(s, dong: d)) }
         try t.finish()
         return d
     }

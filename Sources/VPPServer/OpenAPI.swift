@@ -91,7 +91,7 @@ enum OpenAPIDocument {
           "summary": "Upload an ERP/AMI export; runs the same ingestion as `vpp ingest` in one transaction",
           "description": "Office tokens may upload only for their own complexes: the whole file is booked to `complex` (a meter id of the token). Identical bytes are ingested once.",
           "parameters": [
-            {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["monthly", "interval", "pv"]}, "description": "required for a raw body; a form field for multipart"},
+            {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["monthly", "interval", "pv", "telemetry"]}, "description": "required for a raw body; a form field for multipart"},
             {"name": "month", "in": "query", "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}, "description": "billing month of a monthly upload"},
             {"name": "complex", "in": "query", "schema": {"type": "string"}, "description": "meter id the file belongs to"},
             {"name": "filename", "in": "query", "schema": {"type": "string", "maxLength": 255}, "description": "label only; never a path; at most 255 UTF-8 bytes"},
@@ -112,6 +112,21 @@ enum OpenAPIDocument {
             "413": {"description": "body larger than the limit (default 20 MiB)"},
             "415": {"description": "unsupported Content-Type, Content-Encoding or charset"},
             "422": {"description": "the file cannot be read as the given kind (Error), or every row was rejected (body: UploadResult with its first rejects); nothing ingested"},
+            "429": {"$ref": "#/components/responses/TooMany"}}}},
+        "/api/v1/telemetry": {"post": {
+          "summary": "Post battery telemetry (CSV battery_id,time_kst,soc_kwh|soc_pct,power_kw[,charged_kwh,discharged_kwh]; power > 0 discharge, < 0 charge)",
+          "description": "The same ingestion as `vpp ingest --kind telemetry`. Operators post for any battery; battery tokens only for their own batteries (one row naming another battery: 403, nothing ingested); office tokens: 403. Rows with an unknown battery, a future or out-of-order time, SoC outside [0, capacity] or power beyond the battery's limits are rejects with reasons.",
+          "parameters": [{"name": "filename", "in": "query", "schema": {"type": "string", "maxLength": 255}, "description": "label only"}],
+          "requestBody": {"required": true, "content": {
+            "text/csv": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}},
+          "responses": {
+            "201": {"description": "ingested", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UploadResult"}}}},
+            "200": {"description": "the same bytes were ingested before; nothing changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UploadResult"}}}},
+            "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
+            "409": {"description": "already uploaded by another account", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UploadResult"}}}},
+            "415": {"description": "unsupported Content-Type"},
+            "422": {"description": "unreadable header, or every row rejected; nothing ingested"},
             "429": {"$ref": "#/components/responses/TooMany"}}}},
         "/api/v1/uploads/{id}": {"get": {"summary": "One upload (offices: only their own)",
           "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],

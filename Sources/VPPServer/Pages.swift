@@ -73,7 +73,9 @@ struct Pages: Sendable {
         b += card("동 Dongs", "\(dongs.count)")
         b += "</div>"
         b += try await scheduleSection(names: names)
+        b += await shelterSection()
         b += try await forecastSection()
+        b += await forecastAccuracySection()
         b += "<section><h2>일별 발전·소비 Daily generation and consumption (district, kWh, KST days)</h2>"
         b += legend([("#e8a317", "발전 generation"), ("#2f6db5", "소비 consumption")])
         b += lineChart(series: [(daily.map { Double($0.generationWh) / 1000 }, "#e8a317"), (daily.map { Double($0.consumptionWh) / 1000 }, "#2f6db5")],

@@ -58,6 +58,7 @@ public struct HTTPServer: Sendable {
             .addRoutes(scheduleRoutes(), atPath: "/schedules")
             .addRoutes(reportRoutes(), atPath: "/report")
             .addRoutes(auditRoutes(), atPath: "/audit")
+            .addRoutes(telemetryRoutes(), atPath: "/telemetry")
         router.addRoutes(pageRoutes())
         return router
     }

@@ -44,7 +44,14 @@ struct UploadService: Sendable {
     func upload(_ input: UploadInput, by principal: Principal) async throws -> UploadResult {
         let meter: String?
         do {
-            meter = try Authorization.uploadMeter(for: principal, requested: input.complex)
+            if input.kind == .telemetry {
+                // Telemetry names its batteries per row: every one must be in the token's scope.
+                meter = nil
+                try Authorization.telemetry(for: principal, batteries: TelemetryFileScope.batteryIDs(
+                    in: input.bytes, directory: try await storage.sites.assetDirectory()))
+            } else {
+                meter = try Authorization.uploadMeter(for: principal, requested: input.complex)
+            }
         } catch let e as AuthError {
             try? await storage.auth.appendAudit(AuditEvent(at: storage.clock.now(), actor: principal.actor, tokenID: principal.tokenID,
                                               action: "upload.denied", target: input.complex.map { "complex:\($0)" },

@@ -24,7 +24,7 @@ public protocol SiteStore: Sendable {
 }
 
 /// Interval readings and their hourly per-dong rollups.
-public protocol ReadingStore: Sendable {
+public protocol ReadingStore: GenerationHistory {
     /// Totals of one dong over [from, to) [UTC epoch s, hour-aligned].
     func rollupTotals(dong: String, from: Int64, to: Int64) async throws -> RollupTotals
     /// One quantity of one dong per hour over [from, to).
@@ -127,7 +127,7 @@ public protocol ForecastStore: Sendable {
 }
 
 /// Weather replies as received (KMA), by request key.
-public protocol WeatherArchive: Sendable {
+public protocol WeatherArchive: WeatherForecastArchive {
     func weatherBody(key: String) async throws -> Data?
     func putWeather(key: String, fetchedAt: Int64, body: Data) async throws
 }

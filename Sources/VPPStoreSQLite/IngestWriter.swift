@@ -14,16 +14,16 @@ final class IngestWriter: ReadingSink {
     let dir: AssetDirectory
     let kind: IngestKind
 
-    private(set) var ok = 0
+    var ok = 0
     private(set) var rejected = 0
-    private(set) var changed = 0
+    var changed = 0
     var skipped = 0
     var flagged = 0
     var baselines = 0
     private(set) var dataRows = 0
     private(set) var rejectSamples: [RejectedRow] = []
-    private(set) var firstSlot: Int64 = .max
-    private(set) var lastSlot: Int64 = .min
+    var firstSlot: Int64 = .max
+    var lastSlot: Int64 = .min
 
     private struct AssetState {
         var lastSlot: Int64 = .min
@@ -60,6 +60,8 @@ final class IngestWriter: ReadingSink {
     private var lastCell = Cell()
     /// Rollup rows written by partial flushes so far.
     private(set) var rollupRowsWritten = 0
+    /// Telemetry checks of this upload (IngestWriter+Telemetry.swift), loaded on the first sample.
+    var telemetryChecks: TelemetryCheckState?
 
     init(db: Database, uploadID: Int64, dir: AssetDirectory, kind: IngestKind) throws {
         self.db = db; self.uploadID = uploadID; self.dir = dir; self.kind = kind

@@ -294,6 +294,126 @@ public enum VPPMigrations {
                 CREATE INDEX review_item_state ON review_item(state);
                 """)
         }
+        // Battery telemetry (issue 12): one row per battery and reported instant [UTC epoch s];
+        // SoC [Wh], AC power [W] (> 0 discharge, < 0 charge), optional cumulative counters [Wh].
+        // A re-sent instant replaces the row (the upload that wrote it last is kept); deleting
+        // the upload removes its rows.
+        m.registerMigration("telemetry-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE battery_telemetry (
+                    battery_id TEXT NOT NULL,
+                    measured_at INTEGER NOT NULL,
+                    soc_wh INTEGER NOT NULL CHECK (soc_wh >= 0),
+                    power_w INTEGER NOT NULL,
+                    charged_wh INTEGER,
+                    discharged_wh INTEGER,
+                    upload_id INTEGER NOT NULL REFERENCES upload(id) ON DELETE CASCADE,
+                    PRIMARY KEY (battery_id, measured_at)
+                ) WITHOUT ROWID;
+                CREATE INDEX battery_telemetry_upload ON battery_telemetry(upload_id);
+                """)
+        }
+        // Battery tokens (issue 12): role `battery`, scoped to battery asset ids (kept in
+        // `complexes_json`). SQLite cannot change a CHECK in place: the table is rebuilt (foreign
+        // keys are off during a migration and checked before it commits; ids are kept).
+        m.registerMigration("telemetry-v1-battery-tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_token_new (
+                    id INTEGER PRIMARY KEY,
+                    key_id TEXT NOT NULL UNIQUE,
+                    salt BLOB NOT NULL,
+                    secret_hmac BLOB NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('office', 'operator', 'battery')),
+                    office TEXT,
+                    complexes_json TEXT NOT NULL DEFAULT '[]',
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER,
+                    CHECK (role <> 'office' OR office IS NOT NULL)
+                );
+                INSERT INTO api_token_new (id, key_id, salt, secret_hmac, role, office, complexes_json, created_at, revoked_at)
+                  SELECT id, key_id, salt, secret_hmac, role, office, complexes_json, created_at, revoked_at FROM api_token;
+                DROP TABLE api_token;
+                ALTER TABLE api_token_new RENAME TO api_token;
+                """)
+        }
+        // Heat-wave resilience (issue 17): KMA special reports (기상특보) by area and window, the raw
+        // KMA replies as received, and what each dispatch run did about the shelters' reserve
+        // (fallback to the best achievable reserve, slots short, required and planned energy in Wh).
+        m.registerMigration("resilience-v1-alerts") { db in
+            try db.execute(sql: """
+                CREATE TABLE weather_alert (
+                    id INTEGER PRIMARY KEY,
+                    area TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    level TEXT NOT NULL CHECK (level IN ('none', 'advisory', 'warning')),
+                    from_epoch INTEGER NOT NULL,
+                    to_epoch INTEGER NOT NULL CHECK (to_epoch > from_epoch),
+                    source TEXT NOT NULL,
+                    issued_at INTEGER,
+                    imported_at INTEGER NOT NULL,
+                    UNIQUE (area, kind, level, from_epoch, to_epoch)
+                );
+                CREATE INDEX weather_alert_window ON weather_alert(from_epoch, to_epoch);
+                CREATE TABLE alert_reply (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    fetched_at INTEGER NOT NULL,
+                    body BLOB NOT NULL
+                );
+                CREATE TABLE shelter_outcome (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER REFERENCES dispatch_run(id),
+                    recorded_at INTEGER NOT NULL,
+                    fallback INTEGER NOT NULL,
+                    note TEXT NOT NULL
+                );
+                CREATE TABLE shelter_shortfall (
+                    outcome_id INTEGER NOT NULL REFERENCES shelter_outcome(id) ON DELETE CASCADE,
+                    shelter_id TEXT NOT NULL,
+                    slot_start INTEGER NOT NULL,
+                    required_wh INTEGER NOT NULL CHECK (required_wh >= 0),
+                    planned_wh INTEGER NOT NULL,
+                    reason TEXT NOT NULL,
+                    PRIMARY KEY (outcome_id, shelter_id, slot_start)
+                );
+                """)
+        }
+        // Forecast v2 (issue 11): forecast weather per KMA grid cell and issue (base) time, so a past
+        // forecast can be recomputed and models trained on what was forecast at the time. Times are
+        // UTC epoch s; values in the KMA units named in the columns. One row per (cell, valid, base):
+        // a re-import is idempotent. Each import and the rows it rejected (with reasons) are kept.
+        m.registerMigration("forecast-v2-weather-archive") { db in
+            try db.execute(sql: """
+                CREATE TABLE weather_forecast (
+                    nx INTEGER NOT NULL,
+                    ny INTEGER NOT NULL,
+                    valid_time INTEGER NOT NULL,
+                    base_time INTEGER NOT NULL,
+                    tmp_c REAL NOT NULL,
+                    reh_pct REAL NOT NULL,
+                    wsd_ms REAL NOT NULL,
+                    sky REAL NOT NULL,
+                    pty INTEGER NOT NULL,
+                    pop_pct REAL,
+                    import_id INTEGER NOT NULL,
+                    PRIMARY KEY (nx, ny, valid_time, base_time)
+                ) WITHOUT ROWID;
+                CREATE TABLE weather_import (
+                    id INTEGER PRIMARY KEY,
+                    source TEXT NOT NULL,
+                    imported_at INTEGER NOT NULL,
+                    rows_added INTEGER NOT NULL,
+                    rows_unchanged INTEGER NOT NULL,
+                    rows_rejected INTEGER NOT NULL
+                );
+                CREATE TABLE weather_reject (
+                    import_id INTEGER NOT NULL REFERENCES weather_import(id) ON DELETE CASCADE,
+                    line INTEGER NOT NULL,
+                    raw TEXT NOT NULL,
+                    reason TEXT NOT NULL
+                );
+                CREATE INDEX weather_reject_import ON weather_reject(import_id);
+                """)
+        }
         return m
     }
 }

@@ -24,7 +24,10 @@ extension SQLiteStore {
             guard !complexes.isEmpty else { throw AuthError(.usage("an office token needs at least one --complex METER-ID")) }
         case .operator:
             guard complexes.isEmpty else { throw AuthError(.usage("--complex applies to office tokens only")) }
+        case .battery:
+            guard !complexes.isEmpty else { throw AuthError(.usage("a battery token needs at least one --battery BATTERY-ID")) }
         }
+        let scopeKind = role == .battery ? "battery" : "meter"
         let uniqueComplexes = Array(Set(complexes)).sorted()
         let salt = TokenHasher.newSalt()
         let mac = TokenHasher.hash(secret: secret.secret, salt: salt)
@@ -32,12 +35,12 @@ extension SQLiteStore {
         let now = clock.now()
         let info: TokenInfo = try await write { db in
             if !uniqueComplexes.isEmpty {
-                let meters = Set(try String.fetchAll(db, sql: "SELECT id FROM asset WHERE kind = 'meter' AND active = 1"))
+                let meters = Set(try String.fetchAll(db, sql: "SELECT id FROM asset WHERE kind = ? AND active = 1", arguments: [scopeKind]))
                 let unknown = uniqueComplexes.filter { !meters.contains($0) }
                 if !unknown.isEmpty {
                     let known = meters.sorted().prefix(6).joined(separator: ", ")
-                    throw AuthError(.usage("unknown complex meter id(s) \(unknown.joined(separator: ", ")); "
-                        + (meters.isEmpty ? "load the site first (vpp site load)" : "known meters include \(known)")))
+                    throw AuthError(.usage("unknown \(role == .battery ? "battery" : "complex meter") id(s) \(unknown.joined(separator: ", ")); "
+                        + (meters.isEmpty ? "load the site first (vpp site load)" : "known \(scopeKind == "battery" ? "batteries" : "meters") include \(known)")))
                 }
             }
             try db.execute(sql: """
@@ -48,7 +51,8 @@ extension SQLiteStore {
             let id = db.lastInsertedRowID
             try Self.insertAudit(db, AuditEvent(at: now, actor: actor, tokenID: id, action: "token.create",
                                                 target: "token:\(secret.keyID)", outcome: "ok",
-                                                detail: role == .office ? "office \(office ?? "") complexes \(uniqueComplexes.joined(separator: ","))" : "operator"))
+                                                detail: role == .office ? "office \(office ?? "") complexes \(uniqueComplexes.joined(separator: ","))"
+                                                    : role == .battery ? "battery \(uniqueComplexes.joined(separator: ","))" : "operator"))
             return TokenInfo(id: id, keyID: secret.keyID, role: role, office: role == .office ? office : nil,
                              complexes: uniqueComplexes, createdAt: now, revokedAt: nil)
         }

@@ -16,7 +16,7 @@ import VPPStore
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print measured figures (use a release build).",
-        subcommands: [Store.self, Ingest.self, BenchForecast.self, BenchDispatch.self, BenchReport.self])
+        subcommands: [Store.self, Ingest.self, BenchForecast.self, BenchTrain.self, BenchScore.self, BenchDispatch.self, BenchReport.self])
 
     struct Store: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Store insert throughput (readings rows/s).")
@@ -35,6 +35,6 @@ struct BenchForecast: AsyncParsableCommand {
     @Option(help: "shared/data folder.") var data: String = "../shared/data"
     @Option(help: "Site config for the 14-dong timing run.") var config: String = "site-configs/seodaemun.toml"
     func run() async throws {
-        for l in try ForecastBenchmarks.run(dataDirectory: data, siteConfigPath: config) { print(l) }
+        for l in try await ForecastBenchmarks.run(dataDirectory: data, siteConfigPath: config) { print(l) }
     }
 }

@@ -41,6 +41,10 @@ struct DemoCommand: AsyncParsableCommand {
         try await DemoForecastDispatchSteps.run(storage: store, samples: samples, outDir: { let d = (db as NSString).deletingLastPathComponent; return d.isEmpty ? "." : d }())
         // ---- end of steps 3–4 ----
 
+        // ---- score (issue 11): day-ahead runs for the last ingested week, scored as issued — DemoScoreStep.swift ----
+        try await DemoScoreStep.run(storage: store, samples: samples)
+        // ---- end of score step ----
+
         // ---- final step: tracking report (issue 6) — out/report.html + table; code in ReportCommand.swift ----
         try await DemoReportStep.run(storage: store)
         // ---- end of final step (report) ----

@@ -8,6 +8,7 @@ import VPPStoreSQLite
 import VPPAuth
 import ArgumentParser
 import Dispatcher
+import Resilience
 import Foundation
 import VPPCore
 import VPPStore
@@ -34,6 +35,8 @@ struct DispatchCommand: AsyncParsableCommand {
         @Option(help: "Optional shared import limit across all dongs [kW].") var sharedImportLimitKw: Double?
         @Option(help: "Raised reserve window, KST FROM/TO=PCT (e.g. heat-wave alert 2026-07-06T12:00/2026-07-06T20:00=60); repeatable.")
         var reserveWindow: [String] = []
+        @Option(help: "Heat-wave alerts for the shelters' reserve: CSV area,kind,level,from,to (KST) or a KMA reply; default: the alerts in the store.")
+        var alerts: String?
 
         func objectiveWeights() throws -> ObjectiveWeights {
             switch objective {
@@ -103,9 +106,13 @@ struct DispatchCommand: AsyncParsableCommand {
             // A plan for a past start uses only what was known then.
             let inputs = try await model.inputs(storage: store, builder: b, start: t0, step: step, slots: n,
                                                 now: min(store.clock.now(), t0))
-            let p = try b.problem(start: t0, step: step, slots: n, series: inputs.series)
+            let p0 = try b.problem(start: t0, step: step, slots: n, series: inputs.series)
+            // The shelters' reserve (issue 17): alerts from --alerts, else those stored (the SQLite driver is also the alert store).
+            let alerts = try await ShelterDispatch.alerts(file: model.alerts, store: store.dispatch as? any AlertStore, from: t0,
+                                                          to: t0 + Int64(n * step.seconds))
+            let shelter = try ShelterDispatch.planner(site: b.site, alerts: alerts, problem: p0).solve(p0)
+            let p = shelter.problem, plan = shelter.plan
             if let path = exportMps { try MPSWriter.write(try DispatchModel.buildLP(p).0, to: path) }
-            let plan = try DispatchModel.solve(p)
             let rule = Evaluation.breakdown(p, Evaluation.ruleBased(p))
             let none = Evaluation.breakdown(p, Evaluation.noBattery(p))
             let terms: [(String, (ObjectiveBreakdown) -> Double)] = [
@@ -118,13 +125,14 @@ struct DispatchCommand: AsyncParsableCommand {
             ]
             let bh = ["term", "optimal", "rule_based", "no_battery"]
             let brows = terms.map { name, f in [name, fmt(f(plan.breakdown), 2), fmt(f(rule), 2), fmt(f(none), 2)] }
-            let sh = ["slot_start_kst", "battery", "dong", "charge_kw", "discharge_kw", "soc_kwh"]
+            let sh = ["slot_start_kst", "battery", "dong", "charge_kw", "discharge_kw", "soc_kwh", "reserve_kwh"]
             var srows: [[String]] = []
             if !summary {
                 for bt in plan.batteries {
                     for t in 0..<plan.slotCount {
                         srows.append([KSTDateTime(epochSeconds: plan.slotStart(t)).description, bt.id, bt.dong,
-                                      fmt(bt.chargeKW[t], 3), fmt(bt.dischargeKW[t], 3), fmt(bt.socKWh[t], 3)])
+                                      fmt(bt.chargeKW[t], 3), fmt(bt.dischargeKW[t], 3), fmt(bt.socKWh[t], 3),
+                                      fmt(shelter.reserveKWh(battery: bt.id, slot: t), 3)])
                     }
                 }
             }
@@ -152,13 +160,15 @@ struct DispatchCommand: AsyncParsableCommand {
             case .csv:
                 print(renderCSV(headers: summary ? bh : sh, rows: summary ? brows : srows))
                 FileHandle.standardError.write(Data(("load/PV slots by source: " + inputs.summary + "\n").utf8))
+                for line in ShelterDispatch.summary(shelter) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             case .table:
-                if !summary { print(renderTable(headers: sh, rows: srows, numeric: [3, 4, 5])); print() }
+                if !summary { print(renderTable(headers: sh, rows: srows, numeric: [3, 4, 5, 6])); print() }
                 print(renderTable(headers: ["dong", "load_source (slots)", "pv_source (slots)"],
                                   rows: inputs.dongs.map { [$0.code, "\($0.loadSource)", "\($0.pvSource)"] }))
                 print()
                 print(renderTable(headers: bh, rows: brows, numeric: [1, 2, 3]))
                 print("objective \(String(format: "%.6f", plan.objective)) (CLP \(String(format: "%.6f", plan.solverObjective))); \(plan.rows) rows × \(plan.columns) columns, \(plan.nonZeros) nonzeros; build \(fmt(plan.buildSeconds * 1000, 1)) ms, solve \(fmt(plan.solveSeconds * 1000, 1)) ms")
+                for line in ShelterDispatch.summary(shelter) { print(line) }
             }
         }
     }
@@ -171,7 +181,9 @@ struct DispatchCommand: AsyncParsableCommand {
         @OptionGroup var model: ModelOptions
         @Option(help: "Outbox folder for setpoint files (one JSON per battery).") var outbox: String = "outbox/setpoints"
         @Option(help: "Lock file.") var lock: String = "/tmp/vpp-dispatch.lock"
-        @Option(help: "SoC telemetry file: CSV battery_id,soc_kwh or JSON {\"id\": kWh}.") var telemetry: String?
+        @Option(help: "SoC file that overrides stored telemetry: CSV battery_id,soc_kwh or JSON {\"id\": kWh}.") var telemetry: String?
+        @Option(help: "Stored telemetry older than this is stale [min] (default: the site config's [dispatch] telemetry_max_age_min, else 30); the previous plan's SoC is used instead, with a warning.")
+        var telemetryMaxAgeMin: Int?
         @Option(help: "Solver time limit [s].") var timeLimit: Double = 30
         @Option(help: "Run as if at this KST time (YYYY-MM-DDTHH:MM), e.g. to replay a past day; default: now.") var at: String?
 
@@ -179,6 +191,10 @@ struct DispatchCommand: AsyncParsableCommand {
             let step = model.span.slotLength
             var o = DispatchRunner.Options(outbox: outbox, lockPath: lock, telemetryPath: telemetry)
             o.step = step; o.slots = model.span.slots; o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
+            if let m = telemetryMaxAgeMin {
+                guard (1...1440).contains(m) else { throw ValidationError("--telemetry-max-age-min must be 1…1440") }
+                o.telemetryMaxAgeS = Int64(m) * 60
+            }
             let store = try global.openStore()
             let b = try await model.builder(storage: store)
             var now = store.clock.now()
@@ -187,10 +203,16 @@ struct DispatchCommand: AsyncParsableCommand {
                 now = k.epochSeconds
             }
             let asOf = now
-            let runner = DispatchRunner(builder: b, storage: store, options: o) { s, st, n in
+            var runner = DispatchRunner(builder: b, storage: store, options: o) { s, st, n in
                 let i = try await model.inputs(storage: store, builder: b, start: s, step: st, slots: n, now: asOf)
                 return DispatchSeries(series: i.series, sources: i.summary)
             }
+            // The shelters' reserve from the stored alerts (or --alerts); a fallback is recorded with the run.
+            let alertStore = store.dispatch as? any AlertStore
+            let alertFile = model.alerts, site = b.site, limit = timeLimit, clock = store.clock
+            runner.planner = ShelterRunHook.planner(
+                site: site, alerts: { from, to in try await ShelterDispatch.alerts(file: alertFile, store: alertStore, from: from, to: to) },
+                record: alertStore, now: { clock.now() }, maxSeconds: limit)
             let r = try await runner.run(now: now)
             print("load/PV: \(r.inputSources)")
             print("run \(r.runID): ok, objective \(fmt(r.plan.objective, 2)), \(r.files.count) setpoint files in \(outbox), SoC from \(r.socSource), build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms")

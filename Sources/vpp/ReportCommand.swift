@@ -52,23 +52,37 @@ struct ReportCommand: AsyncParsableCommand {
     /// Builds and writes one report; returns the file written, if any. Shared with `vpp demo`.
     @discardableResult
     static func produce(storage store: Storage, period: ReportPeriod, dong: String?, format: Format, by: By, out: String?,
-                        minCoveragePct: Double = 90) async throws -> String? {
+                        minCoveragePct: Double = 90, alerts: (any AlertStore)? = nil) async throws -> String? {
         let report = try await TrackingReportBuilder.build(
             storage: store, period: period, options: TrackingOptions(coverageThresholdPct: minCoveragePct, dongCode: dong))
+        var shelters: [ShelterStatus] = []
+        // The SQLite driver implements `AlertStore` next to `DispatchStore` (`Storage` does not group alerts yet).
+        if let alerts = alerts ?? (store.dispatch as? any AlertStore), let site = try await store.sites.loadedSiteConfig() {
+            shelters = try await ShelterStatus.build(site: site, now: store.clock.now(), dispatch: store.dispatch, alerts: alerts)
+        }
         let renderer = TrackingReportRenderer(report)
         let granularity = ReportGranularity(rawValue: by.rawValue) ?? .period
-        let text: String
+        var text: String
         var target = out
         switch format {
         case .csv: text = renderer.csv(by: granularity)
         case .json: text = renderer.json(by: granularity)
         case .html:
-            text = TrackingHTMLReport(report).render()
+            var html = TrackingHTMLReport(report)
+            html.shelters = shelters
+            text = html.render()
             if target == nil { target = "out/report.html" }
         case .table:
             let cells = renderer.tableCells(by: granularity)
+            let kpi = SelfSufficiencyKPI.tableCells(report)
             text = renderTable(headers: cells.headers, rows: cells.rows, numeric: cells.numeric) + "\n\n"
                 + renderer.notes().joined(separator: "\n") + "\n"
+                + (renderer.batteryTable().map { "\nbatteries: plan vs actual\n" + renderTable(headers: $0.headers, rows: $0.rows,
+                                                                                              numeric: Set(2..<13)) + "\n" } ?? "")
+                + "\n" + renderTable(headers: kpi.headers, rows: kpi.rows, numeric: [2, 3, 4, 5]) + "\n"
+                + SelfSufficiencyKPI.definitions.joined(separator: "\n") + "\n"
+                + shelters.map(\.line).map { $0 + "\n" }.joined()
+            if let fa = report.forecastAccuracy { text += "\n" + ForecastCommand.Score.render(fa.periodScores, format: .table) + "\n" }
         }
         guard let target else { print(text, terminator: ""); return nil }
         let dir = (target as NSString).deletingLastPathComponent

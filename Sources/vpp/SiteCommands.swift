@@ -24,6 +24,12 @@ struct SiteCommand: AsyncParsableCommand {
             let config = try SiteConfigParser().parse(fileAt: file)
             let assets = config.dongs.reduce(0) { $0 + $1.pvFleets.count + $1.meters.count + $1.batteries.count }
             print("\(file): ok — site \(config.site.id) (\(config.site.nameKo)), \(config.dongs.count) dongs, \(assets) assets, \(config.tariffs.count) tariff tables, \(config.emissionFactors.count) emission factors")
+            for d in config.dongs {
+                for s in d.shelters {
+                    print("shelter \(s.id) (\(s.name), dong \(d.code)): \(fmtNum(s.criticalLoadKW, 1, trimZeros: true)) kW × \(fmtNum(s.maxBackupHours, 1, trimZeros: true)) h = "
+                          + "\(fmtNum(s.loadEnergyKWh(hours: s.maxBackupHours), 1, trimZeros: true)) kWh ≤ \(fmtNum(d.deliverableKWh(for: s), 1, trimZeros: true)) kWh deliverable by \(s.batteryIDs.joined(separator: ", "))")
+                }
+            }
         }
     }
 

@@ -25,17 +25,21 @@ struct TokensCommand: AsyncParsableCommand {
         @Option(help: "Office (관리사무소) name for an office token.") var office: String?
         @Option(parsing: .upToNextOption, help: "Meter id(s) of the complexes this office may upload for.") var complex: [String] = []
         @Flag(help: "An operator token (reads everything).") var `operator` = false
+        @Option(parsing: .upToNextOption, help: "Battery id(s) a battery token may post telemetry for (a battery token).") var battery: [String] = []
         @Option(help: "Output format: text or json.") var format: String = "text"
 
         func validate() throws {
-            if `operator` && office != nil { throw ValidationError("give either --operator or --office NAME --complex ID…, not both") }
-            if !`operator` && office == nil { throw ValidationError("give --office NAME --complex ID… or --operator") }
+            let roles = [`operator`, office != nil, !battery.isEmpty].filter { $0 }.count
+            if roles > 1 { throw ValidationError("give one of --operator, --office NAME --complex ID… or --battery ID…") }
+            if roles == 0 { throw ValidationError("give --office NAME --complex ID…, --battery ID… or --operator") }
             guard format == "text" || format == "json" else { throw ValidationError("--format text|json") }
         }
 
         func run() async throws {
             let store = try global.openStore()
-            let (info, text) = try await store.auth.createToken(role: `operator` ? .operator : .office, office: office, complexes: complex, actor: "cli")
+            let role: TokenRole = `operator` ? .operator : battery.isEmpty ? .office : .battery
+            let (info, text) = try await store.auth.createToken(role: role, office: office, complexes: role == .battery ? battery : complex,
+                                                                actor: "cli")
             if format == "json" {
                 print(try renderJSON(["token": text, "key_id": info.keyID, "role": info.role.rawValue, "office": info.office ?? "",
                                       "complexes": info.complexes.joined(separator: ",")]))

@@ -26,9 +26,10 @@ struct VPP: AsyncParsableCommand {
         subcommands: [
             SiteCommand.self, DBCommand.self, DemoCommand.self, BenchCommand.self,
             DispatchCommand.self,
-            ForecastCommand.self,
+            ForecastCommand.self, WeatherCommand.self,
             IngestCommand.self, UploadsCommand.self, ReportCommand.self,
             ServeCommand.self, TokensCommand.self,
+            AlertsCommand.self, SimulateCommand.self,
         ]
     )
 

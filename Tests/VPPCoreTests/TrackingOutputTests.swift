@@ -45,7 +45,9 @@ struct TrackingOutputTests {
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(Set(obj.keys) == ["schema", "site", "period", "scope", "scope_name_ko", "generated_at_kst", "coverage_threshold_pct",
                                   "emission_factors_used", "by", "columns", "summary", "participants", "rows", "targets",
-                                  "dong_targets", "tco2_run_rate", "soc", "definitions", "counting"])
+                                  "dong_targets", "tco2_run_rate", "soc", "definitions",
+                                  // Issue 12: additive; null without batteries in scope.
+                                  "battery_plan_vs_actual", "counting"])
         #expect(obj["schema"] as? String == "vpp.tracking-report/2")
         #expect(obj["columns"] as? [String] == MetricsRow.columns)
         let summary = try #require(obj["summary"] as? [[String: Any]])

@@ -6,6 +6,8 @@ public enum TokenRole: String, Sendable, Codable, CaseIterable {
     case office
     /// An energy-centre operator: reads everything, may upload for any meter.
     case `operator`
+    /// A battery (or its controller): posts telemetry for its own batteries only (issue 12).
+    case battery
 }
 
 /// The authenticated caller of one request.
@@ -17,7 +19,8 @@ public struct Principal: Sendable, Equatable, Codable {
     public var role: TokenRole
     /// Office name for office tokens.
     public var office: String?
-    /// Complex (meter asset) ids an office token may upload for; empty for operators.
+    /// Complex (meter asset) ids an office token may upload for; battery asset ids a battery
+    /// token may post telemetry for; empty for operators.
     public var complexes: [String]
 
     public init(tokenID: Int64, keyID: String, role: TokenRole, office: String?, complexes: [String]) {
@@ -29,6 +32,7 @@ public struct Principal: Sendable, Equatable, Codable {
         switch role {
         case .operator: return "operator:\(keyID)"
         case .office: return "office:\(office ?? "?"):\(keyID)"
+        case .battery: return "battery:\(complexes.joined(separator: "+")):\(keyID)"
         }
     }
 }

@@ -24,6 +24,22 @@ public enum Authorization {
             }
             if p.complexes.count == 1 { return p.complexes[0] }
             throw AuthError(.forbidden("this office token covers several complexes (\(p.complexes.joined(separator: ", "))); name one with complex="))
+        case .battery:
+            throw AuthError(.forbidden("a battery token may post only telemetry (POST /api/v1/telemetry)"))
+        }
+    }
+
+    /// May `p` post telemetry naming `batteries` (asset ids)? Operators: any; battery tokens:
+    /// only their own batteries (one foreign row refuses the whole file); office tokens: none.
+    public static func telemetry(for p: Principal, batteries: Set<String>) throws {
+        switch p.role {
+        case .operator: return
+        case .office: throw AuthError(.forbidden("an office token may not post battery telemetry"))
+        case .battery:
+            let outside = batteries.subtracting(p.complexes).sorted()
+            guard outside.isEmpty else {
+                throw AuthError(.forbidden("this battery token may post telemetry only for \(p.complexes.joined(separator: ", ")); the file names \(outside.joined(separator: ", "))"))
+            }
         }
     }
 
@@ -32,7 +48,7 @@ public enum Authorization {
     public static func canRead(uploadOwnedBy owner: UploadOwner?, _ p: Principal) -> Bool {
         switch p.role {
         case .operator: return true
-        case .office: return owner?.tokenID == p.tokenID
+        case .office, .battery: return owner?.tokenID == p.tokenID
         }
     }
 }

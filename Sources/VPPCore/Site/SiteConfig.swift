@@ -12,6 +12,8 @@ public struct SiteConfig: Sendable, Equatable, Codable {
     public var emissionFactors: [EmissionFactorEntry]
     public var targets: Targets
     public var export: ExportPrice
+    /// `[dispatch]` (optional; nil: the defaults of `DispatchSettings`).
+    public var dispatch: DispatchSettings? = nil
     /// Shape monthly uploads are spread with where a dong has no interval load (`[standard_load_profile]`).
     public var standardLoadProfile: StandardLoadProfile?
 
@@ -60,10 +62,20 @@ public struct SiteInfo: Sendable, Equatable, Codable {
     /// Monthly Linke turbidity at the reference point [1], January first (clear-sky model);
     /// nil: the forecaster's documented generic climatology.
     public var linkeTurbidityMonthly: [Double]?
+    /// Area names of KMA special reports (특보구역) that cover the district, e.g. 서대문구, 서울서북권,
+    /// 서울 (`alert_areas`); empty: `nameKo` only.
+    public var alertAreas: [String]
     public init(id: String, name: String, nameKo: String, sigunguCode: String = "", timezone: String = KST.zoneIdentifier,
-                latitudeDeg: Double = 37.5665, longitudeDeg: Double = 126.978, linkeTurbidityMonthly: [Double]? = nil) {
+                latitudeDeg: Double = 37.5665, longitudeDeg: Double = 126.978, linkeTurbidityMonthly: [Double]? = nil,
+                alertAreas: [String] = []) {
         self.id = id; self.name = name; self.nameKo = nameKo; self.sigunguCode = sigunguCode; self.timezone = timezone
         self.latitudeDeg = latitudeDeg; self.longitudeDeg = longitudeDeg; self.linkeTurbidityMonthly = linkeTurbidityMonthly
+        self.alertAreas = alertAreas
+    }
+    /// Whether a special report for `area` covers the district.
+    public func alertCovers(area: String) -> Bool {
+        let a = String(area.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        return a == nameKo || a == name || alertAreas.contains(a)
     }
 }
 
@@ -83,15 +95,17 @@ public struct DongConfig: Sendable, Equatable, Codable {
     public var pvFleets: [PVFleetConfig]
     public var meters: [MeterConfig]
     public var batteries: [BatteryConfig]
+    /// Cooling shelters (무더위쉼터) backed by this dong's batteries (`[[dong.shelter]]`, issue 17).
+    public var shelters: [ShelterConfig]
 
     public init(code: String, nameKo: String, name: String, latitudeDeg: Double, longitudeDeg: Double,
                 households: Int, population: Int = 0, areaKm2: Double = 0, importLimitKW: Double = 10_000,
                 exportLimitKW: Double = 10_000, pvFleets: [PVFleetConfig] = [], meters: [MeterConfig] = [],
-                batteries: [BatteryConfig] = []) {
+                batteries: [BatteryConfig] = [], shelters: [ShelterConfig] = []) {
         self.code = code; self.nameKo = nameKo; self.name = name; self.latitudeDeg = latitudeDeg
         self.longitudeDeg = longitudeDeg; self.households = households; self.population = population
         self.areaKm2 = areaKm2; self.importLimitKW = importLimitKW; self.exportLimitKW = exportLimitKW
-        self.pvFleets = pvFleets; self.meters = meters; self.batteries = batteries
+        self.pvFleets = pvFleets; self.meters = meters; self.batteries = batteries; self.shelters = shelters
     }
 
     public var pvCapacity: KilowattsPeak { pvFleets.reduce(KilowattsPeak(0)) { $0 + $1.capacity } }

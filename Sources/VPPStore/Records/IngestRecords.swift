@@ -9,6 +9,8 @@ public enum IngestKind: String, Sendable, Codable, CaseIterable {
     case interval
     /// PV generation exports (plant or inverter); interval readers, generation assets only.
     case pv
+    /// Battery telemetry (SoC, AC power, counters): `TelemetryCSVReader`, table `battery_telemetry`.
+    case telemetry
 }
 
 /// Quality bits stored in `reading.quality` (0 = as metered).

@@ -1,0 +1,1 @@
+../ForecastTests/LocalHTTPServer.swift
