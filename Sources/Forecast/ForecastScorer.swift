@@ -112,32 +112,44 @@ public enum ForecastScorer {
                 missing.append(KSTDateTime(epochSeconds: d).dateString)
             }
         }
-        // 2. Forecast slots of the chosen (run, day) pairs, summed to hours per dong and quantity.
-        let codes = q.dongs.map(\.code), wanted = Set(codes)
-        var slots: [String: [(slotStart: Int64, durationS: Int, wh: Int64)]] = [:]
+        // 2. Forecast slots of the chosen (run, day) pairs, summed to hours per dong and quantity
+        //    (arrays over the range's hours: one pass over the values, no per-value allocation).
+        let codes = q.dongs.map(\.code)
+        let index = Dictionary(codes.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let nHours = Int((q.to - q.from) / 3600)
+        var pvF = [ForecastScoring.HourlySums](repeating: .init(from: q.from, hours: nHours), count: codes.count)
+        var loadF = pvF
         for (runID, ds) in daysOfRun.sorted(by: { $0.key < $1.key }) {
             let chosen = Set(ds)
             guard let lo = ds.min(), let hi = ds.max() else { continue }
             for v in try await forecasts.forecastValues(runID: runID, from: lo, to: hi + 86_400, dong: codes.count == 1 ? codes[0] : nil,
-                                                        quantity: nil) where wanted.contains(v.dongCode) {
+                                                        quantity: nil) {
+                guard let i = index[v.dongCode] else { continue }
                 let day = v.slotStart - ((v.slotStart + KST.offsetSeconds) % 86_400 + 86_400) % 86_400
                 guard chosen.contains(day) else { continue }
-                slots[v.dongCode + "/" + v.quantity, default: []].append((v.slotStart, v.durationS, v.value.wh))
+                if v.quantity == ScoredQuantity.pv.rawValue { pvF[i].add(slotStart: v.slotStart, durationS: v.durationS, wh: v.value.wh) }
+                else if v.quantity == ScoredQuantity.load.rawValue { loadF[i].add(slotStart: v.slotStart, durationS: v.durationS, wh: v.value.wh) }
             }
         }
         // 3. Actuals from the hourly rollups, from the day before (persistence); whole metered hours only.
         let rollups = try await readings.hourlyRollups(dongCodes: codes, from: q.from - 86_400, to: q.to)
         var pvSeries: [[ScoreHour]] = [], loadSeries: [[ScoreHour]] = []
-        for code in codes {
-            var gen: [Int64: Int64] = [:], use: [Int64: Int64] = [:]
+        for (i, code) in codes.enumerated() {
+            // Index k = hour k of [from − 24 h, to).
+            var gen = [Int64?](repeating: nil, count: nHours + 24), use = gen
             for r in rollups[code] ?? [] {
-                if r.generationCoveredS >= 3600 { gen[r.hourStart] = r.generationWh }
-                if r.consumptionCoveredS >= 3600 { use[r.hourStart] = r.consumptionWh }
+                let k = Int((r.hourStart - (q.from - 86_400)) / 3600)
+                guard k >= 0, k < gen.count, r.hourStart % 3600 == 0 else { continue }
+                if r.generationCoveredS >= 3600 { gen[k] = r.generationWh }
+                if r.consumptionCoveredS >= 3600 { use[k] = r.consumptionWh }
             }
-            pvSeries.append(ForecastScoring.series(forecast: ForecastScoring.hourly(slots: slots[code + "/pv"] ?? []), actual: gen,
-                                                   from: q.from, to: q.to))
-            loadSeries.append(ForecastScoring.series(forecast: ForecastScoring.hourly(slots: slots[code + "/load"] ?? []), actual: use,
-                                                     from: q.from, to: q.to))
+            let pv = pvF[i].values, load = loadF[i].values
+            pvSeries.append((0..<nHours).map { k in
+                ScoreHour(hourStart: q.from + Int64(k) * 3600, forecastWh: pv[k], actualWh: gen[k + 24], persistenceWh: gen[k])
+            })
+            loadSeries.append((0..<nHours).map { k in
+                ScoreHour(hourStart: q.from + Int64(k) * 3600, forecastWh: load[k], actualWh: use[k + 24], persistenceWh: use[k])
+            })
         }
         // 4. The district sums the dongs that have both forecast and actuals somewhere in the range
         //    (a dong without meters would otherwise leave the aggregate with no actual at all).

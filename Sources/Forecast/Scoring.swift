@@ -106,35 +106,52 @@ public enum ForecastScoring {
     /// The share of capacity an hour's actual must reach to count for KPX NMAE.
     public static let kpxThreshold = 0.10
 
+    /// Calls `body(hourStart, wh, seconds)` for the part of one slot in each hour it covers: a slot
+    /// within an hour goes whole to that hour; a slot longer than an hour that spans whole hours is
+    /// split evenly (remainder Wh to its first hour); any other slot is skipped.
+    static func forEachHour(slotStart: Int64, durationS: Int, wh: Int64, _ body: (Int64, Int64, Int) -> Void) {
+        guard durationS > 0 else { return }
+        if durationS > 3600 {
+            guard durationS % 3600 == 0, slotStart % 3600 == 0 else { return }
+            let n = Int64(durationS / 3600)
+            let each = wh / n, rest = wh - each * n
+            for k in 0..<n { body(slotStart + k * 3600, each + (k == 0 ? rest : 0), 3600) }
+        } else {
+            let h = slotStart - ((slotStart % 3600) + 3600) % 3600
+            guard slotStart + Int64(durationS) <= h + 3600 else { return }
+            body(h, wh, durationS)
+        }
+    }
+
     /// Sums forecast slots into hours [Wh] (hour-beginning, UTC epoch s). An hour counts only when
-    /// its slots cover all 3600 s (a partly forecast hour is dropped, not under-counted); a slot
-    /// longer than an hour that spans whole hours is split evenly (remainder Wh to its first hour).
+    /// its slots cover all 3600 s (a partly forecast hour is dropped, not under-counted).
     public static func hourly(slots: [(slotStart: Int64, durationS: Int, wh: Int64)]) -> [Int64: Int64] {
         var sum: [Int64: Int64] = [:], covered: [Int64: Int] = [:]
-        for s in slots where s.durationS > 0 {
-            if s.durationS > 3600 {
-                guard s.durationS % 3600 == 0, s.slotStart % 3600 == 0 else { continue }
-                let n = Int64(s.durationS / 3600)
-                let each = s.wh / n, rest = s.wh - each * n
-                for k in 0..<n {
-                    let h = s.slotStart + k * 3600
-                    sum[h, default: 0] += each + (k == 0 ? rest : 0); covered[h, default: 0] += 3600
-                }
-            } else {
-                let h = s.slotStart - ((s.slotStart % 3600) + 3600) % 3600
-                guard s.slotStart + Int64(s.durationS) <= h + 3600 else { continue }
-                sum[h, default: 0] += s.wh; covered[h, default: 0] += s.durationS
+        for s in slots {
+            forEachHour(slotStart: s.slotStart, durationS: s.durationS, wh: s.wh) { h, wh, sec in
+                sum[h, default: 0] += wh; covered[h, default: 0] += sec
             }
         }
         return sum.filter { covered[$0.key] == 3600 }
     }
 
-    /// Hours [from, to) with the forecast, the actual and persistence (actual 24 h earlier) of each.
-    /// `actual` may (and for persistence on the first day should) start a day before `from`.
-    public static func series(forecast: [Int64: Int64], actual: [Int64: Int64], from: Int64, to: Int64) -> [ScoreHour] {
-        stride(from: from, to: to, by: 3600).map { h in
-            ScoreHour(hourStart: h, forecastWh: forecast[h], actualWh: actual[h], persistenceWh: actual[h - 86_400])
+    /// The same sums over a known range of hours, in arrays (the scorer's path over a year of runs).
+    public struct HourlySums: Sendable {
+        public let from: Int64
+        var sum: [Int64], covered: [Int32]
+        public init(from: Int64, hours: Int) {
+            self.from = from; sum = Array(repeating: 0, count: hours); covered = Array(repeating: 0, count: hours)
         }
+        public mutating func add(slotStart: Int64, durationS: Int, wh: Int64) {
+            let from = self.from, n = sum.count
+            ForecastScoring.forEachHour(slotStart: slotStart, durationS: durationS, wh: wh) { h, wh, sec in
+                let k = Int((h - from) / 3600)
+                guard h >= from, k < n else { return }
+                sum[k] += wh; covered[k] += Int32(sec)
+            }
+        }
+        /// Hour k's sum, nil unless exactly 3600 s were forecast.
+        public var values: [Int64?] { sum.indices.map { covered[$0] == 3600 ? sum[$0] : nil } }
     }
 
     /// The district aggregate: per hour, the sums over dongs of forecast, actual and persistence;

@@ -9,6 +9,13 @@ import VPPStoreSQLite
 /// Inputs are SYNTHETIC (SyntheticRollups for the actuals, the actual plus seeded noise for one
 /// day-ahead run per day issued D-1 09:00 at 15 min): a timing fixture, not a quality figure.
 public enum ScoreBenchmark {
+    /// CPU time of this process (all threads, including the store's) [s].
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
     public static func run(siteConfigPath: String, directory: String, year: Int = 2024, iterations: Int = 5) async throws -> [String] {
         let site = try SiteConfigParser().parse(fileAt: siteConfigPath)
         let path = (directory as NSString).appendingPathComponent("vpp-bench-score-\(UUID().uuidString).sqlite")
@@ -47,18 +54,19 @@ public enum ScoreBenchmark {
         }
         out.append("forecast score benchmark: \(codes.count) dongs × \(days) days (\(year), KST), SYNTHETIC actuals and forecasts; "
                    + "\(days) runs, \(values) forecast values, \(rows.count) rollup rows; fill \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
-        var times: [Double] = []
+        var times: [Double] = [], cpu: [Double] = []
         var last: ForecastScoreReport?
         for _ in 0..<max(1, iterations) {
-            let s = Date()
+            let s = Date(), c0 = Self.processCPUSeconds()
             last = try await ForecastScorer.score(forecasts: store, readings: store,
                                                   request: ForecastScoreRequest(from: from, to: to, dongs: site.dongs, grouping: .month))
-            times.append(Date().timeIntervalSince(s))
+            times.append(Date().timeIntervalSince(s)); cpu.append(Self.processCPUSeconds() - c0)
         }
-        times.sort()
+        times.sort(); cpu.sort()
         let median = times[times.count / 2]
         out.append("score 1 year × \(codes.count) dongs (+ district, by month): median \(String(format: "%.3f", median)) s, "
-                   + "min \(String(format: "%.3f", times[0])) s, max \(String(format: "%.3f", times[times.count - 1])) s over \(times.count) runs")
+                   + "min \(String(format: "%.3f", times[0])) s, max \(String(format: "%.3f", times[times.count - 1])) s over \(times.count) runs; "
+                   + "process CPU median \(String(format: "%.3f", cpu[cpu.count / 2])) s (wall time includes waiting for a shared CPU)")
         if let d = last?.districtPV {
             out.append("  (sanity) district PV NMAE \(d.nmaePct.map { String(format: "%.2f", $0) } ?? d.status.rawValue)% over \(d.scoredHours) h, "
                        + "\(last?.runs.count ?? 0) days with a run")

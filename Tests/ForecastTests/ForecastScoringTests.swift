@@ -70,6 +70,10 @@ struct ForecastScoringTests {
         #expect(out[h] == 4_006)
         #expect(out[h + 3600] == nil)
         #expect(out[h + 7200] == 5 && out[h + 10_800] == 4)
+        // The scorer's array form gives the same hours (and nil for the partly forecast one).
+        var sums = ForecastScoring.HourlySums(from: h, hours: 4)
+        for x in slots { sums.add(slotStart: x.slotStart, durationS: x.durationS, wh: x.wh) }
+        #expect(sums.values == [4_006, nil, 5, 4])
     }
 
     @Test("As issued: the newest run at or before the deadline that covers the day; later or partial runs are not used")
