@@ -87,10 +87,16 @@ extension IngestWriter: TelemetrySink {
             try reject(line: line, column: column, raw: raw, reason: r.reason)
             return r.reason
         case .success(let socWh):
-            let existing = try Row.fetchOne(db, sql: """
-                SELECT soc_wh, power_w, charged_wh, discharged_wh FROM battery_telemetry WHERE battery_id = ? AND measured_at = ?
-                """, arguments: [s.batteryID, s.measuredAt])
-            if existing == nil, let newest = state.batteries[s.batteryID]?.storedNewest, s.measuredAt < newest {
+            // A stored row at this instant can exist only at or before the newest instant stored
+            // before this upload (rows of this upload go strictly forward per battery).
+            let newest = state.batteries[s.batteryID]?.storedNewest
+            var existing: Row?
+            if let newest, s.measuredAt <= newest {
+                existing = try Row.fetchOne(try db.cachedStatement(sql: """
+                    SELECT soc_wh, power_w, charged_wh, discharged_wh FROM battery_telemetry WHERE battery_id = ? AND measured_at = ?
+                    """), arguments: [s.batteryID, s.measuredAt])
+            }
+            if existing == nil, let newest, s.measuredAt < newest {
                 let reason = "out of order: \(s.batteryID) at \(KSTDateTime(epochSeconds: s.measuredAt)) KST is older than the newest stored sample (\(KSTDateTime(epochSeconds: newest)) KST) and repeats no stored instant"
                 try reject(line: line, column: column, raw: raw, reason: reason)
                 return reason
@@ -100,12 +106,12 @@ extension IngestWriter: TelemetrySink {
                     && (e["charged_wh"] as Int64?) == s.chargedWh && (e["discharged_wh"] as Int64?) == s.dischargedWh
                 if !same { changed += 1 }
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO battery_telemetry (battery_id, measured_at, soc_wh, power_w, charged_wh, discharged_wh, upload_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (battery_id, measured_at) DO UPDATE SET soc_wh = excluded.soc_wh, power_w = excluded.power_w,
                   charged_wh = excluded.charged_wh, discharged_wh = excluded.discharged_wh, upload_id = excluded.upload_id
-                """, arguments: [s.batteryID, s.measuredAt, socWh, s.powerW, s.chargedWh, s.dischargedWh, uploadID])
+                """).execute(arguments: [s.batteryID, s.measuredAt, socWh, s.powerW, s.chargedWh, s.dischargedWh, uploadID])
             state.batteries[s.batteryID]?.lastInFile = s.measuredAt
             ok += 1
             if s.measuredAt < firstSlot { firstSlot = s.measuredAt }

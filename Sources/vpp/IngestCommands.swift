@@ -31,7 +31,7 @@ struct IngestCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Files to ingest (.csv, .txt, .xlsx).") var files: [String]
-    @Option(help: "monthly (XpERP register upload), interval (AMI/building meters) or pv (generation exports).") var kind: IngestKind
+    @Option(help: "monthly (XpERP register upload), interval (AMI/building meters), pv (generation exports) or telemetry (battery SoC/power CSV).") var kind: IngestKind
     @Option(help: "Office or system that produced the file (관리사무소, AMI head-end, plant).") var source: String
     @OptionGroup var flags: IngestFlags
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
@@ -71,7 +71,9 @@ enum IngestOutput {
     static func print(_ r: IngestReport) {
         Swift.print(r.summary)
         if r.duplicate { return }
-        if let a = r.firstSlot, let b = r.lastSlot {
+        if r.kind == .telemetry, let a = r.firstSlot, let b = r.lastSlot {
+            Swift.print("  telemetry \(KSTDateTime(epochSeconds: a)) … \(KSTDateTime(epochSeconds: b)) KST (report instants), \(String(format: "%.2f", r.seconds)) s")
+        } else if let a = r.firstSlot, let b = r.lastSlot {
             Swift.print("  readings \(KSTDateTime(epochSeconds: a)) … \(KSTDateTime(epochSeconds: b)) KST (slot starts), \(r.rollupHours) rollup rows written, \(String(format: "%.2f", r.seconds)) s")
         }
         for w in r.warnings { Swift.print("  warning: \(w)") }
