@@ -62,11 +62,13 @@ public enum ForecastRunner {
                                             durationS: length.seconds, value: $0.pv) }
         var pvTotal = WattHours.zero
         for v in values { pvTotal += v.value }
-        // Load: hourly consumption of the last 8 weeks before the start.
+        // Load: hourly consumption of the 8 weeks before the start, only hours complete when the
+        // run is issued (a day-ahead run issued at D-1 09:00 must not see D-1's later hours).
+        let historyEnd = min(start, issuedAt.floorDiv(3600) * 3600)
         let holidays = KoreanHolidays()
         var loadTotal = WattHours.zero, dongsWithLoad = 0
         for d in site.dongs {
-            let hist = try await storage.readings.hourlyConsumption(dong: d.code, from: start - 56 * 86_400, to: start)
+            let hist = try await storage.readings.hourlyConsumption(dong: d.code, from: start - 56 * 86_400, to: historyEnd)
             guard hist.count >= 7 * 24 else { continue }
             let obs = hist.map { LoadObservation(slotStart: $0.hourStart, kWh: Double($0.wh) / 1000) }
             let model = try LoadProfileModel.fit(history: obs, length: .hour, holidays: holidays)
