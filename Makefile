@@ -28,8 +28,12 @@ install-debs:
 build: deps
 	$(SWIFT) build
 
-demo: build
-	$(SWIFT) run vpp demo
+# A week of operations for all 14 dongs on exports derived from ../shared/data at demo time
+# (samples/make_week.py); release build so the week itself runs in well under a minute.
+demo: deps
+	python3 samples/make_week.py out/week
+	$(SWIFT) build -c release --product vpp
+	.build/release/vpp demo --db out/demo.sqlite --week out/week
 
 test: test-deps
 	$(SWIFT) build --build-tests

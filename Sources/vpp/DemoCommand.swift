@@ -20,10 +20,17 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Database file for the demo (recreated).") var db: String = "out/demo.sqlite"
     @Option(help: "Site config.") var site: String = "site-configs/seodaemun.toml"
     @Option(help: "Folder with the sample exports ingested by step 2.") var samples: String = "samples"
+    @Option(help: "A week of operations for all dongs on the exports samples/make_week.py wrote to this folder (what `make demo` runs).")
+    var week: String?
 
     func run() async throws {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
         let config = try SiteConfigParser().parse(fileAt: site)
+        if let week {
+            let dir = (db as NSString).deletingLastPathComponent
+            try await DemoWeek.run(dbPath: db, config: config, week: week, outDir: dir.isEmpty ? "." : dir)
+            return
+        }
         let store = try SQLiteStore(path: db).storage
         let report = try await store.sites.loadSite(config)
         print("== 1. site: \(config.site.nameKo) (\(config.site.name)) loaded into \(db): \(report.changes.count) records")
