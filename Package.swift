@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "VPPServer", targets: ["VPPServer"]),
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Dispatcher", targets: ["Dispatcher"]),
+        .library(name: "OpenADR", targets: ["OpenADR"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,9 +60,11 @@ let package = Package(
         .target(name: "Tracking", dependencies: ["VPPCore", "VPPStore", "VPPCharts"]),
         .target(name: "Forecast", dependencies: ["VPPCore", "VPPStore"]),
         .target(name: "Dispatcher", dependencies: ["VPPCore", "VPPStore", "CClp"]),
+        // OpenADR 3.1.0 models (Codable, from the specification's YAML) and the VTN's rules.
+        .target(name: "OpenADR", dependencies: ["VPPCore", "VPPStore"]),
         // The HTTP server (Hummingbird 2): routes, handlers, pages.
         .target(name: "VPPServer", dependencies: [
-            "VPPCore", "VPPStore", "VPPAuth", "Ingestion", "Tracking", "Forecast", "Dispatcher", "VPPCharts",
+            "VPPCore", "VPPStore", "VPPAuth", "Ingestion", "Tracking", "Forecast", "Dispatcher", "VPPCharts", "OpenADR",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -74,7 +77,7 @@ let package = Package(
             name: "vpp",
             dependencies: [
                 "VPPCore", "VPPConfig", "VPPAuth", "VPPStore", "VPPStoreSQLite", "Ingestion", "Tracking", "Forecast",
-                "Dispatcher", "VPPServer", "VPPBenchmarks",
+                "Dispatcher", "VPPServer", "VPPBenchmarks", "OpenADR",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -90,7 +93,7 @@ let package = Package(
         .testTarget(name: "ForecastTests", dependencies: ["Forecast", "VPPBenchmarks", "VPPTestSupport", "VPPStoreSQLite", "VPPConfig"]),
         .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "VPPBenchmarks", "VPPTestSupport", "VPPStoreSQLite", "VPPConfig"]),
         .testTarget(name: "vppTests", dependencies: [
-            "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPConfig",
+            "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPConfig", "OpenADR",
         ]),
     ],
     swiftLanguageModes: [.v6]

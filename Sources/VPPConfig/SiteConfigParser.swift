@@ -60,9 +60,12 @@ public struct SiteConfigParser: Sendable {
             export = ExportPrice(flatKRWPerKWh: try x.double("flat_krw_per_kwh", min: 0), source: try x.optionalString("source") ?? "")
             try x.finish()
         }
+        let openadr = try parseOpenADR(r.optionalTable("openadr"))
         try r.finish()
-        return SiteConfig(version: version, site: site, dongs: dongs, tariffs: tariffs, emissionFactors: factors,
-                          targets: targets, export: export)
+        var config = SiteConfig(version: version, site: site, dongs: dongs, tariffs: tariffs, emissionFactors: factors,
+                                targets: targets, export: export)
+        config.openadr = openadr
+        return config
     }
 
     private func parseSite(_ t: TableReader) throws -> SiteInfo {

@@ -59,6 +59,7 @@ public struct HTTPServer: Sendable {
             .addRoutes(reportRoutes(), atPath: "/report")
             .addRoutes(auditRoutes(), atPath: "/audit")
         router.addRoutes(pageRoutes())
+        addOpenADR(to: router)
         return router
     }
 

@@ -24,6 +24,9 @@ extension SQLiteStore {
             guard !complexes.isEmpty else { throw AuthError(.usage("an office token needs at least one --complex METER-ID")) }
         case .operator:
             guard complexes.isEmpty else { throw AuthError(.usage("--complex applies to office tokens only")) }
+        case .ven:
+            guard let o = office, !o.isEmpty else { throw AuthError(.usage("a VEN token needs --ven NAME")) }
+            guard !complexes.isEmpty else { throw AuthError(.usage("a VEN token needs at least one --resource BATTERY-ID")) }
         }
         let uniqueComplexes = Array(Set(complexes)).sorted()
         let salt = TokenHasher.newSalt()
@@ -32,7 +35,8 @@ extension SQLiteStore {
         let now = clock.now()
         let info: TokenInfo = try await write { db in
             if !uniqueComplexes.isEmpty {
-                let meters = Set(try String.fetchAll(db, sql: "SELECT id FROM asset WHERE kind = 'meter' AND active = 1"))
+                let meters = Set(try String.fetchAll(db, sql: "SELECT id FROM asset WHERE kind = ? AND active = 1",
+                                                     arguments: [role == .ven ? "battery" : "meter"]))
                 let unknown = uniqueComplexes.filter { !meters.contains($0) }
                 if !unknown.isEmpty {
                     let known = meters.sorted().prefix(6).joined(separator: ", ")
@@ -43,13 +47,14 @@ extension SQLiteStore {
             try db.execute(sql: """
                 INSERT INTO api_token (key_id, salt, secret_hmac, role, office, complexes_json, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [secret.keyID, Data(salt), Data(mac), role.rawValue, role == .office ? office : nil,
+                """, arguments: [secret.keyID, Data(salt), Data(mac), role.rawValue, role == .office || role == .ven ? office : nil,
                                  complexesJSON, now])
             let id = db.lastInsertedRowID
             try Self.insertAudit(db, AuditEvent(at: now, actor: actor, tokenID: id, action: "token.create",
                                                 target: "token:\(secret.keyID)", outcome: "ok",
-                                                detail: role == .office ? "office \(office ?? "") complexes \(uniqueComplexes.joined(separator: ","))" : "operator"))
-            return TokenInfo(id: id, keyID: secret.keyID, role: role, office: role == .office ? office : nil,
+                                                detail: role == .office ? "office \(office ?? "") complexes \(uniqueComplexes.joined(separator: ","))"
+                                                    : role == .ven ? "ven \(office ?? "") resources \(uniqueComplexes.joined(separator: ","))" : "operator"))
+            return TokenInfo(id: id, keyID: secret.keyID, role: role, office: role == .office || role == .ven ? office : nil,
                              complexes: uniqueComplexes, createdAt: now, revokedAt: nil)
         }
         return (info, secret.text)

@@ -177,9 +177,10 @@ struct DispatchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let step = model.span.slotLength
-            var o = DispatchRunner.Options(outbox: outbox, lockPath: lock, telemetryPath: telemetry)
-            o.step = step; o.slots = model.span.slots; o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
             let store = try global.openStore()
+            let venSoC = telemetry == nil ? try await OpenADRDispatchHook.socFile(storage: store, now: store.clock.now()) : nil   // issue 13
+            var o = DispatchRunner.Options(outbox: outbox, lockPath: lock, telemetryPath: telemetry ?? venSoC)
+            o.step = step; o.slots = model.span.slots; o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
             let b = try await model.builder(storage: store)
             var now = store.clock.now()
             if let at {
@@ -194,6 +195,7 @@ struct DispatchCommand: AsyncParsableCommand {
             let r = try await runner.run(now: now)
             print("load/PV: \(r.inputSources)")
             print("run \(r.runID): ok, objective \(fmt(r.plan.objective, 2)), \(r.files.count) setpoint files in \(outbox), SoC from \(r.socSource), build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms")
+            try await OpenADRDispatchHook.publish(storage: store, run: r, builder: b)   // issue 13: events to VENs
         }
     }
 

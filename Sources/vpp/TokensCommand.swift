@@ -20,14 +20,26 @@ struct TokensCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a token; it is printed once and only its salted hash is stored.")
+            abstract: "Create a token; it is printed once and only its salted hash is stored.", aliases: ["issue"])
         @OptionGroup var global: GlobalOptions
         @Option(help: "Office (관리사무소) name for an office token.") var office: String?
         @Option(parsing: .upToNextOption, help: "Meter id(s) of the complexes this office may upload for.") var complex: [String] = []
         @Flag(help: "An operator token (reads everything).") var `operator` = false
         @Option(help: "Output format: text or json.") var format: String = "text"
+        @Option(help: "Token role: ven (an OpenADR VEN, with --ven NAME --resource BATTERY-ID…); operator and office have their own flags.")
+        var role: String?
+        @Option(help: "VEN name of a --role ven token (its OpenADR venName).") var ven: String?
+        @Option(parsing: .upToNextOption, help: "Battery id(s) a --role ven token's VEN controls (its OpenADR resources).") var resource: [String] = []
 
         func validate() throws {
+            if let role {
+                guard role == "ven" else { throw ValidationError("--role takes ven; use --operator or --office NAME --complex ID… for the others") }
+                guard let v = ven, !v.isEmpty, !resource.isEmpty else { throw ValidationError("--role ven needs --ven NAME and --resource BATTERY-ID…") }
+                guard !`operator`, office == nil, complex.isEmpty else { throw ValidationError("--role ven takes no --operator, --office or --complex") }
+                guard format == "text" || format == "json" else { throw ValidationError("--format text|json") }
+                return
+            }
+            if ven != nil || !resource.isEmpty { throw ValidationError("--ven and --resource need --role ven") }
             if `operator` && office != nil { throw ValidationError("give either --operator or --office NAME --complex ID…, not both") }
             if !`operator` && office == nil { throw ValidationError("give --office NAME --complex ID… or --operator") }
             guard format == "text" || format == "json" else { throw ValidationError("--format text|json") }
@@ -35,7 +47,9 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try global.openStore()
-            let (info, text) = try await store.auth.createToken(role: `operator` ? .operator : .office, office: office, complexes: complex, actor: "cli")
+            let isVEN = role == "ven"
+            let (info, text) = try await store.auth.createToken(role: isVEN ? .ven : `operator` ? .operator : .office, office: isVEN ? ven : office,
+                                                                complexes: isVEN ? resource : complex, actor: "cli")
             if format == "json" {
                 print(try renderJSON(["token": text, "key_id": info.keyID, "role": info.role.rawValue, "office": info.office ?? "",
                                       "complexes": info.complexes.joined(separator: ",")]))

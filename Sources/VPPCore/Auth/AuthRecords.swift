@@ -6,6 +6,10 @@ public enum TokenRole: String, Sendable, Codable, CaseIterable {
     case office
     /// An energy-centre operator: reads everything, may upload for any meter.
     case `operator`
+    /// An OpenADR VEN (a battery controller, issue 13): reads the events targeted to its
+    /// resources and posts reports for them. `office` holds the VEN name, `complexes` its
+    /// resources (battery asset ids).
+    case ven
 }
 
 /// The authenticated caller of one request.
@@ -29,6 +33,7 @@ public struct Principal: Sendable, Equatable, Codable {
         switch role {
         case .operator: return "operator:\(keyID)"
         case .office: return "office:\(office ?? "?"):\(keyID)"
+        case .ven: return "ven:\(office ?? "?"):\(keyID)"
         }
     }
 }

@@ -24,6 +24,8 @@ public enum Authorization {
             }
             if p.complexes.count == 1 { return p.complexes[0] }
             throw AuthError(.forbidden("this office token covers several complexes (\(p.complexes.joined(separator: ", "))); name one with complex="))
+        case .ven:
+            throw AuthError(.forbidden("a VEN token may use only the OpenADR API"))
         }
     }
 
@@ -32,7 +34,7 @@ public enum Authorization {
     public static func canRead(uploadOwnedBy owner: UploadOwner?, _ p: Principal) -> Bool {
         switch p.role {
         case .operator: return true
-        case .office: return owner?.tokenID == p.tokenID
+        case .office, .ven: return owner?.tokenID == p.tokenID
         }
     }
 }

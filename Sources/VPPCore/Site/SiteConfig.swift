@@ -12,6 +12,8 @@ public struct SiteConfig: Sendable, Equatable, Codable {
     public var emissionFactors: [EmissionFactorEntry]
     public var targets: Targets
     public var export: ExportPrice
+    /// OpenADR 3 programs (`[openadr]`, issue 13); nil: one program per dong with the defaults.
+    public var openadr: OpenADRProgramConfig? = nil
 
     public init(version: Int = 1, site: SiteInfo, dongs: [DongConfig], tariffs: [TariffTable] = [],
                 emissionFactors: [EmissionFactorEntry] = [], targets: Targets = Targets(),
