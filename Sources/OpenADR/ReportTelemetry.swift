@@ -4,9 +4,10 @@ import VPPStore
 /// VEN telemetry reports → battery telemetry samples (issue 13).
 ///
 /// Payload types read, from the specification's enumerations (report-payloads.schema.yaml):
-/// - `STORAGE_CHARGE_LEVEL`: SoC. Units `PERCENT` are a fraction 0…1 of the usable capacity
+/// - `STORAGE_CHARGE_LEVEL`: SoC as a fraction 0…1 of the capacity, units `PERCENT`
 ///   (units.schema.yaml: "Percentage, represented as a floating point number between -1.0 and
-///   1.0"; the payload's schema bounds it to [0, 1]); `KWH` is stored energy. No units: `PERCENT`.
+///   1.0"; the payload's schema bounds its value to [0, 1]). No units means `PERCENT`; any other
+///   unit (a `KWH` reading would break the payload's [0, 1] bound) is refused as not convertible.
 /// - `DEMAND`: real power drawn over the interval (≥ 0, charging) in `KW`; stored with the setpoint
 ///   sign convention (< 0 charge). The enumerations define no payload for a storage resource's
 ///   discharge power, so discharge is not read from reports (the SoC is what dispatch needs).
@@ -87,14 +88,8 @@ public enum ReportTelemetry {
             }
             guard let cap = capacityWh else { throw Refusal(forbidden: false, detail: "\(at): the battery's capacity is unknown to vpp") }
             return Int64((v * Double(cap)).rounded())
-        case "KWH":
-            let capKWh = Double(capacityWh ?? 0) / 1000
-            guard v >= 0, v <= capKWh * 1.0001 else {
-                throw Refusal(forbidden: false, detail: "\(at): STORAGE_CHARGE_LEVEL \(v) kWh is outside 0…\(capKWh) kWh (the battery's capacity)")
-            }
-            return Int64((v * 1000).rounded())
         default:
-            throw Refusal(forbidden: false, detail: "\(at): STORAGE_CHARGE_LEVEL in \(unit) cannot be converted (send PERCENT or KWH)")
+            throw Refusal(forbidden: false, detail: "\(at): STORAGE_CHARGE_LEVEL in \(unit) cannot be converted (the enumeration defines it as a PERCENT fraction 0…1 of capacity)")
         }
     }
 }

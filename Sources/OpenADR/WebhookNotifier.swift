@@ -32,8 +32,8 @@ public final class WebhookNotifier: Sendable {
     }
 
     public let settings: Settings
-    private let pending = Mutex<[Int: Task<Delivery, Never>]>([:])
-    private let counter = Mutex(0)
+    /// Deliveries started and not finished.
+    private let outstanding = Mutex(0)
     private let done = Mutex<[Delivery]>([])
 
     public init(settings: Settings = Settings()) { self.settings = settings }
@@ -77,26 +77,20 @@ public final class WebhookNotifier: Sendable {
     }
 
     private func start(subscriptionID: String, url: String, bearer: String?, body: Data) {
-        let key = counter.withLock { $0 += 1; return $0 }
+        outstanding.withLock { $0 += 1 }
         let settings = self.settings
-        let task = Task.detached { [weak self] () -> Delivery in
+        Task.detached { [self] in
             let d = await Self.deliver(subscriptionID: subscriptionID, url: url, bearer: bearer, body: body, settings: settings)
-            self?.finish(key, d)
-            return d
+            self.done.withLock { $0.append(d) }
+            self.outstanding.withLock { $0 -= 1 }
         }
-        pending.withLock { $0[key] = task }
-    }
-
-    private func finish(_ key: Int, _ d: Delivery) {
-        pending.withLock { _ = $0.removeValue(forKey: key) }
-        done.withLock { $0.append(d) }
     }
 
     /// Waits up to `timeoutS` for deliveries in flight (the CLI before it exits); returns the
     /// deliveries finished so far.
     public func drain(timeoutS: Double) async -> [Delivery] {
         let deadline = Date().addingTimeInterval(timeoutS)
-        while Date() < deadline, !pending.withLock({ $0.isEmpty }) {
+        while Date() < deadline, outstanding.withLock({ $0 }) > 0 {
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
         return done.withLock { $0 }
@@ -118,7 +112,7 @@ public final class WebhookNotifier: Sendable {
             req.httpBody = body
             req.setValue("application/json", forHTTPHeaderField: "Content-Type")
             if let bearer { req.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
-            if let (_, resp) = try? await session.data(for: req), let h = resp as? HTTPURLResponse {
+            if let r = try? await session.data(for: req), let h = r.1 as? HTTPURLResponse {
                 d.status = h.statusCode
                 if (200..<300).contains(h.statusCode) { d.ok = true; return d }
                 if (400..<500).contains(h.statusCode) && h.statusCode != 429 { return d }   // the callback refuses it: no retry

@@ -212,7 +212,7 @@ extension HTTPServer {
         var r = r
         await ctx.proceed(r)
         let buf = try await r.collectBody(upTo: 4 * 1024 * 1024)
-        do { return try JSONDecoder().decode(t, from: Data(buffer: buf)) } catch let e as DecodingError {
+        do { return try JSONDecoder().decode(t, from: Data(buf.readableBytesView)) } catch let e as DecodingError {
             throw Problem.badRequest("the body is not a valid \(T.self): \(Self.describe(e))")
         }
     }

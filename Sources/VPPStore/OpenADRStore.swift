@@ -80,7 +80,7 @@ public protocol OpenADRStore: Sendable {
     /// Deletes one object (a VEN takes its resources with it); returns what was deleted.
     func deleteOpenADR(kind: OpenADRKind, id: String) async throws -> OpenADRObjectRecord?
     func openADRObject(kind: OpenADRKind, id: String) async throws -> OpenADRObjectRecord?
-    /// Objects matching `q`, oldest first (creation time, then id), `skip`/`limit` applied.
+    /// Objects matching `q`, oldest first (creation time, then insertion order), `skip`/`limit` applied.
     func openADRObjects(_ q: OpenADRQuery) async throws -> [OpenADRObjectRecord]
     /// Publishes objects vpp owns in ONE transaction: an object whose `sourceKey` is stored is
     /// updated in place (same id, modification number + 1, `body` rebuilt by `makeBody` with the

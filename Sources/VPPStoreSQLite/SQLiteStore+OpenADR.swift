@@ -41,7 +41,7 @@ extension SQLiteStore: OpenADRStore, VENTelemetrySink {
     public func openADRObjects(_ q: OpenADRQuery) async throws -> [OpenADRObjectRecord] {
         try await read { db in
             var sql = "SELECT o.* FROM openadr_object o WHERE o.kind = ?"
-            var args: [any DatabaseValueConvertible] = [q.kind.rawValue]
+            var args: [(any DatabaseValueConvertible)?] = [q.kind.rawValue]
             if let v = q.programID { sql += " AND o.program_id = ?"; args.append(v) }
             if let v = q.venID { sql += " AND o.ven_id = ?"; args.append(v) }
             if let v = q.clientID { sql += " AND o.client_id = ?"; args.append(v) }
@@ -53,7 +53,7 @@ extension SQLiteStore: OpenADRStore, VENTelemetrySink {
                 if q.untargetedToo { clause = "(\(clause) OR NOT EXISTS (SELECT 1 FROM openadr_target t2 WHERE t2.object_id = o.id))" }
                 sql += " AND " + clause
             }
-            sql += " ORDER BY o.created_at, o.id LIMIT ? OFFSET ?"
+            sql += " ORDER BY o.created_at, o.rowid LIMIT ? OFFSET ?"
             args.append(q.limit); args.append(q.skip)
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Self.record(db, $0) }
         }

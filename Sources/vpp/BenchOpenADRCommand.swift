@@ -77,15 +77,8 @@ struct BenchOpenADR: AsyncParsableCommand {
         guard let url = URL(string: "http://127.0.0.1:\(server.port)/openadr3/3.1.0/events") else {
             throw VPPError(.internal, "no URL for port \(server.port)")
         }
-        @Sendable func poll(_ token: String) async -> (ms: Double, ok: Bool, events: Int) {
-            var req = URLRequest(url: url)
-            req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-            let t = DispatchTime.now().uptimeNanoseconds
-            guard let (data, resp) = try? await session.data(for: req) else { return (0, false, 0) }
-            let ms = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6
-            let n = ((try? JSONSerialization.jsonObject(with: data)) as? [Any])?.count ?? -1
-            return (ms, (resp as? HTTPURLResponse)?.statusCode == 200, n)
-        }
+        let poller = Poller(session: session, url: url)
+        func poll(_ token: String) async -> (ms: Double, ok: Bool, events: Int) { await poller.poll(token) }
         // Warm-up: every VEN's first request registers it (VEN + resource rows).
         var warm = 0
         for chunk in stride(from: 0, to: tokens.count, by: 50) {
@@ -96,9 +89,7 @@ struct BenchOpenADR: AsyncParsableCommand {
         }
         print("warm-up: \(warm)/\(vens) VENs registered by their first GET /events")
 
-        let samples = Mutex<[Double]>([])
-        let failures = Mutex(0)
-        let wrongCounts = Mutex(0)
+        let stats = LoadStats()
         var rng = SplitMix64(seed: seed)
         let offsets = (0..<vens).map { _ in Double(rng.next() % 10_000) / 10_000 * periodS }
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(durationS * 1e9)
@@ -110,9 +101,8 @@ struct BenchOpenADR: AsyncParsableCommand {
                     try? await Task.sleep(nanoseconds: UInt64(offset * 1e9))
                     var next = DispatchTime.now().uptimeNanoseconds
                     while next < deadline {
-                        let r = await poll(token)
-                        if r.ok { samples.withLock { $0.append(r.ms) } } else { failures.withLock { $0 += 1 } }
-                        if r.ok && r.events != 2 { wrongCounts.withLock { $0 += 1 } }
+                        let r = await poller.poll(token)
+                        stats.record(r)
                         next += UInt64(period * 1e9)
                         let now = DispatchTime.now().uptimeNanoseconds
                         if next > now { try? await Task.sleep(nanoseconds: next - now) }
@@ -134,16 +124,46 @@ struct BenchOpenADR: AsyncParsableCommand {
         }
         session.finishTasksAndInvalidate()
         await server.stop()
-        let lat = samples.withLock { $0 }.sorted()
+        let lat = stats.samples.withLock { $0 }.sorted()
         func pct(_ p: Double) -> String {
             guard !lat.isEmpty else { return "n/a" }
             return String(format: "%.2f", lat[min(lat.count - 1, Int((p / 100 * Double(lat.count)).rounded(.up)) - 1)])
         }
-        print("GET /events: \(lat.count) ok, \(failures.withLock { $0 }) failed, \(wrongCounts.withLock { $0 }) with an event count ≠ 2, over \(Int(durationS)) s "
+        print("GET /events: \(lat.count) ok, \(stats.failures.withLock { $0 }) failed, \(stats.wrongCounts.withLock { $0 }) with an event count ≠ 2, over \(Int(durationS)) s "
               + "(\(vens) VENs every \(periodS) s = \(String(format: "%.1f", Double(vens) / periodS)) req/s)")
         print("latency [ms]: p50 \(pct(50))  p90 \(pct(90))  p99 \(pct(99))  max \(lat.last.map { String(format: "%.2f", $0) } ?? "n/a")")
         print("dispatch runs during polling: \(dispatchMs.count), solve+store+publish [ms]: \(dispatchMs.map { String(format: "%.0f", $0) }.joined(separator: ", "))")
         let p99 = lat.isEmpty ? .infinity : lat[min(lat.count - 1, Int((0.99 * Double(lat.count)).rounded(.up)) - 1)]
         print("p99 < 20 ms: \(p99 < 20 ? "yes" : "NO")")
+    }
+}
+
+/// One VEN's `GET /events` with its token: latency [ms], success, events returned.
+final class Poller: Sendable {
+    let session: URLSession
+    let url: URL
+    init(session: URLSession, url: URL) { self.session = session; self.url = url }
+
+    func poll(_ token: String) async -> (ms: Double, ok: Bool, events: Int) {
+        var req = URLRequest(url: url)
+        req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let t = DispatchTime.now().uptimeNanoseconds
+        guard let reply = try? await session.data(for: req) else { return (0, false, 0) }
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6
+        let n = ((try? JSONSerialization.jsonObject(with: reply.0)) as? [Any])?.count ?? -1
+        return (ms, (reply.1 as? HTTPURLResponse)?.statusCode == 200, n)
+    }
+}
+
+/// What the pollers measured.
+final class LoadStats: Sendable {
+    let samples = Mutex<[Double]>([])
+    let failures = Mutex(0)
+    /// Answers whose event count is not the VEN's 2 (its battery's and its dong's price event).
+    let wrongCounts = Mutex(0)
+
+    func record(_ r: (ms: Double, ok: Bool, events: Int)) {
+        if r.ok { samples.withLock { $0.append(r.ms) } } else { failures.withLock { $0 += 1 } }
+        if r.ok && r.events != 2 { wrongCounts.withLock { $0 += 1 } }
     }
 }
