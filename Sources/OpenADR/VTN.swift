@@ -96,8 +96,8 @@ public struct VTN: Sendable {
 
     // MARK: - Programs
 
-    public func programs(_ c: Caller, targets: [String]?, page: Page) async throws -> [Program] {
-        var q = OpenADRQuery(kind: .program, skip: page.skip, limit: page.limit)
+    public func programs(_ c: Caller, targets: [String]?, name: String? = nil, page: Page) async throws -> [Program] {
+        var q = OpenADRQuery(kind: .program, name: name, skip: page.skip, limit: page.limit)
         switch c {
         case .businessLogic: q.targetsAny = targets
         case .ven(let v):
@@ -269,10 +269,10 @@ public struct VTN: Sendable {
 
     // MARK: - VENs and resources
 
-    public func vens(_ c: Caller, targets: [String]?, page: Page) async throws -> [Ven] {
+    public func vens(_ c: Caller, targets: [String]?, name: String? = nil, page: Page) async throws -> [Ven] {
         switch c {
         case .businessLogic:
-            return try await list(OpenADRQuery(kind: .ven, targetsAny: targets, skip: page.skip, limit: page.limit), as: Ven.self)
+            return try await list(OpenADRQuery(kind: .ven, name: name, targetsAny: targets, skip: page.skip, limit: page.limit), as: Ven.self)
         case .ven(let v):
             guard page.skip == 0, let r = try await store.openADRObject(kind: .ven, id: v.venID) else { return [] }
             return [try Self.decode(Ven.self, r.body)]

@@ -45,7 +45,7 @@ extension HTTPServer {
     func addOpenADRObjects(_ g: OADRGroup, notifier: WebhookNotifier) {
         // Programs
         oadr(g, .get, "/programs", notifier: notifier) { r, _, vtn, c in
-            try await vtn.programs(c, targets: Self.targets(r), page: try Self.page(r))
+            try await vtn.programs(c, targets: Self.targets(r), name: Self.named(r, "PROGRAM_NAME", "programName"), page: try Self.page(r))
         }
         oadr(g, .post, "/programs", status: .created, notifier: notifier) { r, ctx, vtn, c in
             try await vtn.createProgram(c, try await Self.decodeBody(Program.self, r, ctx))
@@ -90,8 +90,9 @@ extension HTTPServer {
         }
         // VENs
         oadr(g, .get, "/vens", notifier: notifier) { r, _, vtn, c in
-            var vens = try await vtn.vens(c, targets: Self.targets(r), page: try Self.page(r))
-            if let name = r.uri.queryParameters.get("venName") { vens = vens.filter { $0.venName == name } }
+            let name = Self.named(r, "VEN_NAME", "venName")
+            var vens = try await vtn.vens(c, targets: Self.targets(r), name: name, page: try Self.page(r))
+            if let name { vens = vens.filter { $0.venName == name } }
             return vens
         }
         oadr(g, .post, "/vens", status: .created, notifier: notifier) { r, ctx, vtn, c in
@@ -185,11 +186,21 @@ extension HTTPServer {
         return p
     }
 
-    /// `targets` (repeated or comma-separated); 3.0 clients' `targetValues` too. Nil when absent.
+    /// `targets` (repeated or comma-separated); 3.0 clients' `targetValues` too, unless their
+    /// `targetType` names an object (PROGRAM_NAME, VEN_NAME: see `named`). Nil when absent.
     static func targets(_ r: Request) -> [String]? {
         let q = r.uri.queryParameters
-        let all = (q.getAll("targets") + q.getAll("targetValues")).flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
+        let byName = ["PROGRAM_NAME", "VEN_NAME", "RESOURCE_NAME"].contains(q.get("targetType") ?? "")
+        let all = (q.getAll("targets") + (byName ? [] : q.getAll("targetValues"))).flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
         return all.isEmpty ? nil : all
+    }
+
+    /// The name a 3.0-style `targetType=<type>&targetValues=<name>` (python-oa3's
+    /// `find_program_by_name`, `find_ven_by_name`) or `<param>=<name>` asks for.
+    static func named(_ r: Request, _ type: String, _ param: String) -> String? {
+        let q = r.uri.queryParameters
+        if q.get("targetType") == type, let v = q.getAll("targetValues").first { return v }
+        return q.get(param)
     }
 
     static func objectID(_ ctx: VPPRequestContext) throws -> String {
