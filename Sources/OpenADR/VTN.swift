@@ -142,12 +142,33 @@ public struct VTN: Sendable {
     // MARK: - Events
 
     public func events(_ c: Caller, programID: String?, targets: [String]?, page: Page) async throws -> [Event] {
+        try await list(eventsQuery(c, programID: programID, targets: targets, page: page), as: Event.self)
+    }
+
+    /// `events` as the JSON array of the stored bodies (the hot path of VENs polling: no decode
+    /// and re-encode).
+    public func eventsJSON(_ c: Caller, programID: String?, targets: [String]?, page: Page) async throws -> Data {
+        let q = eventsQuery(c, programID: programID, targets: targets, page: page)
+        return Self.jsonArray(q.limit == 0 ? [] : try await store.openADRObjects(q).map(\.body))
+    }
+
+    func eventsQuery(_ c: Caller, programID: String?, targets: [String]?, page: Page) -> OpenADRQuery {
         var q = OpenADRQuery(kind: .event, programID: programID, skip: page.skip, limit: page.limit)
         switch c {
         case .businessLogic: q.targetsAny = targets
         case .ven(let v): q.targetsAny = targets.map { Array(Set($0).intersection(v.targets)) } ?? v.targets
         }
-        return try await list(q, as: Event.self)
+        return q
+    }
+
+    static func jsonArray(_ bodies: [Data]) -> Data {
+        var out = Data("[".utf8)
+        for (i, b) in bodies.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(b)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 
     public func event(_ c: Caller, id: String) async throws -> Event {

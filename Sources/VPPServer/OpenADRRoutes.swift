@@ -42,6 +42,20 @@ extension HTTPServer {
         }
     }
 
+    /// A GET route answering with JSON bytes the VTN assembled itself.
+    func oadrRaw(_ g: OADRGroup, _ path: String, notifier: WebhookNotifier, _ body: @escaping OADRHandler<Data>) {
+        let storage = self.storage
+        let timeout = settings.requestTimeoutS
+        g.get(RouterPath(stringLiteral: path)) { request, context in
+            let p = try context.requirePrincipal()
+            let data = try await withDeadline(timeout) {
+                let vtn = try VTN(storage: storage, notifier: notifier)
+                return try await body(request, context, vtn, try await vtn.caller(p))
+            }
+            return Self.oadrJSON(data, status: .ok)
+        }
+    }
+
     func addOpenADRObjects(_ g: OADRGroup, notifier: WebhookNotifier) {
         // Programs
         oadr(g, .get, "/programs", notifier: notifier) { r, _, vtn, c in
@@ -58,10 +72,10 @@ extension HTTPServer {
             RawJSON(try await vtn.delete(c, kind: .program, id: try Self.objectID(ctx)))
         }
         // Events
-        oadr(g, .get, "/events", notifier: notifier) { r, _, vtn, c in
+        oadrRaw(g, "/events", notifier: notifier) { r, _, vtn, c in
             let q = r.uri.queryParameters
             if let a = q.get("active"), a != "true", a != "false" { throw Problem.badRequest("active must be true or false") }
-            return try await vtn.events(c, programID: try Self.optionalID(r, "programID"), targets: Self.targets(r), page: try Self.page(r))
+            return try await vtn.eventsJSON(c, programID: try Self.optionalID(r, "programID"), targets: Self.targets(r), page: try Self.page(r))
         }
         oadr(g, .post, "/events", status: .created, notifier: notifier) { r, ctx, vtn, c in
             try await vtn.createEvent(c, try await Self.decodeBody(Event.self, r, ctx))

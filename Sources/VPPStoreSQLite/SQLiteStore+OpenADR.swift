@@ -40,7 +40,7 @@ extension SQLiteStore: OpenADRStore, VENTelemetrySink {
 
     public func openADRObjects(_ q: OpenADRQuery) async throws -> [OpenADRObjectRecord] {
         try await read { db in
-            var sql = "SELECT o.* FROM openadr_object o WHERE o.kind = ?"
+            var sql = "SELECT o.*, \(Self.targetsColumn) FROM openadr_object o WHERE o.kind = ?"
             var args: [(any DatabaseValueConvertible)?] = [q.kind.rawValue]
             if let v = q.programID { sql += " AND o.program_id = ?"; args.append(v) }
             if let v = q.venID { sql += " AND o.ven_id = ?"; args.append(v) }
@@ -68,7 +68,8 @@ extension SQLiteStore: OpenADRStore, VENTelemetrySink {
             for item in items {
                 var r = item
                 if let key = item.sourceKey,
-                   let row = try Row.fetchOne(db, sql: "SELECT * FROM openadr_object WHERE source_key = ?", arguments: [key]) {
+                   let row = try Row.fetchOne(db, sql: "SELECT o.*, \(Self.targetsColumn) FROM openadr_object o WHERE source_key = ?",
+                                              arguments: [key]) {
                     let old = try Self.record(db, row)
                     r.id = old.id; r.createdAt = old.createdAt; r.modificationNumber = old.modificationNumber + 1
                     r.body = try makeBody(r)
@@ -118,6 +119,9 @@ extension SQLiteStore: OpenADRStore, VENTelemetrySink {
 
     // MARK: - Rows
 
+    /// An object's targets in one column (unit separator between them), so a list is one query.
+    static let targetsColumn = "(SELECT group_concat(t.target, char(31)) FROM openadr_target t WHERE t.object_id = o.id) AS targets_joined"
+
     private static func insertObject(_ db: Database, _ r: OpenADRObjectRecord) throws {
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM openadr_object WHERE id = ?", arguments: [r.id]) == true {
             throw OpenADRStoreError(.conflict, "an object with id \(r.id) exists")
@@ -156,17 +160,20 @@ extension SQLiteStore: OpenADRStore, VENTelemetrySink {
     }
 
     private static func fetchObject(_ db: Database, kind: OpenADRKind, id: String) throws -> OpenADRObjectRecord? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM openadr_object WHERE id = ? AND kind = ?", arguments: [id, kind.rawValue]) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT o.*, \(Self.targetsColumn) FROM openadr_object o WHERE id = ? AND kind = ?",
+                                         arguments: [id, kind.rawValue]) else {
             return nil
         }
         return try record(db, row)
     }
 
     private static func record(_ db: Database, _ row: Row) throws -> OpenADRObjectRecord {
+        _ = db
         let id: String = row["id"]
         let kindText: String = row["kind"]
         guard let kind = OpenADRKind(rawValue: kindText) else { throw VPPError(.internal, "openadr_object \(id): unknown kind \(kindText)") }
-        let targets = try String.fetchAll(db, sql: "SELECT target FROM openadr_target WHERE object_id = ? ORDER BY target", arguments: [id])
+        let joined: String? = row["targets_joined"]
+        let targets = joined.map { $0.split(separator: "\u{1F}", omittingEmptySubsequences: true).map(String.init).sorted() } ?? []
         let body: String = row["body_json"]
         return OpenADRObjectRecord(id: id, kind: kind, programID: row["program_id"], venID: row["ven_id"], clientID: row["client_id"],
                                    name: row["name"], targets: targets, body: Data(body.utf8), createdAt: row["created_at"],

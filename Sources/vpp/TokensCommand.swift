@@ -56,7 +56,7 @@ struct TokensCommand: AsyncParsableCommand {
             } else {
                 print(text)
                 FileHandle.standardError.write(Data(
-                    "vpp: created \(info.role.rawValue) token \(info.keyID)\(info.office.map { " for \($0)" } ?? "")\(info.complexes.isEmpty ? "" : " (complexes \(info.complexes.joined(separator: ", ")))"); it is shown only this once\n".utf8))
+                    "vpp: created \(info.role.rawValue) token \(info.keyID)\(info.office.map { " for \($0)" } ?? "")\(info.complexes.isEmpty ? "" : " (\(info.role == .ven ? "resources" : "complexes") \(info.complexes.joined(separator: ", ")))"); it is shown only this once\n".utf8))
             }
         }
     }
