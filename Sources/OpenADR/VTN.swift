@@ -324,6 +324,64 @@ public struct VTN: Sendable {
         return v
     }
 
+    /// PUT /vens/{id}: the business logic, or the VEN itself (its name and attributes; its
+    /// client id and targets stay what its token gave it).
+    public func updateVen(_ c: Caller, id: String, _ req: Ven) async throws -> Ven {
+        try Self.checkName(req.venName, "venName")
+        guard let old = try await store.openADRObject(kind: .ven, id: id), owned(old, by: c) else { throw Problem.notFound("ven \(id)") }
+        let before = try Self.decode(Ven.self, old.body)
+        var v = req
+        if case .ven = c {
+            guard req.venName == before.venName else { throw Problem.forbidden("a VEN's name is its token's; ask the operator for a new token") }
+            v.clientID = before.clientID; v.targets = before.targets
+        }
+        let now = storage.clock.now()
+        stamp(&v.id, &v.createdDateTime, &v.modificationDateTime, id: id, created: old.createdAt, modified: now)
+        v.objectType = "VEN"
+        _ = try await update(OpenADRObjectRecord(id: id, kind: .ven, clientID: v.clientID, name: v.venName, targets: v.targets ?? [],
+                                                 body: try Self.encode(v), createdAt: old.createdAt, modifiedAt: now))
+        return v
+    }
+
+    /// PUT /resources/{id}: the business logic, or the owning VEN (attributes only).
+    public func updateResource(_ c: Caller, id: String, _ req: Resource) async throws -> Resource {
+        try Self.checkName(req.resourceName, "resourceName")
+        guard let old = try await store.openADRObject(kind: .resource, id: id), owned(old, by: c) else { throw Problem.notFound("resource \(id)") }
+        let before = try Self.decode(Resource.self, old.body)
+        var r = req
+        if case .ven = c {
+            guard req.resourceName == before.resourceName, req.venID == before.venID else {
+                throw Problem.forbidden("a VEN may change only its resource's attributes")
+            }
+            r.clientID = before.clientID; r.targets = before.targets
+        }
+        guard try await store.openADRObject(kind: .ven, id: r.venID) != nil else { throw Problem.conflict("venID \(r.venID) names no VEN") }
+        let now = storage.clock.now()
+        stamp(&r.id, &r.createdDateTime, &r.modificationDateTime, id: id, created: old.createdAt, modified: now)
+        r.objectType = "RESOURCE"
+        _ = try await update(OpenADRObjectRecord(id: id, kind: .resource, venID: r.venID, clientID: r.clientID, name: "\(r.venID)/\(r.resourceName)",
+                                                 targets: r.targets ?? [r.resourceName], body: try Self.encode(r), createdAt: old.createdAt,
+                                                 modifiedAt: now))
+        return r
+    }
+
+    /// PUT /subscriptions/{id}: its owner (or the business logic).
+    public func updateSubscription(_ c: Caller, id: String, _ req: Subscription) async throws -> Subscription {
+        guard let old = try await store.openADRObject(kind: .subscription, id: id), owned(old, by: c) else {
+            throw Problem.notFound("subscription \(id)")
+        }
+        try await checkSubscription(req)
+        let before = try Self.decode(Subscription.self, old.body)
+        let now = storage.clock.now()
+        var s = req
+        stamp(&s.id, &s.createdDateTime, &s.modificationDateTime, id: id, created: old.createdAt, modified: now)
+        s.objectType = .subscription
+        s.clientID = before.clientID
+        _ = try await update(OpenADRObjectRecord(id: id, kind: .subscription, programID: s.programID, venID: old.venID, clientID: s.clientID,
+                                                 targets: s.targets ?? [], body: try Self.encode(s), createdAt: old.createdAt, modifiedAt: now))
+        return s
+    }
+
     public func resources(_ c: Caller, venID: String?, targets: [String]?, page: Page) async throws -> [Resource] {
         var q = OpenADRQuery(kind: .resource, venID: venID, targetsAny: targets, skip: page.skip, limit: page.limit)
         if case .ven(let v) = c {
@@ -375,7 +433,7 @@ public struct VTN: Sendable {
         return try Self.decode(Subscription.self, r.body)
     }
 
-    public func createSubscription(_ c: Caller, _ req: Subscription) async throws -> Subscription {
+    func checkSubscription(_ req: Subscription) async throws {
         try Self.checkName(req.clientName, "clientName")
         for op in req.objectOperations {
             guard let u = URL(string: op.callbackUrl), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https", u.host != nil else {
@@ -385,6 +443,10 @@ public struct VTN: Sendable {
         if let pid = req.programID, try await store.openADRObject(kind: .program, id: pid) == nil {
             throw Problem.conflict("programID \(pid) names no program")
         }
+    }
+
+    public func createSubscription(_ c: Caller, _ req: Subscription) async throws -> Subscription {
+        try await checkSubscription(req)
         let now = storage.clock.now()
         var s = req
         stamp(&s.id, &s.createdDateTime, &s.modificationDateTime, id: Self.newID("sub"), created: now, modified: now)

@@ -113,6 +113,9 @@ extension HTTPServer {
             try await vtn.createVen(c, try await Self.decodeBody(Ven.self, r, ctx))
         }
         oadr(g, .get, "/vens/{id}", notifier: notifier) { _, ctx, vtn, c in try await vtn.ven(c, id: try Self.objectID(ctx)) }
+        oadr(g, .put, "/vens/{id}", notifier: notifier) { r, ctx, vtn, c in
+            try await vtn.updateVen(c, id: try Self.objectID(ctx), try await Self.decodeBody(Ven.self, r, ctx))
+        }
         oadr(g, .delete, "/vens/{id}", notifier: notifier) { _, ctx, vtn, c in
             RawJSON(try await vtn.delete(c, kind: .ven, id: try Self.objectID(ctx)))
         }
@@ -124,6 +127,9 @@ extension HTTPServer {
             try await vtn.createResource(c, try await Self.decodeBody(Resource.self, r, ctx))
         }
         oadr(g, .get, "/resources/{id}", notifier: notifier) { _, ctx, vtn, c in try await vtn.resource(c, id: try Self.objectID(ctx)) }
+        oadr(g, .put, "/resources/{id}", notifier: notifier) { r, ctx, vtn, c in
+            try await vtn.updateResource(c, id: try Self.objectID(ctx), try await Self.decodeBody(Resource.self, r, ctx))
+        }
         oadr(g, .delete, "/resources/{id}", notifier: notifier) { _, ctx, vtn, c in
             RawJSON(try await vtn.delete(c, kind: .resource, id: try Self.objectID(ctx)))
         }
@@ -137,6 +143,9 @@ extension HTTPServer {
         }
         oadr(g, .get, "/subscriptions/{id}", notifier: notifier) { _, ctx, vtn, c in
             try await vtn.subscription(c, id: try Self.objectID(ctx))
+        }
+        oadr(g, .put, "/subscriptions/{id}", notifier: notifier) { r, ctx, vtn, c in
+            try await vtn.updateSubscription(c, id: try Self.objectID(ctx), try await Self.decodeBody(Subscription.self, r, ctx))
         }
         oadr(g, .delete, "/subscriptions/{id}", notifier: notifier) { _, ctx, vtn, c in
             RawJSON(try await vtn.delete(c, kind: .subscription, id: try Self.objectID(ctx)))

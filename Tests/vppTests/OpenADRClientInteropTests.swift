@@ -137,4 +137,28 @@ enum OpenADRInterop {
         try? transcript.write(toFile: FileManager.default.temporaryDirectory.appendingPathComponent("vpp-openadr3-interop-transcript.txt").path,
                               atomically: true, encoding: .utf8)
     }
+
+    /// A failed run publishes nothing: the previous events stay in force, unchanged.
+    @Test func failedDispatchRunLeavesThePreviousEventsInForce() async throws {
+        let dir = try TempDirectory.make()
+        defer { TempDirectory.remove(dir) }
+        let db = dir.appendingPathComponent("vtn.sqlite").path
+        #expect(vpp(["site", "load", "--db", db, "site-configs/seodaemun.toml"]).status == 0)
+        let outbox = dir.appendingPathComponent("outbox").path, lock = dir.appendingPathComponent("lock").path
+        let ok = vpp(["dispatch", "run", "--db", db, "--outbox", outbox, "--lock", lock, "--horizon", "24h", "--step", "1h"])
+        #expect(ok.status == 0)
+        let store = try SQLiteStore(path: db)
+        let before = try await store.openADRObjects(OpenADRQuery(kind: .event, limit: 50))
+        #expect(before.count == 28)
+        // SoC for a battery the site does not have: the run fails after it was started.
+        let bad = dir.appendingPathComponent("soc.csv")
+        try "battery_id,soc_kwh\nno-such-battery,10\n".write(to: bad, atomically: true, encoding: .utf8)
+        let failed = vpp(["dispatch", "run", "--db", db, "--outbox", outbox, "--lock", lock, "--horizon", "24h", "--step", "1h",
+                          "--telemetry", bad.path])
+        #expect(failed.status != 0)
+        #expect(!failed.out.contains("openadr:"))
+        let after = try await store.openADRObjects(OpenADRQuery(kind: .event, limit: 50))
+        #expect(after == before)
+        #expect(after.allSatisfy { $0.modificationNumber == 0 })
+    }
 }

@@ -195,6 +195,13 @@ struct VTNClient {
         #expect(try await c.call("GET", "/resources/\(resB)", template: "/resources/{resourceID}", token: a).status == 404)
         #expect(try c.decode([Resource].self, try await c.call("GET", "/resources?venID=\(venB)", token: a)).isEmpty)
         #expect(try c.decode([Ven].self, try await c.call("GET", "/vens", token: s.operatorToken)).count == 2)
+        // Updates: a VEN may not rename itself nor touch another VEN's resource; the BL may.
+        let venA = try #require(try c.decode([Ven].self, try await c.call("GET", "/vens", token: a)).first)
+        var renamed = venA; renamed.venName = "ven-a2"
+        #expect(try await c.call("PUT", "/vens/\(venA.id ?? "")", template: "/vens/{venID}", token: a, body: renamed).status == 403)
+        var resBody = try #require(bRes.first); resBody.attributes = [ValuesMap(type: "MAX_POWER_EXPORT", values: [.number(400)])]
+        #expect(try await c.call("PUT", "/resources/\(resB)", template: "/resources/{resourceID}", token: a, body: resBody).status == 404)
+        #expect(try await c.call("PUT", "/resources/\(resB)", template: "/resources/{resourceID}", token: s.operatorToken, body: resBody).status == 200)
         // A VEN may not add another VEN's battery as its resource.
         let steal = try await c.call("POST", "/resources", token: a, body: Resource(resourceName: "bugahyeon-ess", venID: venB))
         #expect(steal.status == 403)
