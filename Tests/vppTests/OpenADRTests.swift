@@ -1,5 +1,8 @@
 import Dispatcher
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import OpenADR
 import Testing
 import VPPConfig
@@ -285,6 +288,35 @@ struct VTNClient {
         #expect(bad.status == 400)
     }
 
+    /// A live callback receives the notification of each event (its body is a `notification`
+    /// per the specification) with the subscription's bearer token.
+    @Test func webhookDeliversNotificationsToALiveCallback() async throws {
+        let s = try await LiveServer.start()
+        defer { Task { await s.stop() } }
+        let c = try VTNClient(s)
+        let receiver = try CallbackReceiver(expecting: 2)
+        let a = try await Self.venToken(s, "ven-a", ["cheonyeon-ess"])
+        #expect(try await c.call("POST", "/subscriptions", token: a, body: Subscription(clientName: "ven-a", objectOperations: [
+            ObjectOperation(objects: [.event], operations: [.create], callbackUrl: "http://127.0.0.1:\(receiver.port)/cb", bearerToken: "cb-secret"),
+        ])).status == 201)
+        let notifier = WebhookNotifier()
+        let (plan, b) = try Self.plan(start: Slot(containing: s.store.clock.now(), length: .hour).start)
+        _ = try await OpenADRPublisher(storage: s.store.storage, notifier: notifier).publish(runID: 1, plan: plan, site: try Self.site.get(),
+                                                                                           exportPrice: { b.exportPrice(hour: $0) })
+        let deliveries = await notifier.drain(timeoutS: 10)
+        #expect(deliveries.count == 2 && deliveries.allSatisfy { $0.ok && $0.tries == 1 })
+        let got = receiver.requests()
+        #expect(got.count == 2)
+        for r in got {
+            #expect(r.head.lowercased().contains("authorization: bearer cb-secret"))
+            var errors: [String] = []
+            c.schema.check(try JSONDecoder().decode(OpenADRSchema.J.self, from: Data(r.body)), ["$ref": "#/components/schemas/notification"], "$", &errors)
+            #expect(errors.isEmpty, "\(errors)")
+            let n = try JSONDecoder().decode(Notification<Event>.self, from: Data(r.body))
+            #expect(n.operation == .create && n.objectType == .event && n.object.targets?.contains("cheonyeon-ess") == true)
+        }
+    }
+
     @Test func clientCredentialsTokenEndpoint() async throws {
         let s = try await LiveServer.start()
         defer { Task { await s.stop() } }
@@ -304,4 +336,62 @@ struct VTNClient {
         #expect(try c.decode(ClientCredentialResponse.self, ok).access_token == token)
         #expect(try await form("0000000000000000", token).status == 401)
     }
+}
+
+/// A loopback HTTP server that answers 200 to `expecting` requests and keeps them (webhook tests).
+final class CallbackReceiver: @unchecked Sendable {
+    struct Received { var head: String; var body: [UInt8] }
+    let port: Int
+    private let fd: Int32
+    private let lock = NSLock()
+    private var got: [Received] = []
+
+    init(expecting n: Int) throws {
+        let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard sock >= 0 else { throw POSIXErr(what: "socket") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, len) == 0 && listen(sock, 16) == 0 && getsockname(sock, $0, &len) == 0 }
+        }
+        guard ok else { close(sock); throw POSIXErr(what: "bind/listen") }
+        fd = sock
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        let fd = sock
+        Thread.detachNewThread { [self] in
+            for _ in 0..<n {
+                let c = accept(fd, nil, nil)
+                if c < 0 { return }
+                var data: [UInt8] = []
+                var buf = [UInt8](repeating: 0, count: 65536)
+                var tv = timeval(tv_sec: 5, tv_usec: 0)
+                setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                // Reads the head, then Content-Length bytes of body.
+                while true {
+                    let k = recv(c, &buf, buf.count, 0)
+                    if k <= 0 { break }
+                    data.append(contentsOf: buf[0..<k])
+                    if let end = MultipartFormFind.find([13, 10, 13, 10], in: data) {
+                        let head = String(decoding: data[0..<end], as: UTF8.self)
+                        let cl = head.lowercased().components(separatedBy: "\r\n").first { $0.hasPrefix("content-length:") }
+                            .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+                        if data.count >= end + 4 + cl {
+                            self.lock.lock(); self.got.append(Received(head: head, body: Array(data[(end + 4)..<(end + 4 + cl)]))); self.lock.unlock()
+                            break
+                        }
+                    }
+                }
+                let reply = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+                _ = reply.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                close(c)
+            }
+        }
+    }
+
+    deinit { close(fd) }
+
+    func requests() -> [Received] { lock.lock(); defer { lock.unlock() }; return got }
 }
