@@ -147,9 +147,33 @@ public struct VTN: Sendable {
 
     /// `events` as the JSON array of the stored bodies (the hot path of VENs polling: no decode
     /// and re-encode).
-    public func eventsJSON(_ c: Caller, programID: String?, targets: [String]?, page: Page) async throws -> Data {
-        let q = eventsQuery(c, programID: programID, targets: targets, page: page)
-        return Self.jsonArray(q.limit == 0 ? [] : try await store.openADRObjects(q).map(\.body))
+    /// `active`: leave out events whose last interval has ended (pagination then applies to
+    /// what is left).
+    public func eventsJSON(_ c: Caller, programID: String?, targets: [String]?, active: Bool = false, page: Page) async throws -> Data {
+        var q = eventsQuery(c, programID: programID, targets: targets, page: page)
+        if q.limit == 0 { return Self.jsonArray([]) }
+        guard active else { return Self.jsonArray(try await store.openADRObjects(q).map(\.body)) }
+        q.skip = 0; q.limit = Int.max / 2
+        let now = storage.clock.now()
+        let live = try await store.openADRObjects(q).filter { r in
+            guard let e = try? Self.decode(Event.self, r.body), let end = Self.end(of: e) else { return true }
+            return end > now
+        }
+        return Self.jsonArray(live.dropFirst(page.skip).prefix(page.limit).map(\.body))
+    }
+
+    /// When an event's last interval ends [UTC epoch s]; nil when its intervals carry no times.
+    static func end(of e: Event) -> Int64? {
+        var start = e.intervalPeriod?.start.flatMap(OADRTime.parse)
+        let defaultS = e.intervalPeriod?.duration.flatMap(OADRTime.seconds(ofDuration:))
+        var end: Int64?
+        for iv in e.intervals {
+            if let s = iv.intervalPeriod?.start.flatMap(OADRTime.parse) { start = s }
+            guard let s = start, let d = iv.intervalPeriod?.duration.flatMap(OADRTime.seconds(ofDuration:)) ?? defaultS else { continue }
+            end = max(end ?? s + d, s + d)
+            start = s + d   // intervals without their own start follow on
+        }
+        return end
     }
 
     func eventsQuery(_ c: Caller, programID: String?, targets: [String]?, page: Page) -> OpenADRQuery {

@@ -75,7 +75,8 @@ extension HTTPServer {
         oadrRaw(g, "/events", notifier: notifier) { r, _, vtn, c in
             let q = r.uri.queryParameters
             if let a = q.get("active"), a != "true", a != "false" { throw Problem.badRequest("active must be true or false") }
-            return try await vtn.eventsJSON(c, programID: try Self.optionalID(r, "programID"), targets: Self.targets(r), page: try Self.page(r))
+            return try await vtn.eventsJSON(c, programID: try Self.optionalID(r, "programID"), targets: Self.targets(r),
+                                            active: q.get("active") == "true", page: try Self.page(r))
         }
         oadr(g, .post, "/events", status: .created, notifier: notifier) { r, ctx, vtn, c in
             try await vtn.createEvent(c, try await Self.decodeBody(Event.self, r, ctx))

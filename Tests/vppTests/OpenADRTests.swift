@@ -169,6 +169,9 @@ struct VTNClient {
 
         let aEvents = try c.decode([Event].self, try await c.call("GET", "/events", token: a))
         #expect(aEvents.count == 2)   // its battery's dispatch event and its dong's price event
+        // The plan started 4 h ago with 4 hourly slots: over, so not active.
+        #expect(try c.decode([Event].self, try await c.call("GET", "/events?active=true", token: a)).isEmpty)
+        #expect(try await c.call("GET", "/events?active=maybe", token: a).status == 400)
         #expect(aEvents.allSatisfy { $0.targets?.contains("cheonyeon-ess") == true })
         #expect(try await c.call("GET", "/events/\(evA)", template: "/events/{eventID}", token: a).status == 200)
         #expect(try await c.call("GET", "/events/\(evB)", template: "/events/{eventID}", token: a).status == 404)
