@@ -46,6 +46,7 @@ bench: deps
 	.build/release/vpp bench forecast
 	.build/release/vpp bench dispatch
 	.build/release/vpp bench report
+	.build/release/vpp bench openadr
 
 clean:
 	rm -rf .build out

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Dispatcher", targets: ["Dispatcher"]),
         .library(name: "PlantSimulator", targets: ["PlantSimulator"]),
         .library(name: "Resilience", targets: ["Resilience"]),
+        .library(name: "OpenADR", targets: ["OpenADR"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -65,9 +66,11 @@ let package = Package(
         .target(name: "PlantSimulator", dependencies: ["VPPCore", "VPPStore", "Dispatcher"]),
         // Heat-wave resilience (issue 17): KMA warnings, alert import, shelter reserve, outage drill.
         .target(name: "Resilience", dependencies: ["VPPCore", "VPPStore", "Dispatcher"]),
+        // OpenADR 3.1.0 models (Codable, from the specification's YAML) and the VTN's rules.
+        .target(name: "OpenADR", dependencies: ["VPPCore", "VPPStore"]),
         // The HTTP server (Hummingbird 2): routes, handlers, pages.
         .target(name: "VPPServer", dependencies: [
-            "VPPCore", "VPPStore", "VPPAuth", "Ingestion", "Tracking", "Forecast", "Dispatcher", "VPPCharts",
+            "VPPCore", "VPPStore", "VPPAuth", "Ingestion", "Tracking", "Forecast", "Dispatcher", "VPPCharts", "OpenADR",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -80,7 +83,7 @@ let package = Package(
             name: "vpp",
             dependencies: [
                 "VPPCore", "VPPConfig", "VPPAuth", "VPPStore", "VPPStoreSQLite", "Ingestion", "Tracking", "Forecast",
-                "Dispatcher", "Resilience", "VPPServer", "VPPBenchmarks", "PlantSimulator",
+                "Dispatcher", "Resilience", "VPPServer", "VPPBenchmarks", "PlantSimulator", "OpenADR",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -98,7 +101,7 @@ let package = Package(
             "Dispatcher", "Resilience", "VPPBenchmarks", "VPPTestSupport", "VPPStoreSQLite", "VPPConfig", "PlantSimulator", "Ingestion",
         ]),
         .testTarget(name: "vppTests", dependencies: [
-            "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPConfig",
+            "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPConfig", "OpenADR",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -60,6 +60,7 @@ public struct SiteConfigParser: Sendable {
             export = ExportPrice(flatKRWPerKWh: try x.double("flat_krw_per_kwh", min: 0), source: try x.optionalString("source") ?? "")
             try x.finish()
         }
+        let openadr = try parseOpenADR(r.optionalTable("openadr"))
         var config = SiteConfig(version: version, site: site, dongs: dongs, tariffs: tariffs, emissionFactors: factors,
                                 targets: targets, export: export)
         if let d = try r.optionalTable("dispatch") {
@@ -68,6 +69,7 @@ public struct SiteConfigParser: Sendable {
         }
         config.standardLoadProfile = try r.optionalTable("standard_load_profile").map(parseStandardLoadProfile)
         try r.finish()
+        config.openadr = openadr
         return config
     }
 

@@ -60,6 +60,7 @@ public struct HTTPServer: Sendable {
             .addRoutes(auditRoutes(), atPath: "/audit")
             .addRoutes(telemetryRoutes(), atPath: "/telemetry")
         router.addRoutes(pageRoutes())
+        addOpenADR(to: router)
         return router
     }
 

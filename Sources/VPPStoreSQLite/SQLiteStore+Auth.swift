@@ -26,8 +26,11 @@ extension SQLiteStore {
             guard complexes.isEmpty else { throw AuthError(.usage("--complex applies to office tokens only")) }
         case .battery:
             guard !complexes.isEmpty else { throw AuthError(.usage("a battery token needs at least one --battery BATTERY-ID")) }
+        case .ven:
+            guard let o = office, !o.isEmpty else { throw AuthError(.usage("a VEN token needs --ven NAME")) }
+            guard !complexes.isEmpty else { throw AuthError(.usage("a VEN token needs at least one --resource BATTERY-ID")) }
         }
-        let scopeKind = role == .battery ? "battery" : "meter"
+        let scopeKind = role == .battery || role == .ven ? "battery" : "meter"
         let uniqueComplexes = Array(Set(complexes)).sorted()
         let salt = TokenHasher.newSalt()
         let mac = TokenHasher.hash(secret: secret.secret, salt: salt)
@@ -39,21 +42,22 @@ extension SQLiteStore {
                 let unknown = uniqueComplexes.filter { !meters.contains($0) }
                 if !unknown.isEmpty {
                     let known = meters.sorted().prefix(6).joined(separator: ", ")
-                    throw AuthError(.usage("unknown \(role == .battery ? "battery" : "complex meter") id(s) \(unknown.joined(separator: ", ")); "
+                    throw AuthError(.usage("unknown \(scopeKind == "battery" ? "battery" : "complex meter") id(s) \(unknown.joined(separator: ", ")); "
                         + (meters.isEmpty ? "load the site first (vpp site load)" : "known \(scopeKind == "battery" ? "batteries" : "meters") include \(known)")))
                 }
             }
             try db.execute(sql: """
                 INSERT INTO api_token (key_id, salt, secret_hmac, role, office, complexes_json, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [secret.keyID, Data(salt), Data(mac), role.rawValue, role == .office ? office : nil,
+                """, arguments: [secret.keyID, Data(salt), Data(mac), role.rawValue, role == .office || role == .ven ? office : nil,
                                  complexesJSON, now])
             let id = db.lastInsertedRowID
             try Self.insertAudit(db, AuditEvent(at: now, actor: actor, tokenID: id, action: "token.create",
                                                 target: "token:\(secret.keyID)", outcome: "ok",
                                                 detail: role == .office ? "office \(office ?? "") complexes \(uniqueComplexes.joined(separator: ","))"
-                                                    : role == .battery ? "battery \(uniqueComplexes.joined(separator: ","))" : "operator"))
-            return TokenInfo(id: id, keyID: secret.keyID, role: role, office: role == .office ? office : nil,
+                                                    : role == .battery ? "battery \(uniqueComplexes.joined(separator: ","))"
+                                                    : role == .ven ? "ven \(office ?? "") resources \(uniqueComplexes.joined(separator: ","))" : "operator"))
+            return TokenInfo(id: id, keyID: secret.keyID, role: role, office: role == .office || role == .ven ? office : nil,
                              complexes: uniqueComplexes, createdAt: now, revokedAt: nil)
         }
         return (info, secret.text)

@@ -16,7 +16,8 @@ import VPPStore
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print measured figures (use a release build).",
-        subcommands: [Store.self, Ingest.self, BenchForecast.self, BenchTrain.self, BenchScore.self, BenchDispatch.self, BenchReport.self])
+        subcommands: [Store.self, Ingest.self, BenchForecast.self, BenchTrain.self, BenchScore.self, BenchDispatch.self, BenchReport.self,
+                      BenchOpenADR.self])
 
     struct Store: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Store insert throughput (readings rows/s).")

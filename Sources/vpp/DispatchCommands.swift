@@ -189,13 +189,13 @@ struct DispatchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let step = model.span.slotLength
+            let store = try global.openStore()
             var o = DispatchRunner.Options(outbox: outbox, lockPath: lock, telemetryPath: telemetry)
             o.step = step; o.slots = model.span.slots; o.objectiveName = model.objective.rawValue; o.maxSeconds = timeLimit
             if let m = telemetryMaxAgeMin {
                 guard (1...1440).contains(m) else { throw ValidationError("--telemetry-max-age-min must be 1…1440") }
                 o.telemetryMaxAgeS = Int64(m) * 60
             }
-            let store = try global.openStore()
             let b = try await model.builder(storage: store)
             var now = store.clock.now()
             if let at {
@@ -216,6 +216,7 @@ struct DispatchCommand: AsyncParsableCommand {
             let r = try await runner.run(now: now)
             print("load/PV: \(r.inputSources)")
             print("run \(r.runID): ok, objective \(fmt(r.plan.objective, 2)), \(r.files.count) setpoint files in \(outbox), SoC from \(r.socSource), build+solve \(fmt((r.plan.buildSeconds + r.plan.solveSeconds) * 1000, 1)) ms")
+            try await OpenADRDispatchHook.publish(storage: store, run: r, builder: b)   // issue 13: events to VENs
         }
     }
 

@@ -20,15 +20,29 @@ struct TokensCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a token; it is printed once and only its salted hash is stored.")
+            abstract: "Create a token; it is printed once and only its salted hash is stored.", aliases: ["issue"])
         @OptionGroup var global: GlobalOptions
         @Option(help: "Office (관리사무소) name for an office token.") var office: String?
         @Option(parsing: .upToNextOption, help: "Meter id(s) of the complexes this office may upload for.") var complex: [String] = []
         @Flag(help: "An operator token (reads everything).") var `operator` = false
         @Option(parsing: .upToNextOption, help: "Battery id(s) a battery token may post telemetry for (a battery token).") var battery: [String] = []
         @Option(help: "Output format: text or json.") var format: String = "text"
+        @Option(help: "Token role: ven (an OpenADR VEN, with --ven NAME --resource BATTERY-ID…); operator and office have their own flags.")
+        var role: String?
+        @Option(help: "VEN name of a --role ven token (its OpenADR venName).") var ven: String?
+        @Option(parsing: .upToNextOption, help: "Battery id(s) a --role ven token's VEN controls (its OpenADR resources).") var resource: [String] = []
 
         func validate() throws {
+            if let role {
+                guard role == "ven" else { throw ValidationError("--role takes ven; use --operator, --office NAME --complex ID… or --battery ID… for the others") }
+                guard let v = ven, !v.isEmpty, !resource.isEmpty else { throw ValidationError("--role ven needs --ven NAME and --resource BATTERY-ID…") }
+                guard !`operator`, office == nil, complex.isEmpty, battery.isEmpty else {
+                    throw ValidationError("--role ven takes no --operator, --office, --complex or --battery")
+                }
+                guard format == "text" || format == "json" else { throw ValidationError("--format text|json") }
+                return
+            }
+            if ven != nil || !resource.isEmpty { throw ValidationError("--ven and --resource need --role ven") }
             let roles = [`operator`, office != nil, !battery.isEmpty].filter { $0 }.count
             if roles > 1 { throw ValidationError("give one of --operator, --office NAME --complex ID… or --battery ID…") }
             if roles == 0 { throw ValidationError("give --office NAME --complex ID…, --battery ID… or --operator") }
@@ -37,8 +51,10 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try global.openStore()
-            let role: TokenRole = `operator` ? .operator : battery.isEmpty ? .office : .battery
-            let (info, text) = try await store.auth.createToken(role: role, office: office, complexes: role == .battery ? battery : complex,
+            let isVEN = role == "ven"
+            let tokenRole: TokenRole = isVEN ? .ven : `operator` ? .operator : battery.isEmpty ? .office : .battery
+            let (info, text) = try await store.auth.createToken(role: tokenRole, office: isVEN ? ven : office,
+                                                                complexes: isVEN ? resource : tokenRole == .battery ? battery : complex,
                                                                 actor: "cli")
             if format == "json" {
                 print(try renderJSON(["token": text, "key_id": info.keyID, "role": info.role.rawValue, "office": info.office ?? "",
@@ -46,7 +62,7 @@ struct TokensCommand: AsyncParsableCommand {
             } else {
                 print(text)
                 FileHandle.standardError.write(Data(
-                    "vpp: created \(info.role.rawValue) token \(info.keyID)\(info.office.map { " for \($0)" } ?? "")\(info.complexes.isEmpty ? "" : " (complexes \(info.complexes.joined(separator: ", ")))"); it is shown only this once\n".utf8))
+                    "vpp: created \(info.role.rawValue) token \(info.keyID)\(info.office.map { " for \($0)" } ?? "")\(info.complexes.isEmpty ? "" : " (\(info.role == .ven ? "resources" : "complexes") \(info.complexes.joined(separator: ", ")))"); it is shown only this once\n".utf8))
             }
         }
     }

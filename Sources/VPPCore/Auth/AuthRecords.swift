@@ -8,6 +8,10 @@ public enum TokenRole: String, Sendable, Codable, CaseIterable {
     case `operator`
     /// A battery (or its controller): posts telemetry for its own batteries only (issue 12).
     case battery
+    /// An OpenADR VEN (a battery controller, issue 13): reads the events targeted to its
+    /// resources and posts reports for them. `office` holds the VEN name, `complexes` its
+    /// resources (battery asset ids).
+    case ven
 }
 
 /// The authenticated caller of one request.
@@ -33,6 +37,7 @@ public struct Principal: Sendable, Equatable, Codable {
         case .operator: return "operator:\(keyID)"
         case .office: return "office:\(office ?? "?"):\(keyID)"
         case .battery: return "battery:\(complexes.joined(separator: "+")):\(keyID)"
+        case .ven: return "ven:\(office ?? "?"):\(keyID)"
         }
     }
 }

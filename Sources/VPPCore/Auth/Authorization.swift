@@ -26,6 +26,8 @@ public enum Authorization {
             throw AuthError(.forbidden("this office token covers several complexes (\(p.complexes.joined(separator: ", "))); name one with complex="))
         case .battery:
             throw AuthError(.forbidden("a battery token may post only telemetry (POST /api/v1/telemetry)"))
+        case .ven:
+            throw AuthError(.forbidden("a VEN token may use only the OpenADR API"))
         }
     }
 
@@ -35,6 +37,7 @@ public enum Authorization {
         switch p.role {
         case .operator: return
         case .office: throw AuthError(.forbidden("an office token may not post battery telemetry"))
+        case .ven: throw AuthError(.forbidden("a VEN token reports telemetry through the OpenADR API (POST /openadr3/3.1.0/reports)"))
         case .battery:
             let outside = batteries.subtracting(p.complexes).sorted()
             guard outside.isEmpty else {
@@ -48,7 +51,7 @@ public enum Authorization {
     public static func canRead(uploadOwnedBy owner: UploadOwner?, _ p: Principal) -> Bool {
         switch p.role {
         case .operator: return true
-        case .office, .battery: return owner?.tokenID == p.tokenID
+        case .office, .battery, .ven: return owner?.tokenID == p.tokenID
         }
     }
 }

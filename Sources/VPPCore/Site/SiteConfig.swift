@@ -16,6 +16,8 @@ public struct SiteConfig: Sendable, Equatable, Codable {
     public var dispatch: DispatchSettings? = nil
     /// Shape monthly uploads are spread with where a dong has no interval load (`[standard_load_profile]`).
     public var standardLoadProfile: StandardLoadProfile?
+    /// OpenADR 3 programs (`[openadr]`, issue 13); nil: one program per dong with the defaults.
+    public var openadr: OpenADRProgramConfig? = nil
 
     public init(version: Int = 1, site: SiteInfo, dongs: [DongConfig], tariffs: [TariffTable] = [],
                 emissionFactors: [EmissionFactorEntry] = [], targets: Targets = Targets(),
