@@ -53,6 +53,10 @@ public struct XLSXReader {
         let limit = limits.maxPartBytes
         let tooBig = fail("\(name) expands to more than \(limit >> 20) MiB (the limit for one workbook part; raise it with --xlsx-max-mib if the file is genuine)")
         if entry.uncompressedSize > UInt64(limit) { throw tooBig }
+        // ZIPFoundation reads an entry's compressed bytes until it has the declared count and never
+        // stops at the end of the file, so an entry whose data would run past the end spins for
+        // ever (found by the fuzz test on a mutated workbook). Check the bounds first.
+        try checkEntryBounds(name)
         var data = Data()
         do {
             // The declared size may lie: count what really comes out.
@@ -71,6 +75,45 @@ public struct XLSXReader {
             throw fail("\(name) is not UTF-8 text")
         }
         return data
+    }
+
+    /// Every central-directory entry called `name` must have its local header and compressed data
+    /// inside the file (PKWARE APPNOTE 6.3.x §4.3.7, §4.3.12, §4.3.16). ZIP64 sizes are refused.
+    private func checkEntryBounds(_ name: String) throws {
+        guard let d = FileManager.default.contents(atPath: path) else { throw IngestError(file: path, .cannotOpen("cannot read")) }
+        let b = [UInt8](d), n = b.count
+        func u16(_ i: Int) -> Int { i + 2 <= n ? Int(b[i]) | Int(b[i + 1]) << 8 : -1 }
+        func u32(_ i: Int) -> Int { i + 4 <= n ? Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24 : -1 }
+        var eocd = -1
+        var i = n - 22
+        while i >= max(0, n - 22 - 65_535) {
+            if u32(i) == 0x0605_4B50 { eocd = i; break }
+            i -= 1
+        }
+        guard eocd >= 0 else { throw fail("no zip end-of-central-directory record; the file is corrupt or truncated") }
+        let count = u16(eocd + 10)
+        var p = u32(eocd + 16)
+        let target = Array(name.utf8)
+        for _ in 0..<max(0, count) {
+            guard p >= 0, u32(p) == 0x0201_4B50 else { throw fail("zip central directory is corrupt") }
+            let csize = u32(p + 20), nameLen = u16(p + 28), extraLen = u16(p + 30), commentLen = u16(p + 32), local = u32(p + 42)
+            guard csize >= 0, nameLen >= 0, extraLen >= 0, commentLen >= 0, local >= 0, p + 46 + nameLen <= n else {
+                throw fail("zip central directory is corrupt")
+            }
+            if Array(b[(p + 46)..<(p + 46 + nameLen)]) == target {
+                guard csize != 0xFFFF_FFFF, local != 0xFFFF_FFFF else { throw fail("\(name) uses ZIP64 sizes, which a workbook part never needs") }
+                guard u32(local) == 0x0403_4B50 else { throw fail("\(name): no local file header where the directory says; the file is corrupt") }
+                let ln = u16(local + 26), le = u16(local + 28), flags = u16(local + 6), lcsize = u32(local + 18)
+                // Without a data descriptor (flag bit 3) the local header's size is the one read.
+                let sizes = flags >= 0 && flags & 8 == 0 ? [csize, lcsize] : [csize]
+                for size in sizes {
+                    guard ln >= 0, le >= 0, size >= 0, size != 0xFFFF_FFFF, local + 30 + ln + le + size <= n else {
+                        throw fail("\(name) claims \(size) compressed bytes past the end of the \(n)-byte file; the file is corrupt or truncated")
+                    }
+                }
+            }
+            p += 46 + nameLen + extraLen + commentLen
+        }
     }
 
     /// Sheet names in workbook order.
