@@ -37,6 +37,10 @@ def pv():
 def xperp():
     # The two example rows printed on XpERP manual p.26 (shared/data/apartment-exports), no header, as .xlsx.
     rows = list(csv.reader(open(os.path.join(SHARED, "apartment-exports", "xperp_electric_upload_example_noheader.csv"))))
+    write_xlsx(os.path.join(OUT, "yeonhui-apt-xperp-2025-08.xlsx"), rows, (2025, 9, 1, 0, 0, 0))
+
+def write_xlsx(path, rows, date_time):
+    """A one-sheet workbook (sheet 전기검침) of `rows` as numbers, no header; fixed zip dates: reproducible bytes."""
     sheet = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
     for i, r in enumerate(rows, start=1):
@@ -50,10 +54,9 @@ def xperp():
         "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
         "xl/worksheets/sheet1.xml": "".join(sheet),
     }
-    path = os.path.join(OUT, "yeonhui-apt-xperp-2025-08.xlsx")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in files.items():
-            zi = zipfile.ZipInfo(name, date_time=(2025, 9, 1, 0, 0, 0))  # fixed date: reproducible bytes
+            zi = zipfile.ZipInfo(name, date_time=date_time)
             zi.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(zi, text)
 

@@ -25,8 +25,10 @@ How (nothing invented beyond the two ESTIMATEs named here, which are the dispatc
     unchanged, re-dated to 2022 (no Seoul forecast for 2022 is in shared/data): a stand-in, labelled as such.
   * Monthly upload: the two example rows of the XpERP manual (apartment-exports), billing month 2022-07.
 """
-import csv, datetime, os, sys, tomllib, zipfile
-from xml.sax.saxutils import escape
+import csv, datetime, os, sys, tomllib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_samples import write_xlsx  # noqa: E402  (one .xlsx writer for both scripts)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESIDENTIAL = ["교원아파트", "기혼자아파트E동", "대학기숙사A동", "기숙사9동", "대학A동", "대학B동", "대학C동"]
@@ -134,7 +136,7 @@ def main():
 
     # --- monthly upload (the XpERP manual's two example rows) ---
     rows = list(csv.reader(open(os.path.join(shared, "apartment-exports", "xperp_electric_upload_example_noheader.csv"), encoding="utf-8")))
-    xlsx(os.path.join(out, "monthly", "yeonhui-apt-xperp-2022-07.xlsx"), rows)
+    write_xlsx(os.path.join(out, "monthly", "yeonhui-apt-xperp-2022-07.xlsx"), rows, (2022, 8, 1, 0, 0, 0))
 
     with open(os.path.join(out, "SOURCE.txt"), "w", encoding="utf-8") as o:
         o.write("DERIVED demo exports made by samples/make_week.py from ../shared/data; not measured in Seodaemun.\n")
@@ -142,26 +144,6 @@ def main():
     print(f"make_week.py: {len(load_rows)} AMI rows for {len({r[1] for r in load_rows})} meters, "
           f"{len(pv_rows)} PV rows for {len({r[1] for r in pv_rows})} fleets, {len(DAYS)} days → {out}")
 
-
-def xlsx(path, rows):
-    sheet = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
-    for i, r in enumerate(rows, start=1):
-        cells = "".join(f'<c r="{chr(65 + j)}{i}"><v>{escape(v)}</v></c>' for j, v in enumerate(r) if v != "")
-        sheet.append(f'<row r="{i}">{cells}</row>')
-    sheet.append("</sheetData></worksheet>")
-    files = {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
-        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="전기검침" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": "".join(sheet),
-    }
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in files.items():
-            zi = zipfile.ZipInfo(name, date_time=(2022, 8, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(zi, text)
 
 
 if __name__ == "__main__":

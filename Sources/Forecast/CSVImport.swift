@@ -37,7 +37,7 @@ package func readFileBytes(_ path: String) throws -> [UInt8] {
     return [UInt8](d)
 }
 
-/// Weather forecast CSV in the layout of the Dangjin file (shared/data/pv-dangjin/dangjin_fcst.csv):
+/// Weather forecast CSV in the layout of the DACON/EWP Dangjin forecast file (`dangjin_fcst.csv`):
 /// `Forecast_time,Temperature,Humidity,WindSpeed,WindDirection,Cloud` — valid time in KST
 /// (an instant, not an interval), °C, %, m/s, °, KMA sky code 1–4 (interpolated, fractional).
 /// Optional columns by name: `PTY`, `POP`.

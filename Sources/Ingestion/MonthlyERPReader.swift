@@ -4,7 +4,7 @@ import VPPCore
 import VPPStore
 
 /// Reads the apartment ERP monthly upload in the XpERP layout (AEGIS XpERP manual p.26,
-/// "전기검침 > 데이터업로드"; transcribed in shared/data/apartment-exports): no header row,
+/// "전기검침 > 데이터업로드"): no header row,
 /// A 동, B 호, C 전월지침 (previous register, may be blank), D 당월지침 (current register),
 /// E 사용량 (kWh), optional F–Z billing columns kept as read (`register_reading.billing_json`).
 ///

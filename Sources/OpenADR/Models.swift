@@ -1,7 +1,7 @@
 import Foundation
 
 // OpenADR 3.1.0 objects as typed Codable values, written from the specification's OpenAPI YAML
-// (../shared/data/reference/openadr3/openadr3-3.1.0.yaml, `components/schemas`, Apache-2.0) and
+// (OpenADR Alliance, openadr3-3.1.0.yaml, `components/schemas`, Apache-2.0) and
 // its enumeration schemas (`enumerations/*.schema.yaml`). JSON names are the specification's
 // (camelCase); optional members are left out when nil (the YAML marks them nullable).
 //

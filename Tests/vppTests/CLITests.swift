@@ -27,11 +27,13 @@ struct CLITests {
         return candidates[0].appendingPathComponent("vpp")
     }
 
-    func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs the built binary in `cwd` (default: the package root); `environment` entries are set,
+    /// or removed when nil.
+    func run(_ args: [String], environment: [String: String?] = [:], cwd: URL = Paths.packageRoot) throws -> Result {
         let p = Process()
         p.executableURL = Self.binary
         p.arguments = args
-        p.currentDirectoryURL = Paths.packageRoot
+        p.currentDirectoryURL = cwd
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         p.environment = env

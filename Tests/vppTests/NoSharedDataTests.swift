@@ -7,24 +7,8 @@ import VPPTestSupport
 /// exports passed by absolute path), and every command succeeds from the store alone.
 @Suite("Product commands without ../shared")
 struct NoSharedDataTests {
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    static func run(_ args: [String], cwd: URL) throws -> Result {
-        let p = Process()
-        p.executableURL = CLITests.binary
-        p.arguments = args
-        p.currentDirectoryURL = cwd
-        var env = ProcessInfo.processInfo.environment
-        env["VPP_SHARED_DATA"] = nil
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    static func run(_ args: [String], cwd: URL) throws -> CLITests.Result {
+        try CLITests().run(args, environment: ["VPP_SHARED_DATA": nil], cwd: cwd)
     }
 
     @Test func dailyLoopRunsWithoutSharedData() throws {

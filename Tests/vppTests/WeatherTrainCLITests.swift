@@ -6,24 +6,8 @@ import VPPTestSupport
 /// ../shared next to it (product commands must not need the public data).
 @Suite("CLI: weather archive and forecast train without ../shared")
 struct WeatherTrainCLITests {
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    func run(_ args: [String], in dir: URL) throws -> Result {
-        let p = Process()
-        p.executableURL = CLITests.binary
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        var env = ProcessInfo.processInfo.environment
-        env["VPP_SHARED_DATA"] = dir.appendingPathComponent("no-such-shared-data").path
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    func run(_ args: [String], in dir: URL) throws -> CLITests.Result {
+        try CLITests().run(args, environment: ["VPP_SHARED_DATA": dir.appendingPathComponent("no-such-shared-data").path], cwd: dir)
     }
 
     @Test func importShowTrainRun() throws {
