@@ -58,15 +58,20 @@ public enum PVGroupChain {
                             weather: WeatherSeries, sun: inout GeocentricCache, clearSkyOnly: Bool = false) -> PhysicalPV.SlotResult? {
         let len = Int64(seconds)
         let mid = t0 + len / 2
-        guard let wMid = weather.at(mid), let first = group.systems.first else { return nil }
+        guard let first = group.systems.first else { return nil }
+        let wMidOrNil = weather.at(mid)
         let elev = SPA.topocentric(sun.at(mid - offsetS), observer: first.observer).elevationDeg
         // Night: the sun below −1° at the slot's start, middle and end (it cannot rise and set
-        // inside one slot) gives zero output without running the chain.
+        // inside one slot) gives zero output without running the chain. The output does not
+        // depend on the weather then, so a night slot past the last forecast point (the last hour
+        // of a day-ahead file issued for 00–23 h) takes the nearest point for its context.
         if elev < -1, SPA.topocentric(sun.at(t0 - offsetS), observer: first.observer).elevationDeg < -1,
            SPA.topocentric(sun.at(t0 + len - offsetS), observer: first.observer).elevationDeg < -1 {
+            guard let w = wMidOrNil ?? weather.at(t0) ?? weather.at(t0 + len) else { return nil }
             return PhysicalPV.SlotResult(slotStart: t0, seconds: seconds, acKW: 0, clearSkyACKW: 0, poa: 0, clearSkyPOA: 0, ghi: 0,
-                                         clearSkyGHI: 0, midElevationDeg: elev, weather: wMid)
+                                         clearSkyGHI: 0, midElevationDeg: elev, weather: w)
         }
+        guard let wMid = wMidOrNil else { return nil }
         let n = Int64(max(subSteps, 1))
         var ac = 0.0, cs = 0.0, poa = 0.0, csPOA = 0.0, ghi = 0.0, csGHI = 0.0
         for j in 0..<n {

@@ -204,7 +204,9 @@ struct ForecastCommand: AsyncParsableCommand {
                   + "\(r.runs) day-ahead runs issued D-1 17:30 KST, scored \(from)..\(to); NMAE = KPX hourly |F−A|/capacity over hours with A ≥ 10 %")
             for o in r.train { print("  train " + o.line) }
             print("\nforecast score --from \(from) --to \(to) --by month --issued-before 18:00 (the product's scoring):")
-            print(ForecastCommand.Score.render(r.score, format: .table))
+            var pvOnly = r.score
+            pvOnly.load = []   // a plant, no load
+            print(ForecastCommand.Score.render(pvOnly, format: .table))
             print("\nagainst the uncorrected physical model and persistence (hours with a previous-day actual):")
             for s in r.scores { print(s.line) }
         }
