@@ -55,15 +55,15 @@ extension Pages {
 
     /// Scope tabs, previous/next, a date picker (a GET form: no script) and the latest period.
     func periodNav(path: String, _ p: DashboardPeriod, extra: [(String, String)] = []) -> String {
-        let ex = extra.map { "&\($0.0)=\(esc(urlq($0.1)))" }.joined()
+        let ex = extra.map { "&amp;\($0.0)=\(esc(urlq($0.1)))" }.joined()
         var b = "<nav class=\"period\" aria-label=\"period\"><span class=\"tabs\">"
         for s in DashboardPeriod.Scope.allCases {
             let q = DashboardPeriod.containing(p.start, scope: s).query
-            b += s == p.scope ? "<b>\(esc(s.nameKo))</b>" : "<a href=\"\(esc(path))?\(q)\(ex)\">\(esc(s.nameKo))</a>"
+            b += s == p.scope ? "<b>\(esc(s.nameKo))</b>" : "<a href=\"\(esc(path))?\(esc(q))\(ex)\">\(esc(s.nameKo))</a>"
         }
-        b += "</span><a id=\"prev\" href=\"\(esc(path))?\(p.previous.query)\(ex)\">◀ 이전 prev</a>"
+        b += "</span><a id=\"prev\" href=\"\(esc(path))?\(esc(p.previous.query))\(ex)\">◀ 이전 prev</a>"
         b += "<strong id=\"period-title\">\(esc(p.title))</strong>"
-        b += "<a id=\"next\" href=\"\(esc(path))?\(p.next.query)\(ex)\">다음 next ▶</a>"
+        b += "<a id=\"next\" href=\"\(esc(path))?\(esc(p.next.query))\(ex)\">다음 next ▶</a>"
         b += "<form method=\"get\" action=\"\(esc(path))\" class=\"picker\"><input type=\"hidden\" name=\"scope\" value=\"\(p.scope.rawValue)\">"
         for (k, v) in extra { b += "<input type=\"hidden\" name=\"\(esc(k))\" value=\"\(esc(v))\">" }
         b += "<input type=\"date\" name=\"date\" id=\"date\" value=\"\(KSTDateTime(epochSeconds: p.start).dateString)\" aria-label=\"date (KST)\">"
@@ -72,7 +72,10 @@ extension Pages {
         return b
     }
 
-    func urlq(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+    /// Percent-encodes a query value or path segment (RFC 3986 unreserved characters kept).
+    func urlq(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? ""
+    }
 
     func fmt(_ v: Double?, _ digits: Int, _ unit: String = "") -> String {
         guard let v else { return "–" }
@@ -146,12 +149,12 @@ extension Pages {
         b += "<section><h2>동별 Per dong, \(esc(p.title))</h2><div class=\"scroll\"><table id=\"dongs\"><tr><th>동 dong</th><th class=n>PV kWh</th><th class=n>추정 est. kWh</th><th class=n>소비 kWh</th>"
         b += "<th class=n>RE100 %</th><th class=n>tCO2</th><th class=n>coverage %</th></tr>"
         for r in dongRows {
-            b += "<tr><td><a href=\"/dong/\(esc(r.dongCode))?\(p.query)\">\(esc(r.name))</a></td><td class=n>\(fmt(r.generationKWh, 0))</td>"
+            b += "<tr><td><a href=\"/dong/\(esc(r.dongCode))?\(esc(p.query))\">\(esc(r.name))</a></td><td class=n>\(fmt(r.generationKWh, 0))</td>"
             b += "<td class=n>\(fmt(r.generationEstimatedKWh, 0))</td><td class=n>\(fmt(r.consumptionKWh, 0))</td><td class=n>\(fmt(r.re100SharePct, 1))</td>"
             b += "<td class=n>\(fmt(r.tco2eAvoided, 2))</td><td class=n>\(fmt(r.consumptionCoveragePct, 0))</td></tr>"
         }
         b += "</table></div><p class=muted>– : below \(Int(rep.coverageThresholdPct)) % coverage or not metered. "
-        b += "<a href=\"/completeness?\(p.query)\">데이터 현황 Data completeness</a> · <a href=\"/api/v1/report?period=\(esc(urlq(p.reportPeriod.label)))\">report JSON</a></p></section>"
+        b += "<a href=\"/completeness?\(esc(p.query))\">데이터 현황 Data completeness</a> · <a href=\"/api/v1/report?period=\(esc(urlq(p.reportPeriod.label)))\">report JSON</a></p></section>"
         b += await shelterSection()
         b += try await scheduleSection(names: Dictionary(dongRows.map { ($0.dongCode, $0.name) }, uniquingKeysWith: { a, _ in a }))
         let spanText = try await storage.readings.rollupSpan().map {
@@ -176,7 +179,7 @@ extension Pages {
     func mapSection(site: SiteConfig?, rows: [MetricsRow], measure: MapMeasure, period p: DashboardPeriod) async throws -> String {
         var b = "<section id=\"map-section\"><h2>지도 Map — \(esc(measure.title)), \(esc(p.title))</h2><p class=\"measures\">"
         for m in MapMeasure.allCases {
-            b += m == measure ? "<b>\(esc(m.title))</b>" : "<a href=\"/dashboard?\(p.query)&measure=\(m.rawValue)\">\(esc(m.title))</a>"
+            b += m == measure ? "<b>\(esc(m.title))</b>" : "<a href=\"/dashboard?\(esc(p.query))&amp;measure=\(m.rawValue)\">\(esc(m.title))</a>"
         }
         b += "</p>"
         guard let site, let map = site.map else {

@@ -13,7 +13,7 @@ extension Pages {
         let p = try await period(q)
         let rep = try await report(p)
         let row = rep.summary.first { $0.level == .dong && $0.dongCode == code }
-        var b = "<p class=crumbs><a href=\"/dashboard?\(p.query)\">대시보드 Dashboard</a> › \(esc(dong.nameKo))</p>"
+        var b = "<p class=crumbs><a href=\"/dashboard?\(esc(p.query))\">대시보드 Dashboard</a> › \(esc(dong.nameKo))</p>"
         b += periodNav(path: "/dong/\(code)", p)
         b += "<div class=\"cards\">"
         let cov = "coverage: load \(fmt(row?.consumptionCoveragePct, 0, "%")), PV \(fmt(row?.generationCoveragePct, 0, "%"))"
@@ -94,7 +94,7 @@ extension Pages {
         b += "<table><tr><th>battery</th><th class=n>kWh</th><th class=n>kW ch/dis</th><th class=n>SoC min–max %</th><th class=n>reserve %</th><th class=n>SoC now %</th><th>last telemetry (KST)</th></tr>"
         for bat in dong.batteries {
             let t = latest[bat.id]
-            b += "<tr><td><a href=\"/battery/\(esc(urlq(bat.id)))?\(p.query)\">\(esc(bat.id))</a></td><td class=n>\(fmtNum(bat.capacityKWh, 0))</td>"
+            b += "<tr><td><a href=\"/battery/\(esc(urlq(bat.id)))?\(esc(p.query))\">\(esc(bat.id))</a></td><td class=n>\(fmtNum(bat.capacityKWh, 0))</td>"
             b += "<td class=n>\(fmtNum(bat.maxChargeKW, 0))/\(fmtNum(bat.maxDischargeKW, 0))</td><td class=n>\(fmtNum(bat.socMinPct, 0))–\(fmtNum(bat.socMaxPct, 0))</td>"
             b += "<td class=n>\(fmtNum(bat.reservePct, 0))</td><td class=n>\(t.map { fmtNum(Double($0.socWh) / (bat.capacityKWh * 10), 1) } ?? "–")</td>"
             b += "<td>\(t.map { KSTDateTime(epochSeconds: $0.measuredAt).description } ?? "never")</td></tr>"
@@ -140,7 +140,7 @@ extension Pages {
             let k = KSTDateTime(epochSeconds: p.start + Int64(i) * step)
             return p.scope == .day ? String(format: "%02d", k.hour) : (p.scope == .year ? String(k.dateString.suffix(5)) : String(format: "%02d-%02d %02d", k.month, k.day, k.hour))
         }
-        var b = "<p class=crumbs><a href=\"/dashboard?\(p.query)\">대시보드 Dashboard</a> › <a href=\"/dong/\(esc(code))?\(p.query)\">\(esc(dong.nameKo))</a> › \(esc(id))</p>"
+        var b = "<p class=crumbs><a href=\"/dashboard?\(esc(p.query))\">대시보드 Dashboard</a> › <a href=\"/dong/\(esc(code))?\(esc(p.query))\">\(esc(dong.nameKo))</a> › \(esc(id))</p>"
         b += periodNav(path: "/battery/\(urlq(id))", p)
         b += "<div class=\"cards\">"
         b += card("용량 Capacity", fmtNum(bat.capacityKWh, 0) + " kWh", coverage: "\(fmtNum(bat.maxChargeKW, 0)) kW charge / \(fmtNum(bat.maxDischargeKW, 0)) kW discharge")

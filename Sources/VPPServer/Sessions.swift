@@ -114,7 +114,7 @@ final class SessionStore: Sendable {
     /// A safe place to go back to after sign-in: a local path only (never `//host` or a scheme).
     static func safeNext(_ next: String?) -> String? {
         guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), !n.hasPrefix("/\\"), n.count <= 2000,
-              !n.contains(where: { $0 == "\r" || $0 == "\n" }) else { return nil }
+              !n.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
         return n
     }
 }

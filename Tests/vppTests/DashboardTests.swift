@@ -284,7 +284,8 @@ struct DashboardTests {
         #expect(try await s.get("/dong/0000000000", token: tok).status == 404)
         let site = try #require(try await s.store.loadedSiteConfig())
         let bat = try #require(site.batteries.first)
-        #expect(dong.text.contains("/battery/\(bat.battery.id)?") || site.dong(code: codes[0])?.batteries.isEmpty == true)
+        let batDong = try await s.get("/dong/\(bat.dong)?scope=week&period=2024-01-08", token: tok)
+        #expect(batDong.text.contains("/battery/\(bat.battery.id)?scope=week&amp;period=2024-01-08"), "\(batDong.text.suffix(1500))")
         let bp = try await s.get("/battery/\(bat.battery.id)?scope=day&period=2024-01-15", token: tok)
         #expect(bp.status == 200 && bp.text.contains("id=\"chart-soc\"") && bp.text.contains("reserve \(fmtNum(bat.battery.reservePct, 0)) %"), "\(bp.text.prefix(500))")
         // Completeness: meters × days, missing days flagged.
