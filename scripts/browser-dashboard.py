@@ -19,7 +19,10 @@ from urllib.parse import urlparse, parse_qs
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def fail(msg):
@@ -77,9 +80,19 @@ def main():
         check(sw <= width + 1, f"{name} at {width} px: page is {sw} px wide (no horizontal overflow)")
         d.set_window_size(1280, 900)
 
+    def click(el):
+        """Clicks a link or button and waits for the next page (a click returns before it loads)."""
+        old = d.find_element(By.TAG_NAME, "html")
+        el.click()
+        try:
+            WebDriverWait(d, 15).until(EC.staleness_of(old))
+        except Exception:
+            fail(f"no page load after clicking on {path()}")
+        WebDriverWait(d, 15).until(lambda x: x.execute_script("return document.readyState") == "complete")
+
     def sign_in(token):
         d.find_element(By.ID, "token").send_keys(token)
-        d.find_element(By.ID, "signin").click()
+        click(d.find_element(By.ID, "signin"))
 
     try:
         # 1. A protected page sends the browser to the login page, which brings it back.
@@ -95,18 +108,18 @@ def main():
 
         # 2. Periods: previous / next, scope tabs, the date picker.
         title = d.find_element(By.ID, "period-title").text
-        d.find_element(By.ID, "prev").click()
+        click(d.find_element(By.ID, "prev"))
         check(d.find_element(By.ID, "period-title").text != title, f"previous period ({title} -> {d.find_element(By.ID, 'period-title').text})")
-        d.find_element(By.ID, "next").click()
+        click(d.find_element(By.ID, "next"))
         check(d.find_element(By.ID, "period-title").text == title, "next period comes back")
-        d.find_element(By.LINK_TEXT, "주 week").click()
+        click(d.find_element(By.LINK_TEXT, "주 week"))
         check(query().get("scope") == "week", f"week tab keeps the state in the URL ({path()})")
         picker = d.find_element(By.ID, "date")
         d.execute_script("arguments[0].value = arguments[1]", picker, a.day)   # typing a date is locale-dependent
-        picker.find_element(By.XPATH, "./following-sibling::button").click()
+        click(picker.find_element(By.XPATH, "./following-sibling::button"))
         check(query().get("date") == a.day and a.day[:4] in d.find_element(By.ID, "period-title").text,
               f"the date picker selects the week of {a.day} ({d.find_element(By.ID, 'period-title').text})")
-        d.find_element(By.LINK_TEXT, "일 day").click()
+        click(d.find_element(By.LINK_TEXT, "일 day"))
         check(query().get("scope") == "day" and query().get("period") == d.find_element(By.ID, "period-title").text.split(" ")[0],
               f"day tab ({path()})")
         shot("dashboard-day", 1280)
@@ -115,7 +128,11 @@ def main():
         check(len(titles) == 14 and all(":" in t for t in titles), "every dong has a hover title with its value")
 
         # 3. Click a dong on the map.
-        d.find_element(By.ID, f"map-{a.dong}").click()
+        # A user clicks inside the shape: at its label (the area centroid; labels let clicks through),
+        # not at the centre of its bounding box, which may lie in a neighbour.
+        old = d.find_element(By.TAG_NAME, "html")
+        ActionChains(d).move_to_element(d.find_element(By.ID, f"map-label-{a.dong}")).click().perform()
+        WebDriverWait(d, 15).until(EC.staleness_of(old))
         check(path().startswith(f"/dong/{a.dong}?"), f"clicking the dong opens its page ({path()})")
         check(query().get("scope") == "day", "the dong page keeps the period")
         shot("dong", 1280)
@@ -124,7 +141,7 @@ def main():
         # 4. Open a battery.
         links = d.find_elements(By.CSS_SELECTOR, "#batteries a")
         check(len(links) > 0, "the dong page lists its batteries")
-        links[0].click()
+        click(links[0])
         check(path().startswith("/battery/"), f"battery page ({path()})")
         check(len(d.find_elements(By.CSS_SELECTOR, "#chart-soc")) == 1 and "reserve" in d.page_source, "SoC chart with the reserve floor")
         shot("battery", 1280)
@@ -134,7 +151,7 @@ def main():
         shot("completeness", 1280)
 
         # 5. Sign out: the session is gone.
-        d.find_element(By.ID, "signout").click()
+        click(d.find_element(By.ID, "signout"))
         check(path().startswith("/login"), f"sign-out goes to the login page ({path()})")
         d.get(base + "/dashboard")
         check(path().startswith("/login?next="), "after sign-out the dashboard needs a sign-in again")

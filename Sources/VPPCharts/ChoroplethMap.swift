@@ -54,23 +54,29 @@ public struct ChoroplethMap: Sendable {
         var labels = ""
         for a in areas {
             var d = ""
-            var cx = 0.0, cy = 0.0, n = 0.0
+            // Label at the area centroid of the largest outer ring (shoelace formula, in pixels).
+            var best = (area: 0.0, x: 0.0, y: 0.0)
             for poly in a.polygons {
                 for (ri, ring) in poly.enumerated() {
-                    for (i, p) in ring.enumerated() {
-                        let (x, y) = px(p)
-                        d += (i == 0 ? "M" : "L") + SVG.num(x) + " " + SVG.num(y)
-                        if ri == 0 { cx += x; cy += y; n += 1 }
-                    }
+                    let xy = ring.map(px)
+                    for (i, p) in xy.enumerated() { d += (i == 0 ? "M" : "L") + SVG.num(p.0) + " " + SVG.num(p.1) }
                     d += "Z"
+                    guard ri == 0, xy.count >= 3 else { continue }
+                    var a2 = 0.0, cx = 0.0, cy = 0.0
+                    for i in 0..<xy.count {
+                        let (x0, y0) = xy[i], (x1, y1) = xy[(i + 1) % xy.count]
+                        let c = x0 * y1 - x1 * y0
+                        a2 += c; cx += (x0 + x1) * c; cy += (y0 + y1) * c
+                    }
+                    if abs(a2) > abs(best.area) * 2, a2 != 0 { best = (a2 / 2, cx / (3 * a2), cy / (3 * a2)) }
                 }
             }
             let fill = a.value.map { ramp[bin($0, lo: lo, hi: hi)] } ?? "url(#\(id)-nodata)"
             var shape = "<path class=\"area\" id=\"\(esc(id))-\(esc(a.id))\" d=\"\(d)\" fill=\"\(esc(fill))\" fill-rule=\"evenodd\" stroke=\"#ffffff\" stroke-width=\"1.5\"><title>\(esc(a.title))</title></path>"
             if let href = a.href { shape = "<a href=\"\(esc(href))\">" + shape + "</a>" }
             s.raw(shape + "\n")
-            if n > 0 {
-                labels += "<text x=\"\(SVG.num(cx / n))\" y=\"\(SVG.num(cy / n))\" font-size=\"11\" text-anchor=\"middle\" pointer-events=\"none\" fill=\"#1d2430\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">\(esc(a.label))</text>"
+            if best.area != 0 {
+                labels += "<text id=\"\(esc(id))-label-\(esc(a.id))\" x=\"\(SVG.num(best.x))\" y=\"\(SVG.num(best.y + 4))\" font-size=\"11\" text-anchor=\"middle\" pointer-events=\"none\" fill=\"#1d2430\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">\(esc(a.label))</text>"
             }
         }
         s.raw(labels)

@@ -44,7 +44,7 @@ struct Pages: Sendable {
         .measures a,.measures b{margin-right:12px;font-size:13px}.measures b{background:#e3ecf5;padding:2px 6px;border-radius:4px}
         .mapwrap{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.mapbox svg{max-width:100%;height:auto}.maplegend{font-size:13px;min-width:200px;max-width:360px}
         .maplegend h3{font-size:14px;margin:0 0 6px}.maplegend div{margin:2px 0}.sw.hatch{background:repeating-linear-gradient(45deg,#f4f4f4 0 3px,#bbb 3px 5px)}
-        svg .area:hover{stroke:#17324d;stroke-width:3}.chartbox svg{max-width:100%;height:auto}.scroll{overflow-x:auto}
+        svg .area:hover{stroke:#17324d;stroke-width:3}main svg{max-width:100%;height:auto}.scroll,section{overflow-x:auto}
         .crumbs{font-size:13px;margin:0 0 8px}table.grid td{padding:2px 4px;font-size:12px;text-align:center}
         .full{background:#cdebd6}.part{background:#fbe7b5}.miss{background:#f3c1c1}.pending{background:#eceff3}tr.warn td{background:#fff7e6}
         @media (max-width:600px){main{padding:10px}header{padding:10px 12px}.card{min-width:130px}.card b{font-size:18px}}
