@@ -41,9 +41,12 @@ extension Pages {
                 let covered = hours.filter { $0.key >= s && $0.key < e }.reduce(Int64(0)) { $0 + $1.value.coveredS }
                 let pct = Double(covered) / Double(e - s) * 100
                 let cls: String, text: String
+                let k = KSTDateTime(epochSeconds: s)
+                let monthly = registers.contains { $0.assetID == m.id && $0.period.year == k.year && $0.period.month == k.month }
                 if s >= now { cls = "pending"; text = "…" }
                 else if pct >= 99 { cls = "full"; text = "✓"; ok += 1 }
                 else if covered > 0 { cls = "part"; text = String(Int(pct.rounded())); partial += 1 }
+                else if monthly { cls = "monthly"; text = "M" }   // billed monthly: the register upload covers it
                 else { cls = e > now ? "pending" : "miss"; text = e > now ? "…" : "✗"; if e <= now { missing += 1 } }
                 let title = "\(m.id) \(KSTDateTime(epochSeconds: s).dateString): \(fmtNum(pct, 1)) % of the \(byMonth ? "month" : "day") metered"
                 grid += "<td class=\"n \(cls)\" title=\"\(esc(title))\">\(esc(text))</td>"
@@ -59,7 +62,7 @@ extension Pages {
         b += card("누락 Missing", "\(missing)", coverage: "over, and nothing arrived (interval data)")
         b += "</div>"
         b += "<section><h2>계량 자료 도착 Interval data arrived per meter and \(byMonth ? "month" : "day") (% of hours, KST)</h2>"
-        b += "<p class=\"legend\"><span><i class=\"sw full\"></i>✓ ≥ 99 %</span><span><i class=\"sw part\"></i>partial %</span><span><i class=\"sw miss\"></i>✗ missing</span><span><i class=\"sw pending\"></i>… not over yet</span></p>"
+        b += "<p class=\"legend\"><span><i class=\"sw full\"></i>✓ ≥ 99 %</span><span><i class=\"sw part\"></i>partial %</span><span><i class=\"sw miss\"></i>✗ missing</span><span><i class=\"sw pending\"></i>… not over yet</span><span><i class=\"sw monthly\"></i>M monthly register upload for the month, no interval data</span></p>"
         b += grid + "</section>"
         let uploads = try await storage.uploads.uploads(limit: 1000).filter { $0.receivedAt >= p.start && $0.receivedAt < p.end }
         b += "<section><h2>받은 업로드 Uploads received in the period (\(uploads.count))</h2><div class=\"scroll\"><table id=\"uploads\"><tr><th class=n>id</th><th>file</th><th>office / complex</th><th>kind</th><th>received (KST)</th>"

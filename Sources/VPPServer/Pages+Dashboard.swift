@@ -166,7 +166,9 @@ extension Pages {
 
     func seriesChart(_ series: [([Double?], String)], labels: [String], id: String, yMax: Double? = nil,
                      references: [ReferenceLine] = [], height: Int = 220) -> String {
-        guard !labels.isEmpty else { return "<p class=muted>no data in this period</p>" }
+        // A series with no value at all (e.g. no estimated PV) is left out, so it does not shade every bucket as a gap.
+        let series = series.filter { $0.0.contains { $0 != nil } }
+        guard !labels.isEmpty, !series.isEmpty || !references.isEmpty else { return "<p class=muted>no data in this period</p>" }
         var c = LineChart(width: 1120, height: height, insets: Insets(left: 60, right: 20, top: 10, bottom: 28),
                           shadeGaps: true, id: id, cssClass: "chart", namespace: true)
         c.yMax = yMax

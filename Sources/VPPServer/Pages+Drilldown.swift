@@ -158,7 +158,7 @@ extension Pages {
                                       ReferenceLine(value: bat.socMinPct, label: "min \(fmtNum(bat.socMinPct, 0)) %", color: "#c0392b"),
                                       ReferenceLine(value: bat.reservePct, label: "reserve \(fmtNum(bat.reservePct, 0)) %", color: "#d35400")])
         b += "</section><section><h2>충·방전 Charge and discharge per \(per) (kWh; discharge +, charge −)</h2>"
-        b += legend([("#7a4fb5", "계획 planned net"), ("#2e9d5b", "실측 actual net")])
+        b += legend([("#2e9d5b", "계획 planned discharge (bars +)"), ("#c0504d", "계획 planned charge (bars −)"), ("#1d2430", "실측 actual net (line; from counters, else −ΔSoC, an ESTIMATE)")])
         let pNet = (0..<n).map { i -> Double? in pCh[i] == nil && pDis[i] == nil ? nil : (pDis[i] ?? 0) - (pCh[i] ?? 0) }
         b += signedNetChart(planned: pNet, actual: aNet, labels: labels)
         b += "</section>"
@@ -170,7 +170,9 @@ extension Pages {
         guard planned.contains(where: { $0 != nil }) || actual.contains(where: { $0 != nil }) else {
             return "<p class=muted>no plan and no telemetry in this period</p>"
         }
-        return "<div class=\"chartbox\">" + SignedBarChart(width: 1120, height: 200).svg(bars: planned.map { $0 ?? 0 }, line: actual.map { $0 ?? 0 }, labels: labels) + "</div>"
+        var c = SignedBarChart(width: 1120, height: 200, lineColor: "#1d2430")
+        c.lineOnBarScale = true
+        return "<div class=\"chartbox\">" + c.svg(bars: planned.map { $0 ?? 0 }, line: actual.map { $0 ?? 0 }, labels: labels) + "</div>"
     }
 
     /// Setpoint delivery: OpenADR events published for the dong's program in the period (the VTN

@@ -46,7 +46,7 @@ struct Pages: Sendable {
         .maplegend h3{font-size:14px;margin:0 0 6px}.maplegend div{margin:2px 0}.sw.hatch{background:repeating-linear-gradient(45deg,#f4f4f4 0 3px,#bbb 3px 5px)}
         svg .area:hover{stroke:#17324d;stroke-width:3}main svg{max-width:100%;height:auto}.scroll,section{overflow-x:auto}
         .crumbs{font-size:13px;margin:0 0 8px}table.grid td{padding:2px 4px;font-size:12px;text-align:center}
-        .full{background:#cdebd6}.part{background:#fbe7b5}.miss{background:#f3c1c1}.pending{background:#eceff3}tr.warn td{background:#fff7e6}
+        .full{background:#cdebd6}.part{background:#fbe7b5}.miss{background:#f3c1c1}.pending{background:#eceff3}.monthly{background:#dce6f5}tr.warn td{background:#fff7e6}
         @media (max-width:600px){main{padding:10px}header{padding:10px 12px}.card{min-width:130px}.card b{font-size:18px}}
         """
 
