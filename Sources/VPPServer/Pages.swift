@@ -47,7 +47,9 @@ struct Pages: Sendable {
         svg .area:hover{stroke:#17324d;stroke-width:3}main svg{max-width:100%;height:auto}.scroll,section{overflow-x:auto}
         .crumbs{font-size:13px;margin:0 0 8px}table.grid td{padding:2px 4px;font-size:12px;text-align:center}
         .full{background:#cdebd6}.part{background:#fbe7b5}.miss{background:#f3c1c1}.pending{background:#eceff3}.monthly{background:#dce6f5}tr.warn td{background:#fff7e6}
-        @media (max-width:600px){main{padding:10px}header{padding:10px 12px}.card{min-width:130px}.card b{font-size:18px}}
+        td:first-child,th{white-space:nowrap}
+        @media (max-width:600px){main{padding:10px}header{padding:10px 12px}.card{min-width:130px}.card b{font-size:18px}
+        .chartbox{overflow-x:auto}.chartbox svg{max-width:none;height:auto}section{padding:10px}}
         """
 
     /// A page title led by the loaded site's Korean name ("서대문구 가상발전소 …"); without a
@@ -93,8 +95,8 @@ struct Pages: Sendable {
         if let v = s.run.objectiveValue { b += String(format: " = %.0f", v) }
         b += ", \(Set(s.slots.map(\.batteryID)).count) batteries</p>"
         b += legend([("#2e9d5b", "방전 discharge (+) / 충전 charge (−) kW"), ("#7a4fb5", "SoC kWh")])
-        b += signedBars(slots.map { net[$0] ?? 0 }, line: slots.map { soc[$0] ?? 0 },
-                        labels: slots.map { KSTDateTime(epochSeconds: $0).description }, width: 1120, height: 220)
+        b += "<div class=\"chartbox\">" + signedBars(slots.map { net[$0] ?? 0 }, line: slots.map { soc[$0] ?? 0 },
+                        labels: slots.map { KSTDateTime(epochSeconds: $0).description }, width: 1120, height: 220) + "</div>"
         return b + "</section>"
     }
 
