@@ -148,7 +148,7 @@ extension Pages {
                   coverage: "last telemetry " + (last.map { KSTDateTime(epochSeconds: $0.measuredAt).description + " KST" } ?? "never"))
         b += card("실측 telemetry", "\(samples.count) samples", coverage: "\(aSoC.filter { $0.1 > 0 }.count) of \(n) buckets")
         b += card("계획 planned", "\(planned.count) slots", coverage: "\(pSoC.filter { $0.1 > 0 }.count) of \(n) buckets (newest plan per slot)")
-        b += await deliveryCard(dong: code, period: p)
+        b += await deliveryCard(battery: id, period: p)
         b += "</div>"
         let per = step == 3600 ? "hour" : (step == 86_400 ? "day" : "6 h")
         b += "<section><h2>SoC 계획 vs 실측 Planned vs actual SoC (% of usable capacity, mean per \(per))</h2>"
@@ -175,15 +175,19 @@ extension Pages {
         return "<div class=\"chartbox\">" + c.svg(bars: planned.map { $0 ?? 0 }, line: actual.map { $0 ?? 0 }, labels: labels) + "</div>"
     }
 
-    /// Setpoint delivery: OpenADR events published for the dong's program in the period (the VTN
-    /// records what it published; file-outbox deliveries are not recorded in the store).
-    func deliveryCard(dong: String, period p: DashboardPeriod) async -> String {
-        guard let oadr = try? storage.openADR(),
-              let events = try? await oadr.openADRObjects({ var q = OpenADRQuery(kind: .event); q.limit = 1000; return q }()) else {
-            return card("설정값 전달 Setpoint delivery", "–", coverage: "no OpenADR store")
+    /// Setpoint delivery: the OpenADR events the VTN published for this battery (events target
+    /// battery ids) in the period and the newest one. File-outbox deliveries (`--outbox`) are
+    /// written as files and not recorded in the store, so they cannot be shown here.
+    func deliveryCard(battery id: String, period p: DashboardPeriod) async -> String {
+        var q = OpenADRQuery(kind: .event, targetsAny: [id])
+        q.limit = 1000
+        guard let oadr = try? storage.openADR(), let events = try? await oadr.openADRObjects(q) else {
+            return card("설정값 전달 Setpoint delivery", "–", coverage: "this store keeps no OpenADR objects")
         }
         let inPeriod = events.filter { $0.createdAt >= p.start && $0.createdAt < p.end }
+        let newest = events.map(\.createdAt).max()
         return card("설정값 전달 Setpoint delivery", "\(inPeriod.count) OpenADR events",
-                    coverage: "published in the period (all programs); file outbox deliveries are not recorded")
+                    coverage: "published for \(id) in the period; newest " + (newest.map { KSTDateTime(epochSeconds: $0).description + " KST" } ?? "never")
+                        + ". File-outbox deliveries are not recorded in the store.")
     }
 }
