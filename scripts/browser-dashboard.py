@@ -55,7 +55,7 @@ def main():
                  "--force-device-scale-factor=1", "--lang=ko-KR", "--window-size=1280,900"]:
         opts.add_argument(flag)
     d = webdriver.Chrome(service=Service(executable_path=driver_bin), options=opts)
-    d.set_page_load_timeout(30)
+    d.set_page_load_timeout(150)   # the test suite shares 2 cores with hundreds of tests
     base = a.base.rstrip("/")
 
     def path():
@@ -85,10 +85,10 @@ def main():
         old = d.find_element(By.TAG_NAME, "html")
         el.click()
         try:
-            WebDriverWait(d, 15).until(EC.staleness_of(old))
+            WebDriverWait(d, 150).until(EC.staleness_of(old))
         except Exception:
             fail(f"no page load after clicking on {path()}")
-        WebDriverWait(d, 15).until(lambda x: x.execute_script("return document.readyState") == "complete")
+        WebDriverWait(d, 150).until(lambda x: x.execute_script("return document.readyState") == "complete")
 
     def sign_in(token):
         d.find_element(By.ID, "token").send_keys(token)
@@ -132,7 +132,7 @@ def main():
         # not at the centre of its bounding box, which may lie in a neighbour.
         old = d.find_element(By.TAG_NAME, "html")
         ActionChains(d).move_to_element(d.find_element(By.ID, f"map-label-{a.dong}")).click().perform()
-        WebDriverWait(d, 15).until(EC.staleness_of(old))
+        WebDriverWait(d, 150).until(EC.staleness_of(old))
         check(path().startswith(f"/dong/{a.dong}?"), f"clicking the dong opens its page ({path()})")
         check(query().get("scope") == "day", "the dong page keeps the period")
         shot("dong", 1280)

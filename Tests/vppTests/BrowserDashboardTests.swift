@@ -42,7 +42,7 @@ enum BrowserDashboard {
             let pip = OpenADRInterop.run(BrowserDashboard.venvDir + "/bin/pip", ["install", "--disable-pip-version-check", "-q", "selenium==4.51.0"])
             try #require(pip.status == 0, "pip could not install selenium==4.51.0: \(pip.err.suffix(400))")
         }
-        let s = try await LiveServer.start()
+        let s = try await LiveServer.start { $0.requestTimeoutS = DashboardTests.slowMachineTimeoutS }
         defer { Task { await s.stop() } }
         // Sample data: 14 dongs × June–July 2024 of synthetic rollups (seeded), a dispatch plan
         // and battery telemetry for 2024-07-15, and one office upload with a reject.

@@ -21,6 +21,8 @@ final class StepClock: WallClock, Sendable {
 @Suite("Dashboard")
 struct DashboardTests {
     static let t0 = KSTDateTime(year: 2024, month: 7, day: 1, hour: 9).epochSeconds
+    /// The full suite runs hundreds of tests on 2 cores: pages get this long before 503 there.
+    static let slowMachineTimeoutS = 120.0
     static let op = Principal(tokenID: 1, keyID: "k1", role: .operator, office: nil, complexes: [])
 
     // MARK: Sessions (injected clock)
@@ -161,7 +163,10 @@ struct DashboardTests {
 
     @Test func sign_in_session_cookie_timeouts_and_sign_out() async throws {
         let clock = StepClock(Self.t0)
-        let s = try await LiveServer.start { $0.sessions.clock = clock; $0.sessions.idleTimeoutS = 1800; $0.sessions.absoluteTimeoutS = 8 * 3600 }
+        let s = try await LiveServer.start {
+            $0.sessions.clock = clock; $0.sessions.idleTimeoutS = 1800; $0.sessions.absoluteTimeoutS = 8 * 3600
+            $0.requestTimeoutS = DashboardTests.slowMachineTimeoutS
+        }
         defer { Task { await s.stop() } }
         // Every operator page sends a browser without a session to /login with its own address.
         for path in ["/dashboard?scope=week&period=2024-07-01", "/dong/1141058500", "/completeness", "/battery/x"] {
@@ -215,7 +220,7 @@ struct DashboardTests {
     }
 
     @Test func an_office_user_uploads_with_the_session_and_sees_only_its_own_uploads() async throws {
-        let s = try await LiveServer.start()
+        let s = try await LiveServer.start { $0.requestTimeoutS = DashboardTests.slowMachineTimeoutS }
         defer { Task { await s.stop() } }
         let (r, sid) = try await Self.signIn(s, token: s.officeToken, next: "%2Fdashboard")
         let id = try #require(sid)
@@ -251,7 +256,7 @@ struct DashboardTests {
     // MARK: Pages
 
     @Test func dashboard_map_navigation_dong_battery_and_completeness_pages() async throws {
-        let s = try await LiveServer.start()
+        let s = try await LiveServer.start { $0.requestTimeoutS = DashboardTests.slowMachineTimeoutS }
         defer { Task { await s.stop() } }
         let codes = try await s.store.siteSummary().map(\.code)
         let from = KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds
