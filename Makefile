@@ -5,7 +5,7 @@ SWIFT ?= swift
 DEB_PACKAGES := pkg-config libsqlite3-dev libcurl4-openssl-dev coinor-libclp-dev
 # The test suite also renders the HTML report and dashboard in headless Chromium.
 # python3-yaml: the OpenADR schema check reads the specification YAML; python3-venv: the openadr3 client test.
-TEST_DEB_PACKAGES := $(DEB_PACKAGES) chromium fonts-noto-cjk python3 python3-yaml python3-venv
+TEST_DEB_PACKAGES := $(DEB_PACKAGES) chromium chromium-driver fonts-noto-cjk python3 python3-yaml python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps test-deps install-debs build demo test bench clean

@@ -53,6 +53,9 @@ public struct SignedBarChart: Sendable {
     public var lineUnit: String
     public var style: ChartStyle
     public var namespace: Bool
+    /// Draw the line on the bars' signed scale (same unit, e.g. planned bars and actual line),
+    /// instead of its own 0…max scale on the right.
+    public var lineOnBarScale = false
 
     public init(width: Int, height: Int, insets: Insets = Insets(left: 60, right: 60, top: 10, bottom: 28),
                 positive: String = "#2e9d5b", negative: String = "#c0504d", lineColor: String = "#7a4fb5",
@@ -64,7 +67,7 @@ public struct SignedBarChart: Sendable {
     public func svg(bars values: [Double], line: [Double], labels: [String]) -> String {
         let n = max(1, values.count)
         let pw = Double(width) - insets.left - insets.right, ph = Double(height) - insets.top - insets.bottom
-        let m = ChartScale.niceMax(values.map(abs).max() ?? 0), lm = ChartScale.niceMax(line.max() ?? 0)
+        let m = ChartScale.niceMax(((lineOnBarScale ? line : []) + values).map(abs).max() ?? 0), lm = ChartScale.niceMax(line.max() ?? 0)
         func y(_ v: Double) -> Double { insets.top + ph / 2 - ph / 2 * v / m }
         func y2(_ v: Double) -> Double { insets.top + ph * (1 - v / lm) }
         let bw = pw / Double(n)
@@ -77,9 +80,9 @@ public struct SignedBarChart: Sendable {
             s.rect(x: insets.left + bw * Double(i) + bw * 0.1, y: y(max(v, 0)), width: bw * 0.8, height: abs(y(v) - y(0)),
                    fill: v >= 0 ? positive : negative)
         }
-        let p = ChartScale.gappedPath(line.map { $0 }, x: { insets.left + bw * (Double($0) + 0.5) }, y: y2)
+        let p = ChartScale.gappedPath(line.map { $0 }, x: { insets.left + bw * (Double($0) + 0.5) }, y: lineOnBarScale ? y : y2)
         s.path(p.d, stroke: lineColor, width: style.strokeWidth)
-        s.text("\(ChartScale.axisLabel(lm)) \(lineUnit)", x: insets.left + pw + 4, y: insets.top + 10, size: style.fontSize, fill: lineColor)
+        if !lineOnBarScale { s.text("\(ChartScale.axisLabel(lm)) \(lineUnit)", x: insets.left + pw + 4, y: insets.top + 10, size: style.fontSize, fill: lineColor) }
         for i in ChartScale.labelIndices(count: values.count) {
             s.text(labels[i], x: insets.left + bw * (Double(i) + 0.5), y: Double(height) - 8, size: style.fontSize, anchor: .middle,
                    fill: style.axisText)

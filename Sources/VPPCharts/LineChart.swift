@@ -28,6 +28,10 @@ public struct LineChart: Sendable {
     public var cssClass: String?
     public var label: String?
     public var namespace: Bool
+    /// A fixed top of the y axis (e.g. 100 for % of capacity); nil: from the data.
+    public var yMax: Double? = nil
+    /// Horizontal reference lines (limits, floors) drawn dashed across the plot with a label.
+    public var referenceLines: [ReferenceLine] = []
 
     public init(width: Int, height: Int, insets: Insets, yAxis: YAxis = .grid(lines: 4), xLabels: XLabels = .spread(8),
                 style: ChartStyle = .dashboard, title: String? = nil, shadeGaps: Bool = false, id: String? = nil,
@@ -42,11 +46,12 @@ public struct LineChart: Sendable {
         let n = max(1, labels.count)
         let pw = Double(width) - insets.left - insets.right, ph = Double(height) - insets.top - insets.bottom
         let dataMax = series.flatMap { $0.values.compactMap { $0 } }.max() ?? 0
-        let maxV: Double
+        var maxV: Double
         switch yAxis {
         case .grid: maxV = ChartScale.niceMax(dataMax)
         case .frame: maxV = dataMax > 0 ? dataMax : 1
         }
+        if let yMax, yMax > 0 { maxV = yMax }
         func x(_ i: Int) -> Double { insets.left + (n == 1 ? pw / 2 : pw * Double(i) / Double(n - 1)) }
         func y(_ v: Double) -> Double { insets.top + ph * (1 - v / maxV) }
         var s = SVG(width: width, height: height, id: id, cssClass: cssClass, label: label, namespace: namespace)
@@ -84,6 +89,11 @@ public struct LineChart: Sendable {
             }
         }
         s.newline()
+        for r in referenceLines where r.value >= 0 && r.value <= maxV {
+            s.dashedLine(x1: insets.left, y1: y(r.value), x2: insets.left + pw, y2: y(r.value), stroke: r.color)
+            s.text(r.label, x: insets.left + pw - 2, y: y(r.value) - 3, size: style.fontSize, anchor: .end, fill: r.color)
+        }
+        s.newline()
         for line in series {
             let p = ChartScale.gappedPath(line.values, x: x, y: y)
             s.path(p.d, stroke: line.color, width: style.strokeWidth)
@@ -92,4 +102,12 @@ public struct LineChart: Sendable {
         }
         return s.finished()
     }
+}
+
+/// A labelled horizontal line at a y value (a SoC limit or reserve floor), in the chart's units.
+public struct ReferenceLine: Sendable, Equatable {
+    public var value: Double
+    public var label: String
+    public var color: String
+    public init(value: Double, label: String, color: String) { self.value = value; self.label = label; self.color = color }
 }

@@ -37,6 +37,13 @@ public struct SVG: Sendable {
         markup += "<line x1=\"\(Self.num(x1))\" y1=\"\(Self.num(y1))\" x2=\"\(Self.num(x2))\" y2=\"\(Self.num(y2))\" stroke=\"\(esc(stroke))\"/>"
     }
 
+    public mutating func dashedLine(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String) {
+        markup += "<line x1=\"\(Self.num(x1))\" y1=\"\(Self.num(y1))\" x2=\"\(Self.num(x2))\" y2=\"\(Self.num(y2))\" stroke=\"\(esc(stroke))\" stroke-dasharray=\"5 4\"/>"
+    }
+
+    /// Raw markup the caller built and escaped itself (map shapes with links and titles).
+    public mutating func raw(_ markup: String) { self.markup += markup }
+
     /// A text label; `text` is escaped here, callers pass it raw.
     public mutating func text(_ text: String, x: Double, y: Double, size: Int = 11, anchor: Anchor = .start,
                               fill: String? = nil, bold: Bool = false) {

@@ -15,10 +15,13 @@ public struct SiteConfigParser: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw SiteConfigError(file: path, line: nil, key: "", reason: .syntax("file is not UTF-8"))
         }
-        return try parse(text: text, file: path)
+        return try parse(text: text, file: path, mapBase: URL(fileURLWithPath: path).deletingLastPathComponent())
     }
 
-    public func parse(text: String, file: String = "<config>") throws -> SiteConfig {
+    /// Parses config text. `mapBase` is the folder `[map] geojson` is relative to (the config
+    /// file's); without it (text with no file behind it) the `[map]` keys are checked but the
+    /// GeoJSON is not read, so the config has no outlines.
+    public func parse(text: String, file: String = "<config>", mapBase: URL? = nil) throws -> SiteConfig {
         let root: TOMLTable
         do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw SiteConfigError(file: file, line: e.source.begin.line, key: "", reason: .syntax(e.description))
@@ -68,6 +71,7 @@ public struct SiteConfigParser: Sendable {
             try d.finish()
         }
         config.standardLoadProfile = try r.optionalTable("standard_load_profile").map(parseStandardLoadProfile)
+        config.map = try parseMap(r.optionalTable("map"), base: mapBase, dongs: dongs)
         try r.finish()
         config.openadr = openadr
         return config

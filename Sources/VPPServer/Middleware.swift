@@ -140,3 +140,38 @@ final class ResumeOnce<T: Sendable>: Sendable {
         c?.resume(with: r)
     }
 }
+
+/// Authentication of the HTML pages (issue 16): `Authorization: Bearer` (scripts) or the
+/// `vpp_session` cookie of a signed-in session (browsers; never the token itself). Without either,
+/// a GET is sent to `/login?next=<this page>` (303) and anything else gets a 401 page with a link
+/// to it, never a JSON error. The rate limit applies per token as for the API.
+struct PageAuthMiddleware: RouterMiddleware {
+    typealias Context = VPPRequestContext
+    let storage: Storage
+    let sessions: SessionStore
+    let pages: Pages
+    let refused: RefusedAttemptAudit
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if request.headers[.authorization] != nil {
+            do {
+                context.principal = try await AuthMiddleware(storage: storage, allowCookie: false, refused: refused)
+                    .authenticate(request)
+            } catch let e as AuthError {
+                return htmlResponse(pages.message(title: "인증 실패 Not signed in", text: e.description, status: 401), status: .unauthorized)
+            }
+        } else if let s = sessions.session(request), let p = s.principal {
+            context.principal = p
+        } else {
+            let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            let login = "/login?next=" + (here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F")
+            if request.method == .get || request.method == .head {
+                return Response(status: .seeOther, headers: [.location: login])
+            }
+            return htmlResponse(pages.message(title: "로그인 필요 Sign-in needed", text: "your session ended; sign in again",
+                                              link: (login, "로그인 Sign in"), status: 401), status: .unauthorized)
+        }
+        return try await next(request, context)
+    }
+}

@@ -12,6 +12,13 @@ struct Pages: Sendable {
     let storage: Storage
     let settings: ServerSettings
     let readAPI: ReadAPI
+    /// Tracking reports built for pages, per data stamp and period.
+    let memo = ReportMemo()
+    /// The session of the request being answered (its sign-out form needs the CSRF token).
+    var viewer: Session? = nil
+
+    /// This page set for one request's session.
+    func viewing(_ s: Session?) -> Pages { var p = self; p.viewer = s; return p }
 
     struct Message: Sendable { var ok: Bool; var text: String }
 
@@ -27,7 +34,22 @@ struct Pages: Sendable {
         .legend span{display:inline-block;margin-right:14px;font-size:12px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}
         form label{display:block;margin:10px 0 4px;font-weight:600;font-size:14px}input,select{font-size:14px;padding:6px;width:100%;max-width:460px;box-sizing:border-box}
         button{display:block;margin-top:14px;font-size:15px;padding:8px 18px;background:#17324d;color:#fff;border:0;border-radius:4px}
-        .ok{background:#e5f4ea;border-color:#9fd3ae}.bad{background:#fbe9e9;border-color:#e3a5a5}nav a{color:#fff;margin-right:14px;font-size:13px}
+        .ok{background:#e5f4ea;border-color:#9fd3ae}.bad{background:#fbe9e9;border-color:#e3a5a5}nav.top a{color:#fff;margin-right:14px;font-size:13px}
+        nav.top{display:flex;flex-wrap:wrap;align-items:center;gap:4px 0;margin-top:6px}nav.top form{display:inline;margin-left:auto}
+        nav.top form button{display:inline;margin:0;padding:4px 10px;font-size:13px;background:#2d5378}nav.top .who{font-size:12px;color:#c9d6e3;margin-right:10px}
+        .card small{display:block;font-size:11px;color:#6b7685;margin-top:2px}
+        nav.period{display:flex;flex-wrap:wrap;align-items:center;gap:8px 14px;margin:0 0 14px;font-size:14px}nav.period .tabs a,nav.period .tabs b{margin-right:8px}
+        nav.period .tabs b{background:#17324d;color:#fff;padding:3px 8px;border-radius:4px}nav.period form{display:flex;gap:6px;align-items:center}
+        nav.period input[type=date]{width:auto}nav.period button{margin:0;padding:5px 12px;font-size:14px}a{color:#1f5c99}
+        .measures a,.measures b{margin-right:12px;font-size:13px}.measures b{background:#e3ecf5;padding:2px 6px;border-radius:4px}
+        .mapwrap{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.mapbox svg{max-width:100%;height:auto}.maplegend{font-size:13px;min-width:200px;max-width:360px}
+        .maplegend h3{font-size:14px;margin:0 0 6px}.maplegend div{margin:2px 0}.sw.hatch{background:repeating-linear-gradient(45deg,#f4f4f4 0 3px,#bbb 3px 5px)}
+        svg .area:hover{stroke:#17324d;stroke-width:3}main svg{max-width:100%;height:auto}.scroll,section{overflow-x:auto}
+        .crumbs{font-size:13px;margin:0 0 8px}table.grid td{padding:2px 4px;font-size:12px;text-align:center}
+        .full{background:#cdebd6}.part{background:#fbe7b5}.miss{background:#f3c1c1}.pending{background:#eceff3}.monthly{background:#dce6f5}tr.warn td{background:#fff7e6}
+        td:first-child,th{white-space:nowrap}
+        @media (max-width:600px){main{padding:10px}header{padding:10px 12px}.card{min-width:130px}.card b{font-size:18px}
+        .chartbox{overflow-x:auto}.chartbox svg{max-width:none;height:auto}section{padding:10px}}
         """
 
     /// A page title led by the loaded site's Korean name ("서대문구 가상발전소 …"); without a
@@ -41,100 +63,9 @@ struct Pages: Sendable {
         """
         <!doctype html><html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(esc(title))</title><style>\(Self.style)</style></head><body>
-        <header><h1>\(esc(title))</h1><p>\(esc(subtitle))</p><nav><a href="/dashboard">대시보드 Dashboard</a><a href="/upload">업로드 Upload</a><a href="/api/v1/openapi.json">API</a></nav></header>
+        <header><h1>\(esc(title))</h1><p>\(esc(subtitle))</p>\(navBar())</header>
         <main>\(body)</main></body></html>
         """
-    }
-
-    // MARK: Dashboard
-
-    func dashboard(periodText: String?) async throws -> String {
-        let span = try await storage.readings.rollupSpan()
-        let period: APIPeriod
-        if let t = periodText, !t.isEmpty {
-            guard let p = APIPeriod.parse(t) else { throw APIError.badRequest("period: use YYYY, YYYY-MM or YYYY-MM-DD", code: "bad_period") }
-            period = p
-        } else if let span {
-            period = APIPeriod.year(containing: span.last)
-        } else {
-            period = APIPeriod.year(containing: storage.clock.now())
-        }
-        let dongs = try await storage.sites.siteSummary()
-        let names = Dictionary(dongs.map { ($0.code, $0.nameKo) }, uniquingKeysWith: { a, _ in a })
-        let totals = try await storage.readings.dongPeriodTotals(from: period.start, to: period.end)
-        let daily = try await storage.readings.districtDaily(from: period.start, to: period.end)
-        let gen = totals.reduce(0) { $0 + $1.generationWh }, cons = totals.reduce(0) { $0 + $1.consumptionWh }
-        let uploads = (try? await storage.uploads.uploads(limit: 8)) ?? []
-        var b = ""
-        b += "<div class=\"cards\">"
-        b += card("발전 PV generation", kwh(gen) + " kWh")
-        b += card("소비 Consumption", kwh(cons) + " kWh")
-        b += card("PV 비율 PV share", cons > 0 ? String(format: "%.1f %%", Double(gen) / Double(cons) * 100) : "–")
-        b += card("동 Dongs", "\(dongs.count)")
-        b += "</div>"
-        b += try await scheduleSection(names: names)
-        b += await shelterSection()
-        b += try await forecastSection()
-        b += await forecastAccuracySection()
-        b += "<section><h2>일별 발전·소비 Daily generation and consumption (district, kWh, KST days)</h2>"
-        b += legend([("#e8a317", "발전 generation"), ("#2f6db5", "소비 consumption")])
-        b += lineChart(series: [(daily.map { Double($0.generationWh) / 1000 }, "#e8a317"), (daily.map { Double($0.consumptionWh) / 1000 }, "#2f6db5")],
-                       labels: daily.map { KSTDateTime(epochSeconds: $0.dayStart).dateString }, width: 1120, height: 240)
-        b += "</section>"
-        b += "<section><h2>동별 발전·소비 Per dong, \(esc(period.label)) (kWh)</h2>"
-        b += legend([("#e8a317", "발전 generation"), ("#2f6db5", "소비 consumption")])
-        b += barChart(groups: totals.map { (names[$0.dongCode] ?? $0.dongCode, [Double($0.generationWh) / 1000, Double($0.consumptionWh) / 1000]) },
-                      colors: ["#e8a317", "#2f6db5"], width: 1120, height: 260)
-        b += "<table><tr><th>코드 code</th><th>동 dong</th><th class=n>발전 kWh</th><th class=n>소비 kWh</th><th class=n>충전 kWh</th><th class=n>방전 kWh</th><th class=n>PV %</th><th class=n>hours</th></tr>"
-        for t in totals {
-            let share = t.consumptionWh > 0 ? String(format: "%.1f", Double(t.generationWh) / Double(t.consumptionWh) * 100) : "–"
-            b += "<tr><td>\(esc(t.dongCode))</td><td>\(esc(names[t.dongCode] ?? ""))</td><td class=n>\(kwh(t.generationWh))</td><td class=n>\(kwh(t.consumptionWh))</td>"
-            b += "<td class=n>\(kwh(t.chargeWh))</td><td class=n>\(kwh(t.dischargeWh))</td><td class=n>\(share)</td><td class=n>\(t.hours)</td></tr>"
-        }
-        b += "</table></section>"
-        b += "<section><h2>최근 업로드 Recent uploads</h2><table><tr><th class=n>id</th><th>file</th><th>source</th><th>kind</th><th>received (KST)</th><th class=n>ok</th><th class=n>rejected</th><th>status</th></tr>"
-        for u in uploads {
-            b += "<tr><td class=n>\(u.id)</td><td>\(esc(u.fileName))</td><td>\(esc(u.source))</td><td>\(esc(u.kind))</td><td>\(KSTDateTime(epochSeconds: u.receivedAt))</td>"
-            b += "<td class=n>\(u.rowsOK)</td><td class=n>\(u.rowsRejected)</td><td>\(esc(u.status))</td></tr>"
-        }
-        if uploads.isEmpty { b += "<tr><td colspan=8 class=muted>no uploads yet</td></tr>" }
-        b += "</table></section>"
-        b += await trackingSection(periodText: periodText, fallback: period)
-        let spanText = span.map { "data \(KSTDateTime(epochSeconds: $0.first).dateString) – \(KSTDateTime(epochSeconds: $0.last).dateString) KST" } ?? "no data yet"
-        let site = (try? await storage.sites.loadedSiteConfig())?.site ?? settings.site
-        return page(title: Self.siteTitle(site, "가상발전소 VPP — 운영 대시보드"), subtitle: "period \(period.label) · \(spanText) · hour-beginning stamps, energies in kWh",
-                    body: b)
-    }
-
-    /// The tracking report's sections (targets, RE100 by dong, daily per dong, SoC) embedded as
-    /// they render in `vpp report --format html`, with its stylesheet scoped to `.trk`.
-    func trackingSection(periodText: String?, fallback: APIPeriod) async -> String {
-        let period: ReportPeriod
-        if let t = periodText, !t.isEmpty, let p = try? ReportPeriod.parse(t) { period = p }
-        else if fallback.label.count == 4, let y = Int(fallback.label) { period = .year(y) }
-        else if let p = try? ReportPeriod.parse(fallback.label) { period = p }
-        else { return "" }
-        guard let html = try? await readAPI.reportHTML(period: period),
-              let b0 = html.range(of: "<body>"), let b1 = html.range(of: "</body>", options: .backwards) else {
-            return "<section><h2>추적 보고서 Tracking report</h2><p class=muted>not available for this period</p></section>"
-        }
-        var css = ""
-        if let s0 = html.range(of: "<style>"), let s1 = html.range(of: "</style>") { css = Self.scopeCSS(String(html[s0.upperBound..<s1.lowerBound]), scope: ".trk") }
-        return "<style>\(css)</style><section class=\"trk\">" + String(html[b0.upperBound..<b1.lowerBound]) + "</section>"
-    }
-
-    /// Prefixes every selector of a flat stylesheet with `scope` (`body` becomes the scope itself).
-    static func scopeCSS(_ css: String, scope: String) -> String {
-        var out = ""
-        for rule in css.split(separator: "}") {
-            guard let brace = rule.firstIndex(of: "{") else { continue }
-            let selectors = rule[..<brace].split(separator: ",").map { sel -> String in
-                let t = sel.trimmingCharacters(in: .whitespacesAndNewlines)
-                return t == "body" ? scope : scope + " " + t
-            }
-            out += selectors.joined(separator: ",") + String(rule[brace...]) + "}\n"
-        }
-        return out
     }
 
     func forecastSection() async throws -> String {
@@ -164,8 +95,8 @@ struct Pages: Sendable {
         if let v = s.run.objectiveValue { b += String(format: " = %.0f", v) }
         b += ", \(Set(s.slots.map(\.batteryID)).count) batteries</p>"
         b += legend([("#2e9d5b", "방전 discharge (+) / 충전 charge (−) kW"), ("#7a4fb5", "SoC kWh")])
-        b += signedBars(slots.map { net[$0] ?? 0 }, line: slots.map { soc[$0] ?? 0 },
-                        labels: slots.map { KSTDateTime(epochSeconds: $0).description }, width: 1120, height: 220)
+        b += "<div class=\"chartbox\">" + signedBars(slots.map { net[$0] ?? 0 }, line: slots.map { soc[$0] ?? 0 },
+                        labels: slots.map { KSTDateTime(epochSeconds: $0).description }, width: 1120, height: 220) + "</div>"
         return b + "</section>"
     }
 
@@ -210,7 +141,7 @@ struct Pages: Sendable {
             <p class=muted>관리사무소 토큰으로 월별 검침(XpERP, 머리글 없음: 동, 호, 전월지침, 당월지침, 사용량) 또는 시간별(AMI) CSV/XLSX 파일을 올리면, 받아들인 행과 거부된 행(줄 번호와 이유)을 바로 보여줍니다.
             Files up to \(settings.maxBodyBytes / (1024 * 1024)) MiB; UTF-8 or CP949 (EUC-KR) text, or .xlsx.</p>
             <form method="post" action="/upload" enctype="multipart/form-data">
-            <label for="token">토큰 Token</label><input id="token" name="token" type="password" autocomplete="off" required placeholder="vpp_…">
+            \(credentialField())
             <label for="kind">종류 Kind</label><select id="kind" name="kind"><option value="monthly">월별 검침 monthly (XpERP)</option><option value="interval">시간별 interval (AMI)</option><option value="pv">태양광 PV</option></select>
             <label for="month">청구월 Billing month (월별)</label><input id="month" name="month" type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}" placeholder="YYYY-MM, 예: 2025-08">
             <label for="complex">단지 Complex (meter id)</label><input id="complex" name="complex" type="text" placeholder="예: cheonyeon-apt">
@@ -219,6 +150,15 @@ struct Pages: Sendable {
             """
         return page(title: Self.siteTitle(settings.site, "가상발전소 — 관리사무소 업로드"),
                     subtitle: (settings.site.map { "\($0.name) VPP" } ?? "VPP") + " · apartment office upload", body: b)
+    }
+
+    /// The form's first field: the session's CSRF token when signed in, else the API token (the
+    /// server reads and checks it before the file either way).
+    func credentialField() -> String {
+        if let s = viewer, let p = s.principal {
+            return "<input type=\"hidden\" name=\"csrf\" value=\"\(esc(s.csrf))\"><p class=muted>signed in as \(esc(p.office ?? p.role.rawValue)); complexes: \(esc(p.complexes.isEmpty ? "any" : p.complexes.joined(separator: ", ")))</p>"
+        }
+        return "<label for=\"token\">토큰 Token</label><input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required placeholder=\"vpp_…\"> <span class=muted>or <a href=\"/login?next=%2Fupload\">sign in</a></span>"
     }
 
     func uploadResult(_ result: UploadResult) -> String {
@@ -245,14 +185,51 @@ struct Pages: Sendable {
         return page(title: Self.siteTitle(settings.site, "가상발전소 — 업로드 결과"), subtitle: "upload result", body: b)
     }
 
-    func login(error: String?) -> String {
+    func login(error: String?, csrf: String, next: String) -> String {
         var b = ""
-        if let error { b += "<section class=\"bad\">\(esc(error))</section>" }
+        if let error { b += "<section class=\"bad\" id=\"login-error\">\(esc(error))</section>" }
         b += """
-            <section><h2>운영자 로그인 Operator sign-in</h2><form method="post" action="/login">
-            <label for="token">운영자 토큰 Operator token</label><input id="token" name="token" type="password" autocomplete="off" required>
-            <button type="submit">로그인 Sign in</button></form></section>
+            <section><h2>로그인 Sign in</h2><form method="post" action="/login">
+            <input type="hidden" name="csrf" value="\(esc(csrf))"><input type="hidden" name="next" value="\(esc(next))">
+            <label for="token">토큰 Token (운영자 operator 또는 관리사무소 office)</label><input id="token" name="token" type="password" autocomplete="off" required>
+            <button type="submit" id="signin">로그인 Sign in</button></form>
+            <p class=muted>The token is checked once; the browser then keeps only a random session id (HttpOnly cookie), never the token.
+            Sessions end after \(settings.sessions.idleTimeoutS / 60) min without use and \(settings.sessions.absoluteTimeoutS / 3600) h after sign-in.</p></section>
             """
-        return page(title: Self.siteTitle(settings.site, "가상발전소 — 로그인"), subtitle: "the dashboard needs an operator token", body: b)
+        return page(title: Self.siteTitle(settings.site, "가상발전소 — 로그인"), subtitle: "sign in with an operator or office token", body: b)
+    }
+
+    /// The header's links for who is signed in, and the sign-out form (POST with the CSRF token).
+    func navBar() -> String {
+        var b = "<nav class=\"top\">"
+        let p = viewer?.principal
+        if p == nil || p?.role == .operator {
+            b += "<a href=\"/dashboard\">대시보드 Dashboard</a><a href=\"/completeness\">데이터 현황 Completeness</a>"
+        }
+        b += "<a href=\"/upload\">업로드 Upload</a>"
+        if p != nil { b += "<a href=\"/uploads\">업로드 목록 Uploads</a>" }
+        if p == nil || p?.role == .operator { b += "<a href=\"/api/v1/openapi.json\">API</a>" }
+        if let s = viewer, let p {
+            b += "<form method=\"post\" action=\"/logout\"><span class=\"who\">\(esc(p.role == .operator ? "운영자 operator" : (p.office ?? "office"))) · \(esc(p.keyID))</span>"
+            b += "<input type=\"hidden\" name=\"csrf\" value=\"\(esc(s.csrf))\"><button type=\"submit\" id=\"signout\">로그아웃 Sign out</button></form>"
+        } else {
+            b += "<a href=\"/login\" id=\"signin-link\">로그인 Sign in</a>"
+        }
+        return b + "</nav>"
+    }
+
+    /// A short page with a message (errors, refusals) and an optional link.
+    func message(title: String, text: String, link: (String, String)? = nil, status: Int) -> String {
+        var b = "<section class=\"bad\"><h2>\(status) \(esc(title))</h2><p>\(esc(text))</p>"
+        if let link { b += "<p><a href=\"\(esc(link.0))\">\(esc(link.1))</a></p>" }
+        return page(title: Self.siteTitle(settings.site, "가상발전소 — \(title)"), subtitle: "HTTP \(status)", body: b + "</section>")
+    }
+
+    /// 403 for a signed-in user who may not see an operator page.
+    func forbidden(principal p: Principal) -> String {
+        var b = "<section class=\"bad\" id=\"forbidden\"><h2>403 권한 없음 Not allowed</h2><p>This page is for energy-centre operators. "
+        b += "You are signed in as \(esc(p.office ?? p.role.rawValue)); you may upload files and see your own uploads.</p>"
+        b += "<p><a href=\"/upload\">업로드 Upload a file</a> · <a href=\"/uploads\">내 업로드 My uploads</a></p></section>"
+        return page(title: Self.siteTitle(settings.site, "가상발전소 — 권한 없음"), subtitle: "HTTP 403", body: b)
     }
 }

@@ -103,36 +103,88 @@ extension HTTPServer {
         return routes
     }
 
-    /// HTML: the upload form and login (their own authentication), then the dashboard behind
-    /// bearer-or-cookie authentication and the rate limit.
+    /// HTML (issue 16): the upload form, sign-in and sign-out with their own checks, then the
+    /// operator pages behind `PageAuthMiddleware` (bearer header or a signed-in session cookie;
+    /// a browser without one is sent to /login) and the rate limit. Office users reach the upload
+    /// form and their own uploads; operator pages answer them with a 403 page.
     func pageRoutes() -> Routes {
         let routes = Routes(context: VPPRequestContext.self)
-        let timeout = settings.requestTimeoutS
         let pages = Pages(storage: storage, settings: settings, readAPI: readAPI)
-        routes.get("/upload") { _, _ in htmlResponse(pages.uploadForm(message: nil)) }
+        let sessions = self.sessions
+        routes.get("/upload") { request, _ in htmlResponse(pages.viewing(sessions.session(request)).uploadForm(message: nil)) }
         routes.post("/upload") { request, context in try await self.formUpload(request, context: context, pages: pages) }
+        routes.get("/login") { request, _ in self.loginForm(request, pages: pages, error: nil, status: .ok) }
         routes.post("/login") { request, context in try await self.login(request, context: context, pages: pages) }
-        routes.get("/login") { _, _ in htmlResponse(pages.login(error: nil)) }
+        routes.post("/logout") { request, context in try await self.logout(request, context: context, pages: pages) }
         // Middleware added to a collection applies to the routes added after it.
-        routes.add(middleware: AuthMiddleware(storage: storage, allowCookie: true, refused: refused))
+        routes.add(middleware: PageAuthMiddleware(storage: storage, sessions: sessions, pages: pages, refused: refused))
             .add(middleware: RateLimitMiddleware(limiter: limiter))
-        routes.get("/dashboard") { request, context in
-            try Authorization.requireOperator(try context.requirePrincipal())
-            let q = Self.query(request)
-            let html = try await withDeadline(timeout) { try await pages.dashboard(periodText: q["period"]) }
+        operatorPage(routes, "/dashboard", pages) { request, _, pg in try await pg.dashboard(query: Self.query(request)) }
+        operatorPage(routes, "/dong/{code}", pages) { request, context, pg in
+            try await pg.dongPage(code: context.parameters.get("code") ?? "", query: Self.query(request))
+        }
+        operatorPage(routes, "/battery/{id}", pages) { request, context, pg in
+            try await pg.batteryPage(id: context.parameters.get("id") ?? "", query: Self.query(request))
+        }
+        operatorPage(routes, "/completeness", pages) { request, _, pg in try await pg.completenessPage(query: Self.query(request)) }
+        routes.get("/uploads") { request, context in
+            let p = try context.requirePrincipal()
+            let pg = pages.viewing(sessions.session(request))
+            return htmlResponse(try await pg.uploadsPage(principal: p))
+        }
+        routes.get("/uploads/{id}") { request, context in
+            let p = try context.requirePrincipal()
+            let pg = pages.viewing(sessions.session(request))
+            guard let id = context.parameters.get("id").flatMap(Int64.init), id > 0 else {
+                return htmlResponse(pg.message(title: "없는 업로드 No such upload", text: "upload id must be a positive integer", status: 404), status: .notFound)
+            }
+            guard let html = try await pg.uploadPage(id: id, principal: p) else {
+                return htmlResponse(pg.message(title: "없는 업로드 No such upload", text: "upload \(id) not found", status: 404), status: .notFound)
+            }
             return htmlResponse(html)
         }
         return routes
     }
 
-    /// `POST /upload`: the plain HTML form carries the token as its first field (offices paste
-    /// it), never a cookie; scripts may send Authorization: Bearer instead. Either way the token
-    /// is checked before the file is read (see readUploadForm).
+    /// A GET page for operators only: others get the 403 page; request errors (bad period, unknown
+    /// dong) become an HTML page with their status, never a JSON body.
+    func operatorPage(_ routes: Routes, _ path: RouterPath, _ pages: Pages,
+                      _ body: @escaping @Sendable (Request, VPPRequestContext, Pages) async throws -> String) {
+        let timeout = settings.requestTimeoutS
+        let sessions = self.sessions
+        routes.get(path) { request, context in
+            let p = try context.requirePrincipal()
+            let pg = pages.viewing(sessions.session(request))
+            guard p.role == .operator else { return htmlResponse(pg.forbidden(principal: p), status: .forbidden) }
+            do {
+                let html = try await withDeadline(timeout) { try await body(request, context, pg) }
+                return htmlResponse(html)
+            } catch let e as APIError where e.status.code < 500 {
+                return htmlResponse(pg.message(title: "요청 오류 Bad request", text: e.message, status: Int(e.status.code)), status: e.status)
+            }
+        }
+    }
+
+    /// `POST /upload`: a signed-in browser sends its session's CSRF token as the form's first
+    /// field; otherwise the plain form carries the API token as its first field (offices paste
+    /// it), never a cookie; scripts may send Authorization: Bearer instead. Either way the
+    /// credential is checked before the file is read (see readUploadForm, readSessionUploadForm).
     func formUpload(_ request: Request, context: VPPRequestContext, pages: Pages) async throws -> Response {
+        let session = request.headers[.authorization] == nil ? sessions.session(request) : nil
+        let pages = pages.viewing(session)
         let input: UploadInput, principal: Principal
-        do { (input, principal) = try await readUploadForm(request, context: context) } catch let e as FormAuthError {
+        do {
+            if let session, let p = session.principal {
+                (input, principal) = try await readSessionUploadForm(request, context: context, session: session, principal: p)
+            } else {
+                (input, principal) = try await readUploadForm(request, context: context)
+            }
+        } catch let e as FormAuthError {
             await refused.record(.init(action: "upload.denied", source: context.sourceAddress, keyID: e.keyID,
                                        outcome: e.auth.code, detail: "POST /upload form"))
+            if case .forbidden = e.auth.reason {
+                return htmlResponse(pages.uploadForm(message: .init(ok: false, text: e.message)), status: .forbidden)
+            }
             return htmlResponse(pages.uploadForm(message: .init(ok: false, text: e.message)), status: .unauthorized,
                                 headers: [.wwwAuthenticate: "Bearer realm=\"vpp\""])
         }
@@ -150,18 +202,65 @@ extension HTTPServer {
         }
     }
 
-    /// `POST /login`: an 8 KiB form whose operator token becomes the dashboard cookie.
+    /// `GET /login`: the sign-in form. A pending (not signed-in) session is started for it so the
+    /// form's CSRF token can be checked on POST; its cookie carries only the random session id.
+    func loginForm(_ request: Request, pages: Pages, error: String?, status: HTTPResponse.Status, next: String? = nil) -> Response {
+        let next = next ?? SessionStore.safeNext(Self.query(request)["next"]) ?? ""
+        let pending = sessions.create(principal: nil)
+        return htmlResponse(pages.login(error: error, csrf: pending.csrf, next: next), status: status,
+                            headers: [.setCookie: SessionStore.cookie(pending.id, request: request)])
+    }
+
+    /// `POST /login` (8 KiB form: token, csrf, next): checks the pending session's CSRF token,
+    /// authenticates the API token (operator or office) and starts a NEW session (the pending id
+    /// is dropped, so a planted id never becomes signed in). Operators go to `next` or the
+    /// dashboard; offices to `next` only when it is theirs to see, else the upload page.
     func login(_ request: Request, context: VPPRequestContext, pages: Pages) async throws -> Response {
         var request = request
         await context.proceed(request)   // the token in the form is the authentication
         let body = try await request.collectBody(upTo: 8192)
         let form = Self.formFields(String(buffer: body))
-        guard let token = form["token"], (try? await storage.auth.authenticate(token: token))?.role == .operator else {
-            return htmlResponse(pages.login(error: "not a valid operator token"), status: .unauthorized)
+        let next = SessionStore.safeNext(form["next"])
+        let again = { (text: String, status: HTTPResponse.Status) -> Response in
+            self.loginForm(request, pages: pages, error: text, status: status, next: next)
         }
-        return Response(status: .seeOther, headers: [
-            .location: "/dashboard",
-            .setCookie: "vpp_token=\(token); Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=43200",
-        ])
+        guard let pending = sessions.session(request), pending.principal == nil, SessionStore.csrfMatches(form["csrf"], pending) else {
+            return again("the sign-in form expired or was not sent by this site; sign in again", .forbidden)
+        }
+        sessions.remove(pending.id)
+        let principal: Principal
+        do { principal = try await storage.auth.authenticate(token: form["token"] ?? "") } catch let e as AuthError {
+            await refused.record(.init(action: "login.denied", source: context.sourceAddress, keyID: TokenSecret.presentedKeyID(form["token"] ?? ""),
+                                       outcome: e.code, detail: "POST /login"))
+            return again("not a valid token", .unauthorized)
+        }
+        guard principal.role == .operator || principal.role == .office else {
+            return again("this token cannot sign in to the dashboard (operator or office tokens only)", .forbidden)
+        }
+        let session = sessions.create(principal: principal)
+        let officePaths = ["/upload", "/uploads"]
+        var target = principal.role == .operator ? "/dashboard" : "/upload"
+        if let next, principal.role == .operator || officePaths.contains(where: { next == $0 || next.hasPrefix($0 + "/") || next.hasPrefix($0 + "?") }) {
+            target = next
+        }
+        return Response(status: .seeOther, headers: [.location: target, .setCookie: SessionStore.cookie(session.id, request: request)])
+    }
+
+    /// `POST /logout` (form field csrf): ends the session and clears the cookie.
+    func logout(_ request: Request, context: VPPRequestContext, pages: Pages) async throws -> Response {
+        var request = request
+        await context.proceed(request)
+        let body = try await request.collectBody(upTo: 8192)
+        let form = Self.formFields(String(buffer: body))
+        guard let s = sessions.session(request) else {
+            return Response(status: .seeOther, headers: [.location: "/login", .setCookie: SessionStore.clearCookie(request: request)])
+        }
+        guard SessionStore.csrfMatches(form["csrf"], s) else {
+            return htmlResponse(pages.viewing(s).message(title: "로그아웃 실패 Sign-out refused",
+                                                         text: "the sign-out form was not sent by this site (CSRF check failed)", status: 403),
+                                status: .forbidden)
+        }
+        sessions.remove(s.id)
+        return Response(status: .seeOther, headers: [.location: "/login", .setCookie: SessionStore.clearCookie(request: request)])
     }
 }

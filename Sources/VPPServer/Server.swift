@@ -21,6 +21,8 @@ public struct HTTPServer: Sendable {
     let limiter: RateLimiter
     /// Refused authentication attempts, audited once per source and key id per window.
     let refused: RefusedAttemptAudit
+    /// Dashboard sign-in sessions (issue 16).
+    let sessions: SessionStore
 
     public init(storage: Storage, settings: ServerSettings, logger: Logger, debugIngestDelayMs: Int = 0) {
         self.storage = storage
@@ -30,6 +32,7 @@ public struct HTTPServer: Sendable {
         self.cache = ResponseCache(storage: storage, ttlS: settings.cacheTTLS, maxBytes: settings.cacheMaxBytes)
         self.readAPI = ReadAPI(storage: storage, cache: cache)
         self.limiter = RateLimiter(ratePerS: settings.rateLimitPerS, burst: settings.rateBurst)
+        self.sessions = SessionStore(settings: settings.sessions, clock: storage.clock)
         self.refused = RefusedAttemptAudit(storage: storage, windowS: settings.refusedAuditWindowS, maxKeys: settings.refusedAuditMaxKeys)
     }
 

@@ -49,6 +49,8 @@ public struct ServerSettings: Sendable {
     /// The loaded site (its names lead the page titles); `vpp serve` sets it from the store at
     /// start. The dashboard reads the store's site on every request and falls back to this.
     public var site: SiteInfo? = nil
+    /// Dashboard sign-in sessions: timeouts, bound, clock (issue 16).
+    public var sessions = SessionSettings()
 }
 
 /// Per-request context: the authenticated principal once the auth middleware ran.

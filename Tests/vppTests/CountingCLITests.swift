@@ -10,6 +10,9 @@ struct CountingCLITests {
         let dir = try TempDirectory.make()
         defer { TempDirectory.remove(dir) }
         let base = try String(contentsOf: Paths.seodaemunConfig, encoding: .utf8)
+        // The copy's [map] geojson is relative to its folder (issue 16).
+        try FileManager.default.copyItem(at: Paths.seodaemunConfig.deletingLastPathComponent().appendingPathComponent("seodaemun_dongs_2021-04.geojson"),
+                                         to: dir.appendingPathComponent("seodaemun_dongs_2021-04.geojson"))
         let feederLine = "id = \"cheonyeon-feeder\"\ncomplex = \"천연동 AMI feeder\"\n"
         let covers = "covers = { kind = \"feeder\", complexes = [\"천연동 공동주택 관리사무소 (placeholder)\"] }\n"
         #expect(base.contains(feederLine))

@@ -227,10 +227,12 @@ struct ServerTests {
         #expect(dash.status == 200)
         #expect(dash.text.contains("<svg") && dash.text.contains("신촌동"))
         #expect(dash.headers["content-security-policy"]?.contains("default-src 'none'") == true)
-        #expect(try await s.get("/dashboard", token: nil).status == 401)
+        // Issue 16: a browser without a session is sent to the sign-in page; a token in a cookie is no credential.
+        let anonymous = try await s.get("/dashboard", token: nil)
+        #expect(anonymous.status == 303 && anonymous.headers["location"] == "/login?next=%2Fdashboard")
         #expect(try await s.get("/dashboard", token: s.officeToken).status == 403)
         let cookie = try await LoopbackHTTP.async(port: s.port, method: "GET", path: "/dashboard", headers: [("Cookie", "vpp_token=\(tok)")])
-        #expect(cookie.status == 200)
+        #expect(cookie.status == 303)
         let page = try await s.get("/upload", token: nil)
         #expect(page.status == 200 && page.text.contains("<form") && page.text.contains("multipart/form-data"))
     }

@@ -18,6 +18,8 @@ public struct SiteConfig: Sendable, Equatable, Codable {
     public var standardLoadProfile: StandardLoadProfile?
     /// OpenADR 3 programs (`[openadr]`, issue 13); nil: one program per dong with the defaults.
     public var openadr: OpenADRProgramConfig? = nil
+    /// Dong outlines for the dashboard map (`[map]`, issue 16); nil: no map.
+    public var map: SiteMap? = nil
 
     public init(version: Int = 1, site: SiteInfo, dongs: [DongConfig], tariffs: [TariffTable] = [],
                 emissionFactors: [EmissionFactorEntry] = [], targets: Targets = Targets(),
