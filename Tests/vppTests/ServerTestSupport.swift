@@ -145,6 +145,10 @@ final class LiveServer: @unchecked Sendable {
         var settings = ServerSettings()
         settings.port = 0
         settings.spoolDirectory = dir.appendingPathComponent("spool").path
+        // The suite runs many servers and builds at once on 2 cores: a request must not be cut off
+        // by the production 15 s deadline just because the machine is busy (tests of the deadline
+        // itself set it).
+        settings.requestTimeoutS = 120
         configure(&settings)
         let running = try await RunningServer.start(storage: store.storage, settings: settings)
         return LiveServer(store: store, dir: dir, running: running, op: op, office: office, other: other)
