@@ -101,7 +101,7 @@ struct Pages: Sendable {
         b += "</table></section>"
         b += await trackingSection(periodText: periodText, fallback: period)
         let spanText = span.map { "data \(KSTDateTime(epochSeconds: $0.first).dateString) – \(KSTDateTime(epochSeconds: $0.last).dateString) KST" } ?? "no data yet"
-        let site = (try? await storage.sites.loadedSiteConfig())?.site ?? settings.site
+        let site = (try? await storage.sites.loadedSiteConfig(siteID: settings.site?.id))?.site ?? settings.site
         return page(title: Self.siteTitle(site, "가상발전소 VPP — 운영 대시보드"), subtitle: "period \(period.label) · \(spanText) · hour-beginning stamps, energies in kWh",
                     body: b)
     }

@@ -59,6 +59,7 @@ public struct HTTPServer: Sendable {
             .addRoutes(reportRoutes(), atPath: "/report")
             .addRoutes(auditRoutes(), atPath: "/audit")
             .addRoutes(telemetryRoutes(), atPath: "/telemetry")
+            .addRoutes(cityRoutes(), atPath: "/city")
         router.addRoutes(pageRoutes())
         addOpenADR(to: router)
         return router
