@@ -19,7 +19,7 @@ public enum CityReportBuilder {
         }
         let active = try await storage.sites.activeDongCodes()
         var totals: [String: DongPeriodTotals] = [:]
-        for t in try await storage.readings.dongPeriodTotals(from: period.start, to: period.end) { totals[t.dongCode] = t }
+        for t in try await periodTotals(storage: storage, period: period) { totals[t.dongCode] = t }
         let hours = Int((period.end - period.start) / 3600)
         let year = period.startKST.year
         let yearHours = Double((KSTDateTime(year: year + 1, month: 1, day: 1).epochSeconds - KSTDateTime(year: year, month: 1, day: 1).epochSeconds) / 3600)
@@ -95,6 +95,18 @@ public enum CityReportBuilder {
         "tco2_per_year = tco2_avoided × hours of the year / hours of the period (the city target is per year).",
         "share = the district's part of the city total of the loaded districts; planned_share_pct = the config's district_share.",
     ]
+
+    /// Whole KST months (a month or a year) from the store's monthly sums when it keeps them; any
+    /// other period, or a store without them, from the hourly rollups.
+    static func periodTotals(storage: Storage, period: ReportPeriod) async throws -> [DongPeriodTotals] {
+        if let city = storage.sites as? any CityStore, period.kind != .range {
+            let s = period.startKST, e = KSTDateTime(epochSeconds: period.end)
+            if s.day == 1, s.hour == 0, e.day == 1, e.hour == 0 {
+                return try await city.dongMonthTotals(from: YearMonth(year: s.year, month: s.month), until: YearMonth(year: e.year, month: e.month))
+            }
+        }
+        return try await storage.readings.dongPeriodTotals(from: period.start, to: period.end)
+    }
 
     static func pct(_ a: Double, _ b: Double) -> Double? { b > 0 ? roundTo(a / b * 100, 2) : nil }
 }

@@ -30,6 +30,10 @@ public struct LoadedSite: Sendable, Equatable, Codable {
 public protocol CityStore: Sendable {
     /// Every loaded site, by id.
     func loadedSites() async throws -> [LoadedSite]
+    /// Every active dong's totals over the KST months [from, until) (`hours`: hourly rollup rows),
+    /// from per-month sums the driver keeps with the hourly rollups: what a city-year report reads
+    /// instead of every dong-hour. Same values as `ReadingStore.dongPeriodTotals` over those months.
+    func dongMonthTotals(from: YearMonth, until: YearMonth) async throws -> [DongPeriodTotals]
 }
 
 extension Storage {

@@ -97,6 +97,26 @@ struct CityTests {
         #expect(try JSONDecoder().decode(CityReportPayload.self, from: Data(json.utf8)) == p)
     }
 
+    @Test func monthlySumsFollowEveryRollupWrite() async throws {
+        let (store, dir) = try TestStore.make()
+        defer { TempDirectory.remove(dir) }
+        let a = Self.site(5, dongs: 2)
+        _ = try await store.loadSite(a)
+        let june20 = KSTDateTime(year: 2024, month: 6, day: 20).epochSeconds
+        try await store.replaceRollups(Self.rollups(a, hours: 60 * 24, from: june20))               // 20 June … 18 Aug KST
+        try await store.replaceRollups(Self.rollups(a, hours: 30, from: Self.july - 15 * 3600, scale: 3))   // rewrites across the 1 July boundary
+        try await store.write { db in
+            try db.execute(sql: "DELETE FROM rollup_hourly WHERE hour_start >= ? AND hour_start < ?", arguments: [Self.july + 86_400, Self.july + 3 * 86_400])
+        }
+        for (m, n) in [(6, 7), (7, 8), (8, 9), (6, 9)] {
+            let from = YearMonth(year: 2024, month: m), until = YearMonth(year: 2024, month: n)
+            let monthly = try await store.dongMonthTotals(from: from, until: until)
+            let hourly = try await store.dongPeriodTotals(from: from.startEpoch, to: until.startEpoch)
+            #expect(monthly == hourly, "months \(m)..<\(n)")
+            #expect(monthly.allSatisfy { $0.hours > 0 })
+        }
+    }
+
     @Test func syntheticDistrictsAreSeededLabelledAndDrawnFromTheRealDongs() async throws {
         let real = try SiteConfigParser().parse(fileAt: Paths.seodaemunConfig.path)
         let one = try SyntheticDistricts.generate(from: real, count: 4, seed: 7)
