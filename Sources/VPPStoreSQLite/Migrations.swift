@@ -476,11 +476,12 @@ public enum VPPMigrations {
         // so every writer — ingest, upload delete, sample data, sync itself — is covered); it is
         // seeded with the rollups already stored, so the first sync sends them all. The city side
         // keeps one watermark per source site and stream, and the district records it receives
-        // keyed by (site, source id): ids of different districts collide.
+        // keyed by (site, source id): ids of different districts collide. `seq` is a plain rowid (no
+        // AUTOINCREMENT: a third of the trigger's cost); it only grows because log rows are never deleted.
         m.registerMigration("city-v1-sync") { db in
             try db.execute(sql: """
                 CREATE TABLE sync_rollup_log (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    seq INTEGER PRIMARY KEY,
                     dong_code TEXT NOT NULL,
                     hour_start INTEGER NOT NULL
                 );
@@ -571,32 +572,40 @@ public enum VPPMigrations {
         // instead of ~8,760. `hours` counts the dong's hourly rollup rows in the month. Seeded from
         // the rollups already stored.
         m.registerMigration("city-v1-rollup-monthly") { db in
+            let kstMonth = { (row: String) in "strftime('%Y-%m', \(row).hour_start + 32400, 'unixepoch')" }
+            let sums = ["generation_wh", "consumption_wh", "charge_wh", "discharge_wh", "import_wh", "export_wh"]
+            let columns = sums.joined(separator: ", ")
+            let add = """
+                INSERT INTO rollup_monthly (dong_code, month, hours, \(columns))
+                  VALUES (NEW.dong_code, \(kstMonth("NEW")), 1, \(sums.map { "NEW." + $0 }.joined(separator: ", ")))
+                  ON CONFLICT (dong_code, month) DO UPDATE SET hours = hours + 1,
+                    \(sums.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ",\n    "));
+                """
+            let subtract = """
+                UPDATE rollup_monthly SET hours = hours - 1,
+                    \(sums.map { "\($0) = \($0) - OLD.\($0)" }.joined(separator: ",\n    "))
+                  WHERE dong_code = OLD.dong_code AND month = \(kstMonth("OLD"));
+                """
             try db.execute(sql: """
                 CREATE TABLE rollup_monthly (
                     dong_code TEXT NOT NULL,
                     month TEXT NOT NULL,
                     hours INTEGER NOT NULL,
-                    generation_wh INTEGER NOT NULL, consumption_wh INTEGER NOT NULL, charge_wh INTEGER NOT NULL, discharge_wh INTEGER NOT NULL, import_wh INTEGER NOT NULL, export_wh INTEGER NOT NULL,
+                    \(sums.map { $0 + " INTEGER NOT NULL" }.joined(separator: ",\n    ")),
                     PRIMARY KEY (dong_code, month)
                 ) WITHOUT ROWID;
-                INSERT INTO rollup_monthly (dong_code, month, hours, generation_wh, consumption_wh, charge_wh, discharge_wh, import_wh, export_wh)
-                  SELECT dong_code, strftime('%Y-%m', hour_start + 32400, 'unixepoch'), COUNT(*), SUM(generation_wh), SUM(consumption_wh), SUM(charge_wh), SUM(discharge_wh), SUM(import_wh), SUM(export_wh)
+                INSERT INTO rollup_monthly (dong_code, month, hours, \(columns))
+                  SELECT dong_code, \(kstMonth("rollup_hourly")), COUNT(*), \(sums.map { "SUM(\($0))" }.joined(separator: ", "))
                   FROM rollup_hourly GROUP BY 1, 2;
                 CREATE TRIGGER rollup_monthly_insert AFTER INSERT ON rollup_hourly BEGIN
-                  INSERT INTO rollup_monthly (dong_code, month, hours, generation_wh, consumption_wh, charge_wh, discharge_wh, import_wh, export_wh)
-                    VALUES (NEW.dong_code, strftime('%Y-%m', NEW.hour_start + 32400, 'unixepoch'), 1, NEW.generation_wh, NEW.consumption_wh, NEW.charge_wh, NEW.discharge_wh, NEW.import_wh, NEW.export_wh)
-                    ON CONFLICT (dong_code, month) DO UPDATE SET hours = hours + 1, generation_wh = generation_wh + excluded.generation_wh, consumption_wh = consumption_wh + excluded.consumption_wh, charge_wh = charge_wh + excluded.charge_wh, discharge_wh = discharge_wh + excluded.discharge_wh, import_wh = import_wh + excluded.import_wh, export_wh = export_wh + excluded.export_wh;
+                \(add)
                 END;
                 CREATE TRIGGER rollup_monthly_update AFTER UPDATE ON rollup_hourly BEGIN
-                  UPDATE rollup_monthly SET hours = hours - 1, generation_wh = generation_wh - OLD.generation_wh, consumption_wh = consumption_wh - OLD.consumption_wh, charge_wh = charge_wh - OLD.charge_wh, discharge_wh = discharge_wh - OLD.discharge_wh, import_wh = import_wh - OLD.import_wh, export_wh = export_wh - OLD.export_wh
-                    WHERE dong_code = OLD.dong_code AND month = strftime('%Y-%m', OLD.hour_start + 32400, 'unixepoch');
-                  INSERT INTO rollup_monthly (dong_code, month, hours, generation_wh, consumption_wh, charge_wh, discharge_wh, import_wh, export_wh)
-                    VALUES (NEW.dong_code, strftime('%Y-%m', NEW.hour_start + 32400, 'unixepoch'), 1, NEW.generation_wh, NEW.consumption_wh, NEW.charge_wh, NEW.discharge_wh, NEW.import_wh, NEW.export_wh)
-                    ON CONFLICT (dong_code, month) DO UPDATE SET hours = hours + 1, generation_wh = generation_wh + excluded.generation_wh, consumption_wh = consumption_wh + excluded.consumption_wh, charge_wh = charge_wh + excluded.charge_wh, discharge_wh = discharge_wh + excluded.discharge_wh, import_wh = import_wh + excluded.import_wh, export_wh = export_wh + excluded.export_wh;
+                \(subtract)
+                \(add)
                 END;
                 CREATE TRIGGER rollup_monthly_delete AFTER DELETE ON rollup_hourly BEGIN
-                  UPDATE rollup_monthly SET hours = hours - 1, generation_wh = generation_wh - OLD.generation_wh, consumption_wh = consumption_wh - OLD.consumption_wh, charge_wh = charge_wh - OLD.charge_wh, discharge_wh = discharge_wh - OLD.discharge_wh, import_wh = import_wh - OLD.import_wh, export_wh = export_wh - OLD.export_wh
-                    WHERE dong_code = OLD.dong_code AND month = strftime('%Y-%m', OLD.hour_start + 32400, 'unixepoch');
+                \(subtract)
                 END;
                 """)
         }
