@@ -78,6 +78,42 @@ struct CityCLITests {
         #expect(try cli.run(["sync", "--db", district, "--to", district]).status == 64)
     }
 
+    /// Issue 14: kill -9 of `vpp sync` at random points, ten times; then a run to the end. The city
+    /// store holds every district-hour exactly once, equal to the district's.
+    @Test func killMinus9MidSyncLosesAndDuplicatesNothing() async throws {
+        let dir = try TempDirectory.make()
+        defer { TempDirectory.remove(dir) }
+        let district = dir.appendingPathComponent("district.sqlite").path, city = dir.appendingPathComponent("city.sqlite").path
+        let d = try Self.writeDistricts(dir, count: 1)[0]
+        let source = try SQLiteStore(path: district)
+        _ = try await source.loadSite(d.config)
+        let from = KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds
+        try await source.replaceRollups(SyntheticRollups.rows(dongs: d.config.dongs.map(\.code), from: from, hours: 8784, seed: 5))
+        var rng = SplitMix64(seed: 14)
+        var killedMidway = 0
+        for _ in 0..<10 {
+            let p = Process()
+            p.executableURL = CLITests.binary
+            p.arguments = ["sync", "--db", district, "--to", city, "--batch-rows", "2000"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            try await Task.sleep(nanoseconds: UInt64(50 + rng.next() % 600) * 1_000_000)
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+            if p.terminationReason == .uncaughtSignal { killedMidway += 1 }
+        }
+        #expect(killedMidway >= 1, "no kill landed while vpp sync was running")
+        let last = try CLITests().run(["sync", "--db", district, "--to", city])
+        #expect(last.status == 0, "\(last.stderr)")
+        let codes = d.config.dongs.map(\.code), to = from + 8784 * 3600
+        let want = try await source.hourlyRollups(dongCodes: codes, from: from, to: to)
+        let got = try await SQLiteStore(path: city).hourlyRollups(dongCodes: codes, from: from, to: to)
+        #expect(got.values.reduce(0) { $0 + $1.count } == codes.count * 8784)
+        #expect(got == want)
+        #expect(try CLITests().run(["sync", "--db", district, "--to", city]).stdout.contains(": 0 rows"))
+    }
+
     @Test func cityRouteServesThePayload() async throws {
         let s = try await LiveServer.start()
         defer { Task { await s.stop() } }
