@@ -56,7 +56,7 @@ public enum CityReportBuilder {
         let dongCount = rows.reduce(0) { $0 + $1.dongs }
         let coveredHours = rows.reduce(0.0) { $0 + $1.coveragePct / 100 * Double($1.dongs * hours) }
         var city = CityRollup(
-            id: "city", name: "City", nameKo: "서울시 (loaded districts)", sigunguCode: "", dongs: dongCount,
+            id: "city", name: "City (loaded districts)", nameKo: "전체 (loaded districts)", sigunguCode: "", dongs: dongCount,
             households: rows.reduce(0) { $0 + $1.households }, pvKWp: roundTo(rows.reduce(0) { $0 + $1.pvKWp }, 1),
             miniSolarHouseholds: rows.reduce(0) { $0 + $1.miniSolarHouseholds }, generationWh: rows.reduce(0) { $0 + $1.generationWh },
             consumptionWh: rows.reduce(0) { $0 + $1.consumptionWh }, coveragePct: pct(coveredHours, Double(dongCount * hours)) ?? 0,
