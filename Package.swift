@@ -67,7 +67,7 @@ let package = Package(
         // Heat-wave resilience (issue 17): KMA warnings, alert import, shelter reserve, outage drill.
         .target(name: "Resilience", dependencies: ["VPPCore", "VPPStore", "Dispatcher"]),
         // OpenADR 3.1.0 models (Codable, from the specification's YAML) and the VTN's rules.
-        .target(name: "OpenADR", dependencies: ["VPPCore", "VPPStore"]),
+        .target(name: "OpenADR", dependencies: ["VPPCore", "VPPStore", "VPPAuth"]),
         // The HTTP server (Hummingbird 2): routes, handlers, pages.
         .target(name: "VPPServer", dependencies: [
             "VPPCore", "VPPStore", "VPPAuth", "Ingestion", "Tracking", "Forecast", "Dispatcher", "VPPCharts", "OpenADR",

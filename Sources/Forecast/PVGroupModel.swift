@@ -37,7 +37,7 @@ public struct PVGroup: Sendable, Equatable {
 }
 
 /// Solar positions shared by every group and offset that asks for the same instant.
-public struct GeocentricCache {
+public struct GeocentricCache: Sendable {
     var map: [Int64: SPA.Geocentric] = [:]
     public init() {}
     public mutating func at(_ t: Int64) -> SPA.Geocentric {
@@ -58,15 +58,20 @@ public enum PVGroupChain {
                             weather: WeatherSeries, sun: inout GeocentricCache, clearSkyOnly: Bool = false) -> PhysicalPV.SlotResult? {
         let len = Int64(seconds)
         let mid = t0 + len / 2
-        guard let wMid = weather.at(mid), let first = group.systems.first else { return nil }
+        guard let first = group.systems.first else { return nil }
+        let wMidOrNil = weather.at(mid)
         let elev = SPA.topocentric(sun.at(mid - offsetS), observer: first.observer).elevationDeg
         // Night: the sun below −1° at the slot's start, middle and end (it cannot rise and set
-        // inside one slot) gives zero output without running the chain.
+        // inside one slot) gives zero output without running the chain. The output does not
+        // depend on the weather then, so a night slot past the last forecast point (the last hour
+        // of a day-ahead file issued for 00–23 h) takes the nearest point for its context.
         if elev < -1, SPA.topocentric(sun.at(t0 - offsetS), observer: first.observer).elevationDeg < -1,
            SPA.topocentric(sun.at(t0 + len - offsetS), observer: first.observer).elevationDeg < -1 {
+            guard let w = wMidOrNil ?? weather.at(t0) ?? weather.at(t0 + len) else { return nil }
             return PhysicalPV.SlotResult(slotStart: t0, seconds: seconds, acKW: 0, clearSkyACKW: 0, poa: 0, clearSkyPOA: 0, ghi: 0,
-                                         clearSkyGHI: 0, midElevationDeg: elev, weather: wMid)
+                                         clearSkyGHI: 0, midElevationDeg: elev, weather: w)
         }
+        guard let wMid = wMidOrNil else { return nil }
         let n = Int64(max(subSteps, 1))
         var ac = 0.0, cs = 0.0, poa = 0.0, csPOA = 0.0, ghi = 0.0, csGHI = 0.0
         for j in 0..<n {
@@ -319,17 +324,32 @@ public enum PVGroupTrainer {
     /// `forecast train`: fits and stores a model for every dong of `site` with PV fleets and
     /// metered generation in [until − window, until), on the weather archived for its grid cell
     /// as issued day-ahead (`cutoff`).
+    ///
+    /// Three phases: the store reads (measured output, archived weather per grid cell), the fits,
+    /// the model writes. The fits are independent CPU work: the first group fills the solar-position
+    /// cache (every group asks for the same instants), then the others run in parallel, each on a
+    /// copy of it. A fit depends only on its own inputs, so the models do not depend on the order
+    /// or the number of cores; the outcomes keep the site's dong order.
     public static func train(storage: Storage, site: SiteConfig, until: Int64, windowS: Int64, trainedAt: Int64,
                              cutoff: @Sendable (Int64) -> Int64 = ArchivedWeather.dayAheadCutoff(),
                              subSteps: Int = PVGroupChain.defaultSubSteps, seed: UInt64 = 42) async throws -> [Outcome] {
         let from = until - windowS
         let linke = LinkeTurbidity(site: site.site)
-        var sun = GeocentricCache()
-        var out: [Outcome] = []
+        struct Job: Sendable {
+            var index: Int
+            var group: PVGroup
+            var actual: [(hourStart: Int64, wh: Int64)]
+            var weather: WeatherSeries
+        }
+        enum Fit: Sendable { case model(PVGroupModel), refused(String) }
+        // 1. Reads.
+        var slots: [Outcome?] = []
+        var jobs: [Job] = []
         var weatherByCell: [KMAGridPoint: WeatherSeries] = [:]
         for d in site.dongs where !d.pvFleets.isEmpty {
+            slots.append(nil)
             let actual = try await storage.readings.hourlyGeneration(dong: d.code, from: from, to: until)
-            guard !actual.isEmpty else { out.append(.unmetered(group: d.code)); continue }
+            guard !actual.isEmpty else { slots[slots.count - 1] = .unmetered(group: d.code); continue }
             let g = KMAGrid.gridPoint(latitudeDeg: d.latitudeDeg, longitudeDeg: d.longitudeDeg)
             if weatherByCell[g] == nil {
                 let rows = try await storage.weather.archivedWeather(nx: g.nx, ny: g.ny, validFrom: from - 86_400, validTo: until + 86_400,
@@ -338,22 +358,46 @@ public enum PVGroupTrainer {
             }
             let w = weatherByCell[g] ?? WeatherSeries(points: [])
             guard !w.isEmpty else {
-                out.append(.refused(group: d.code, reason: "\(d.code): no archived forecast weather for grid cell \(g) in the window; "
-                                    + "import it with `vpp weather import`; training refused, the physical model is used"))
+                slots[slots.count - 1] = .refused(group: d.code, reason: "\(d.code): no archived forecast weather for grid cell \(g) in the window; "
+                                                  + "import it with `vpp weather import`; training refused, the physical model is used")
                 continue
             }
-            let group = PVGroup(dong: d, linke: linke)
+            jobs.append(Job(index: slots.count - 1, group: PVGroup(dong: d, linke: linke), actual: actual, weather: w))
+        }
+        // 2. Fits: the first warms the shared solar-position cache, the rest run in parallel.
+        @Sendable func run(_ j: Job, _ sun: inout GeocentricCache) throws -> Fit {
             do {
-                let m = try fit(group: group, actual: actual, weather: w, from: from, to: until, subSteps: subSteps, seed: seed, sun: &sun)
-                let id = try await storage.forecasts.saveForecastModel(name: PVGroupModel.storeName(group: d.code), trainedAt: trainedAt,
-                                                                       trainFrom: from, trainTo: until, paramsJSON: try m.jsonString())
-                out.append(.trained(modelID: id, model: m))
+                return .model(try fit(group: j.group, actual: j.actual, weather: j.weather, from: from, to: until, subSteps: subSteps,
+                                      seed: seed, sun: &sun))
             } catch let e as ForecastError {
                 guard case .insufficientData(let msg) = e else { throw e }
-                out.append(.refused(group: d.code, reason: msg))
+                return .refused(msg)
             }
         }
-        return out
+        var fits: [Int: Fit] = [:]
+        var warm = GeocentricCache()
+        if let first = jobs.first { fits[first.index] = try run(first, &warm) }
+        let sun = warm
+        try await withThrowingTaskGroup(of: (Int, Fit).self) { tasks in
+            for j in jobs.dropFirst() {
+                tasks.addTask { var own = sun; return (j.index, try run(j, &own)) }
+            }
+            for try await (i, f) in tasks { fits[i] = f }
+        }
+        // 3. Writes, in the site's dong order.
+        for j in jobs {
+            switch fits[j.index] {
+            case .model(let m)?:
+                let id = try await storage.forecasts.saveForecastModel(name: PVGroupModel.storeName(group: j.group.id), trainedAt: trainedAt,
+                                                                       trainFrom: from, trainTo: until, paramsJSON: try m.jsonString())
+                slots[j.index] = .trained(modelID: id, model: m)
+            case .refused(let msg)?:
+                slots[j.index] = .refused(group: j.group.id, reason: msg)
+            case nil:
+                throw VPPError(.internal, "PV group \(j.group.id): the fit returned no result")
+            }
+        }
+        return slots.compactMap { $0 }
     }
 }
 

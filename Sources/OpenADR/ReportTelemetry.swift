@@ -22,10 +22,10 @@ public enum ReportTelemetry {
     /// Samples of `report` for a VEN owning `resources` (battery ids), with `capacityWh` per
     /// battery, at `now` [UTC epoch s]. Throws `Refusal` naming the resource and interval at fault.
     public static func samples(_ report: Report, reportID: String, resources: Set<String>, capacityWh: [String: Int64],
-                               now: Int64) throws -> [VENTelemetrySample] {
+                               now: Int64) throws -> [TelemetrySample] {
         var units: [String: String] = [:]
         for d in report.payloadDescriptors ?? [] { units[d.payloadType] = d.units?.uppercased() }
-        var out: [VENTelemetrySample] = []
+        var out: [TelemetrySample] = []
         for r in report.resources {
             guard resources.contains(r.resourceName) else {
                 throw Refusal(forbidden: true, detail: "resource \(r.resourceName) is not one of this VEN's resources (\(resources.sorted().joined(separator: ", ")))")
@@ -66,7 +66,7 @@ public enum ReportTelemetry {
                 guard let socWh else {
                     throw Refusal(forbidden: false, detail: "\(at): no STORAGE_CHARGE_LEVEL payload (the state of charge vpp dispatches from)")
                 }
-                out.append(VENTelemetrySample(batteryID: r.resourceName, measuredAt: measuredAt, socWh: socWh, powerW: powerW, reportID: reportID))
+                out.append(TelemetrySample(batteryID: r.resourceName, measuredAt: measuredAt, soc: .wh(socWh), powerW: powerW))
             }
         }
         return out

@@ -1,6 +1,7 @@
 import Foundation
 import VPPCore
 import VPPStore
+import VPPAuth
 
 /// The OpenADR 3.1.0 VTN's operations, independent of HTTP: the routes parse, call these with
 /// the authenticated principal, and answer with the typed result or the thrown `Problem`.
@@ -13,7 +14,7 @@ import VPPStore
 /// a write outside its scope is 403. Office and battery tokens get 403.
 public struct VTN: Sendable {
     public let storage: Storage
-    public let store: any OpenADRStore & VENTelemetrySink
+    public let store: any OpenADRStore
     public let notifier: WebhookNotifier
 
     public init(storage: Storage, notifier: WebhookNotifier = WebhookNotifier()) throws {
@@ -269,9 +270,9 @@ public struct VTN: Sendable {
         let now = storage.clock.now()
         let id = Self.newID("rep")
         let (rep, samples) = try await checkedReport(v, req, id: id, created: now, now: now)
+        try await appendTelemetry(samples, v, reportID: id, now: now)
         try await insert(OpenADRObjectRecord(id: id, kind: .report, programID: rep.programID, venID: v.venID, clientID: v.principal.keyID,
                                              body: try Self.encode(rep), createdAt: now, modifiedAt: now))
-        _ = try await store.appendVENTelemetry(samples, receivedAt: now)
         return rep
     }
 
@@ -280,13 +281,31 @@ public struct VTN: Sendable {
         guard let old = try await store.openADRObject(kind: .report, id: id), owned(old, by: c) else { throw Problem.notFound("report \(id)") }
         let now = storage.clock.now()
         let (rep, samples) = try await checkedReport(v, req, id: id, created: old.createdAt, now: now)
+        try await appendTelemetry(samples, v, reportID: id, now: now)
         _ = try await update(OpenADRObjectRecord(id: id, kind: .report, programID: rep.programID, venID: v.venID, clientID: v.principal.keyID,
                                                  body: try Self.encode(rep), createdAt: old.createdAt, modifiedAt: now))
-        _ = try await store.appendVENTelemetry(samples, receivedAt: now)
         return rep
     }
 
-    func checkedReport(_ v: VENScope, _ req: Report, id: String, created: Int64, now: Int64) async throws -> (Report, [VENTelemetrySample]) {
+    /// A report's readings go into battery telemetry through the same store path as `vpp ingest
+    /// --kind telemetry` (one upload record of source `openadr:<ven>`, every sample checked
+    /// against the battery: SoC within capacity, power within its limits, not older than what is
+    /// stored). A sample the checks refuse is kept as a rejected row of that upload and the report
+    /// is refused with the reasons (400) and not stored as an object, so the VEN learns of it; the
+    /// readings that passed stay stored as telemetry (a corrected report re-sent for the same
+    /// instants replaces them). A report re-sent unchanged is a duplicate upload and stores nothing twice.
+    func appendTelemetry(_ samples: [TelemetrySample], _ v: VENScope, reportID: String, now: Int64) async throws {
+        guard !samples.isEmpty else { return }
+        let text = TelemetryCSV.csv(samples)
+        let r = try await storage.uploads.appendTelemetry(samples, source: "openadr:\(v.venName)", directory: try await storage.sites.assetDirectory(),
+                                                          receivedAt: now, sha256: sha256Hex(Data(text.utf8)))
+        if r.rejected > 0 {
+            let reasons = r.rejects.prefix(5).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
+            throw Problem.badRequest("report \(reportID): \(r.rejected) of \(samples.count) readings refused as battery telemetry (upload \(r.uploadID.map(String.init) ?? "-")): \(reasons)")
+        }
+    }
+
+    func checkedReport(_ v: VENScope, _ req: Report, id: String, created: Int64, now: Int64) async throws -> (Report, [TelemetrySample]) {
         try Self.checkName(req.clientName, "clientName")
         guard let evt = try await store.openADRObject(kind: .event, id: req.eventID), visible(evt, to: .ven(v), untargetedToo: false) else {
             // POST /reports documents no 404: a report on an event this VEN cannot see is a foreign-key conflict.
@@ -298,7 +317,7 @@ public struct VTN: Sendable {
                 capacity[b.battery.id] = Int64((b.battery.capacityKWh * 1000).rounded())
             }
         }
-        let samples: [VENTelemetrySample]
+        let samples: [TelemetrySample]
         do {
             samples = try ReportTelemetry.samples(req, reportID: id, resources: Set(v.resources), capacityWh: capacity, now: now)
         } catch let r as ReportTelemetry.Refusal {

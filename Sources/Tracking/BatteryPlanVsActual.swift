@@ -61,9 +61,11 @@ public struct BatteryFlowAccounting: Sendable {
             var ch: Double, dis: Double
             if let c0 = a.chargedWh, let c1 = b.chargedWh, let d0 = a.dischargedWh, let d1 = b.dischargedWh, c1 >= c0, d1 >= d0 {
                 ch = Double(c1 - c0); dis = Double(d1 - d0)
-            } else {
-                let e = Double(b.powerW) * Double(len) / 3600
+            } else if let p = b.powerW {
+                let e = Double(p) * Double(len) / 3600
                 ch = max(0, -e); dis = max(0, e)
+            } else {
+                continue  // SoC only (no power, no counters): the interval's flow was not measured
             }
             // Spread over the hours the interval (a, b] overlaps.
             var t = a.measuredAt

@@ -35,16 +35,18 @@ public struct TrackingReportBuilder: Sendable {
         let grid = DayGrid(period: period)
         let factors = try emissionFactors(grid)
         var rollups = try await storage.readings.hourlyRollups(dongCodes: scopeDongs.map(\.code), from: grid.windowStart, to: grid.end)
+        // Meter hierarchy, monthly uploads and unmetered PV (issue 12; CountingAdjuster.swift).
+        let counted = try await CountingAdjuster(storage: storage, config: config)
+            .adjust(scopeDongs, rollups: rollups, from: grid.windowStart, to: grid.end, reportFrom: period.start)
+        rollups = counted.rollups
         // Battery flows: measured where telemetry covers the hour, planned otherwise (BatteryPlanVsActual.swift).
+        // After the counting adjustment, so that a dong whose hours exist only as estimates (monthly
+        // uploads, unmetered PV) still gets its battery's flows in those hours.
         var batteryFlows: BatteryFlowSection?
         if let telemetry = try? storage.telemetryStore() {
             (rollups, batteryFlows) = try await BatteryFlowAccounting(dongs: scopeDongs, threshold: options.coverageThresholdPct / 100)
                 .apply(rollups: rollups, telemetry: telemetry, start: period.start, end: grid.end)
         }
-        // Meter hierarchy, monthly uploads and unmetered PV (issue 12; CountingAdjuster.swift).
-        let counted = try await CountingAdjuster(storage: storage, config: config)
-            .adjust(scopeDongs, rollups: rollups, from: grid.windowStart, to: grid.end, reportFrom: period.start)
-        rollups = counted.rollups
         let days = dailyTotals(scopeDongs, rollups: rollups, counts: counted.hours, grid: grid, dayFactor: factors.dayFactor)
         let table = MetricsTable(dongs: scopeDongs, days: days, threshold: options.coverageThresholdPct / 100,
                                  fallbackFactor: factors.inPeriod.first?.tco2eqPerMWh,

@@ -110,9 +110,16 @@ extension Dangjin {
         public var weatherImport: WeatherImportReport
         public var runs: Int
         public var hours: [BacktestHour]
+        /// The physical-model comparison on the hours that have a previous-day actual (persistence).
         public var scores: [BacktestScore]
+        /// What `vpp forecast score --by month --issued-before 18:00` reports on the same store:
+        /// the backtest's figures (the runs are issued D-1 17:30 KST).
+        public var score: ForecastScoreReport
         public var capacityKW: Double
     }
+
+    /// The backtest's runs are issued D-1 17:30 KST: scored as issued before D-1 18:00.
+    public static let backtestIssuedBeforeMinutes = 18 * 60
 
     /// The backtest as a user would run it, on `storage` (a fresh store): the site is loaded, the
     /// plant's hourly output stored as the dong's PV readings (hourly rollups), the forecast CSV
@@ -162,7 +169,13 @@ extension Dangjin {
             }
             day += 86_400
         }
-        // 5. Score the stored runs against the stored readings.
+        // 5. Score the stored runs against the stored readings as `forecast score` does (the
+        //    figures a user gets), and the uncorrected physical model on the same hours.
+        let score = try await ForecastScorer.score(forecasts: try storage.forecastScoring(), readings: storage.readings,
+                                                   request: ForecastScoreRequest(from: testRange.lowerBound, to: testRange.upperBound,
+                                                                                 dongs: site.dongs,
+                                                                                 issuedBeforeMinutes: backtestIssuedBeforeMinutes,
+                                                                                 grouping: .month))
         let gen = try await storage.readings.hourlyGeneration(dong: dong.code, from: testRange.lowerBound - 86_400, to: testRange.upperBound)
         var actual: [Int64: Double] = [:]
         for g in gen { actual[g.hourStart] = Double(g.wh) / 1000 }
@@ -178,6 +191,6 @@ extension Dangjin {
         guard !hours.isEmpty else { throw ForecastError.insufficientData("backtest: no test hours with a stored forecast and a reading") }
         return ProductBacktest(train: outcomes, weatherImport: imp, runs: runIDs.count, hours: hours,
                                scores: BacktestScore.monthlyAndOverall(hours: hours, capacityKW: plant.capacityKW),
-                               capacityKW: plant.capacityKW)
+                               score: score, capacityKW: plant.capacityKW)
     }
 }

@@ -89,36 +89,10 @@ public protocol OpenADRStore: Sendable {
                         makeBody: @Sendable (OpenADRObjectRecord) throws -> Data) async throws -> [(record: OpenADRObjectRecord, created: Bool)]
 }
 
-/// A VEN's telemetry report as samples (issue 13: reports become battery telemetry). The
-/// telemetry store of issue 12 takes these through its append path once merged; until then the
-/// driver keeps them in `openadr_report_sample`.
-public struct VENTelemetrySample: Sendable, Equatable, Codable {
-    public var batteryID: String
-    /// Instant of the reading: the end of the reported interval [UTC epoch s].
-    public var measuredAt: Int64
-    /// Stored energy [Wh].
-    public var socWh: Int64
-    /// AC power [W], > 0 discharge, < 0 charge (the setpoint files' convention); nil when not reported.
-    public var powerW: Int64?
-    /// The report it came from.
-    public var reportID: String
-    public init(batteryID: String, measuredAt: Int64, socWh: Int64, powerW: Int64?, reportID: String) {
-        self.batteryID = batteryID; self.measuredAt = measuredAt; self.socWh = socWh; self.powerW = powerW; self.reportID = reportID
-    }
-}
-
-/// Where VEN reports land as telemetry.
-public protocol VENTelemetrySink: Sendable {
-    /// Stores the samples (a repeated battery and instant replaces the earlier one); returns how many were stored.
-    func appendVENTelemetry(_ samples: [VENTelemetrySample], receivedAt: Int64) async throws -> Int
-    /// The newest sample of each battery at or before `epoch`.
-    func latestVENTelemetry(at epoch: Int64) async throws -> [String: VENTelemetrySample]
-}
-
 extension Storage {
     /// The OpenADR objects of this storage's driver.
-    public func openADR() throws -> any OpenADRStore & VENTelemetrySink {
-        guard let s = uploads as? any OpenADRStore & VENTelemetrySink else {
+    public func openADR() throws -> any OpenADRStore {
+        guard let s = uploads as? any OpenADRStore else {
             throw VPPError(.internal, "the store at \(location) keeps no OpenADR objects")
         }
         return s

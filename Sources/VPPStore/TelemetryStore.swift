@@ -4,7 +4,7 @@ import VPPCore
 // Battery telemetry (issue 12 item 3): what a battery reports about itself — state of charge,
 // AC power and optional energy counters at an instant. The same write path takes a parsed
 // upload (`vpp ingest --kind telemetry`, `POST /api/v1/telemetry`) and samples produced by a
-// program (the plant simulator; OpenADR reports later): `appendTelemetry` runs them through the
+// program (the plant simulator, OpenADR VEN reports): `appendTelemetry` runs them through the
 // ingest transaction, so every sample is either stored or kept as a rejected row with a reason.
 //
 // Conventions:
@@ -28,13 +28,14 @@ public struct TelemetrySample: Sendable, Equatable {
     /// Instant of the report [UTC epoch s].
     public var measuredAt: Int64
     public var soc: TelemetrySoC
-    /// AC power [W]: > 0 discharge, < 0 charge.
-    public var powerW: Int64
+    /// AC power [W]: > 0 discharge, < 0 charge; nil when the battery reported none (an OpenADR
+    /// report may carry only the state of charge). Such a sample updates the SoC but measures no flow.
+    public var powerW: Int64?
     /// Cumulative energy counters [Wh], when the battery reports them.
     public var chargedWh: Int64?
     public var dischargedWh: Int64?
 
-    public init(batteryID: String, measuredAt: Int64, soc: TelemetrySoC, powerW: Int64, chargedWh: Int64? = nil,
+    public init(batteryID: String, measuredAt: Int64, soc: TelemetrySoC, powerW: Int64?, chargedWh: Int64? = nil,
                 dischargedWh: Int64? = nil) {
         self.batteryID = batteryID; self.measuredAt = measuredAt; self.soc = soc; self.powerW = powerW
         self.chargedWh = chargedWh; self.dischargedWh = dischargedWh
@@ -47,7 +48,7 @@ public struct TelemetrySample: Sendable, Equatable {
         case .wh(let wh): socText = fmtKWh(wh)
         case .pct(let p): socText = String(p)
         }
-        return [batteryID, KSTDateTime(epochSeconds: measuredAt).iso8601, socText, fmtKW(powerW),
+        return [batteryID, KSTDateTime(epochSeconds: measuredAt).iso8601, socText, powerW.map(fmtKW) ?? "",
                 chargedWh.map(fmtKWh) ?? "", dischargedWh.map(fmtKWh) ?? ""].joined(separator: ",")
     }
 }
@@ -71,8 +72,8 @@ public struct TelemetryPoint: Sendable, Equatable, Codable {
     /// [UTC epoch s].
     public var measuredAt: Int64
     public var socWh: Int64
-    /// > 0 discharge, < 0 charge [W].
-    public var powerW: Int64
+    /// > 0 discharge, < 0 charge [W]; nil when not reported.
+    public var powerW: Int64?
     public var chargedWh: Int64?
     public var dischargedWh: Int64?
     public var uploadID: Int64
@@ -82,7 +83,7 @@ public struct TelemetryPoint: Sendable, Equatable, Codable {
         case chargedWh = "charged_wh", dischargedWh = "discharged_wh", uploadID = "upload_id"
     }
 
-    public init(batteryID: String, measuredAt: Int64, socWh: Int64, powerW: Int64, chargedWh: Int64?, dischargedWh: Int64?,
+    public init(batteryID: String, measuredAt: Int64, socWh: Int64, powerW: Int64?, chargedWh: Int64?, dischargedWh: Int64?,
                 uploadID: Int64) {
         self.batteryID = batteryID; self.measuredAt = measuredAt; self.socWh = socWh; self.powerW = powerW
         self.chargedWh = chargedWh; self.dischargedWh = dischargedWh; self.uploadID = uploadID

@@ -55,12 +55,14 @@ enum TelemetryCheck {
             }
             socWh = wh
         }
-        let kw = Double(s.powerW) / 1000
-        if kw > b.config.maxDischargeKW {
-            return .failure(.init("power_kw \(kw) discharge beyond max_discharge_kw \(b.config.maxDischargeKW) of \(s.batteryID)"))
-        }
-        if -kw > b.config.maxChargeKW {
-            return .failure(.init("power_kw \(kw) charge beyond max_charge_kw \(b.config.maxChargeKW) of \(s.batteryID)"))
+        if let w = s.powerW {
+            let kw = Double(w) / 1000
+            if kw > b.config.maxDischargeKW {
+                return .failure(.init("power_kw \(kw) discharge beyond max_discharge_kw \(b.config.maxDischargeKW) of \(s.batteryID)"))
+            }
+            if -kw > b.config.maxChargeKW {
+                return .failure(.init("power_kw \(kw) charge beyond max_charge_kw \(b.config.maxChargeKW) of \(s.batteryID)"))
+            }
         }
         if let last = b.lastInFile {
             if s.measuredAt == last {
@@ -102,7 +104,7 @@ extension IngestWriter: TelemetrySink {
                 return reason
             }
             if let e = existing {
-                let same = (e["soc_wh"] as Int64) == socWh && (e["power_w"] as Int64) == s.powerW
+                let same = (e["soc_wh"] as Int64) == socWh && (e["power_w"] as Int64?) == s.powerW
                     && (e["charged_wh"] as Int64?) == s.chargedWh && (e["discharged_wh"] as Int64?) == s.dischargedWh
                 if !same { changed += 1 }
             }

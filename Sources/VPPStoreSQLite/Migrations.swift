@@ -471,6 +471,39 @@ public enum VPPMigrations {
                 ALTER TABLE api_token_new RENAME TO api_token;
                 """)
         }
+        // VEN reports become battery telemetry through the ingest path (issue 13): a report may
+        // carry the state of charge without power, so `battery_telemetry.power_w` becomes nullable
+        // (table rebuilt; SQLite cannot drop NOT NULL in place). Samples kept in
+        // `openadr_report_sample` move into `battery_telemetry` under one upload record
+        // (source `openadr`, kind telemetry), a stored instant winning over a VEN sample; the
+        // side table is dropped.
+        m.registerMigration("openadr-v2-reports-as-telemetry") { db in
+            try db.execute(sql: """
+                CREATE TABLE battery_telemetry_new (
+                    battery_id TEXT NOT NULL,
+                    measured_at INTEGER NOT NULL,
+                    soc_wh INTEGER NOT NULL CHECK (soc_wh >= 0),
+                    power_w INTEGER,
+                    charged_wh INTEGER,
+                    discharged_wh INTEGER,
+                    upload_id INTEGER NOT NULL REFERENCES upload(id) ON DELETE CASCADE,
+                    PRIMARY KEY (battery_id, measured_at)
+                ) WITHOUT ROWID;
+                INSERT INTO battery_telemetry_new SELECT battery_id, measured_at, soc_wh, power_w, charged_wh, discharged_wh, upload_id
+                  FROM battery_telemetry;
+                DROP TABLE battery_telemetry;
+                ALTER TABLE battery_telemetry_new RENAME TO battery_telemetry;
+                CREATE INDEX battery_telemetry_upload ON battery_telemetry(upload_id);
+                INSERT INTO upload (file_name, sha256, source, kind, received_at, rows_ok, status, owner, params)
+                  SELECT 'OpenADR report samples (moved by openadr-v2-reports-as-telemetry)', 'openadr-v2-migration', 'openadr',
+                         'telemetry', MAX(received_at), COUNT(*), 'ok', 'openadr', 'telemetry-samples'
+                  FROM openadr_report_sample HAVING COUNT(*) > 0;
+                INSERT OR IGNORE INTO battery_telemetry (battery_id, measured_at, soc_wh, power_w, upload_id)
+                  SELECT battery_id, measured_at, soc_wh, power_w,
+                         (SELECT MAX(id) FROM upload WHERE sha256 = 'openadr-v2-migration') FROM openadr_report_sample;
+                DROP TABLE openadr_report_sample;
+                """)
+        }
         // City (issue 14): many districts in one store, and `vpp sync` from a district to the city.
         // `sync_rollup_log` records every dong-hour whose rollup was written or removed (triggers,
         // so every writer — ingest, upload delete, sample data, sync itself — is covered); it is

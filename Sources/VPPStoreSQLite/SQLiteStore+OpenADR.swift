@@ -4,7 +4,7 @@ import VPPCore
 import VPPStore
 
 /// SQL for the OpenADR 3 VTN objects (issue 13) and the VEN report samples.
-extension SQLiteStore: OpenADRStore, VENTelemetrySink {
+extension SQLiteStore: OpenADRStore {
     public func insertOpenADR(_ r: OpenADRObjectRecord) async throws {
         try await write { db in try Self.insertObject(db, r) }
     }
@@ -80,38 +80,6 @@ extension SQLiteStore: OpenADRStore, VENTelemetrySink {
                     try Self.insertObject(db, r)
                     out.append((r, true))
                 }
-            }
-            return out
-        }
-    }
-
-    public func appendVENTelemetry(_ samples: [VENTelemetrySample], receivedAt: Int64) async throws -> Int {
-        try await write { db in
-            let st = try db.cachedStatement(sql: """
-                INSERT INTO openadr_report_sample (battery_id, measured_at, soc_wh, power_w, report_id, received_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (battery_id, measured_at) DO UPDATE SET soc_wh = excluded.soc_wh, power_w = excluded.power_w,
-                  report_id = excluded.report_id, received_at = excluded.received_at
-                """)
-            for s in samples {
-                try st.execute(arguments: [s.batteryID, s.measuredAt, s.socWh, s.powerW, s.reportID, receivedAt])
-            }
-            return samples.count
-        }
-    }
-
-    public func latestVENTelemetry(at epoch: Int64) async throws -> [String: VENTelemetrySample] {
-        try await read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT s.* FROM openadr_report_sample s
-                JOIN (SELECT battery_id, MAX(measured_at) AS m FROM openadr_report_sample WHERE measured_at <= ? GROUP BY battery_id) n
-                  ON n.battery_id = s.battery_id AND n.m = s.measured_at
-                """, arguments: [epoch])
-            var out: [String: VENTelemetrySample] = [:]
-            for r in rows {
-                let s = VENTelemetrySample(batteryID: r["battery_id"], measuredAt: r["measured_at"], socWh: r["soc_wh"],
-                                           powerW: r["power_w"], reportID: r["report_id"])
-                out[s.batteryID] = s
             }
             return out
         }

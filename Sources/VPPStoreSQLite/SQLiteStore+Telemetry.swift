@@ -15,19 +15,6 @@ extension SQLiteStore: TelemetryStore {
                 """, arguments: [epoch, notBefore ?? Int64.min])
             var out: [String: TelemetryPoint] = [:]
             for r in rows { let p = Self.point(r); out[p.batteryID] = p }
-            // SoC reported by OpenADR VENs (issue 13, table openadr_report_sample) counts as telemetry
-            // for the newest SoC; a newer VEN sample wins. Its power (nil when the VEN sent none) is
-            // not used for measured flows: `telemetrySeries` reads only battery_telemetry.
-            let ven = try Row.fetchAll(db, sql: """
-                SELECT battery_id, MAX(measured_at) AS measured_at, soc_wh, power_w FROM openadr_report_sample
-                WHERE measured_at <= ? AND measured_at >= ? GROUP BY battery_id
-                """, arguments: [epoch, notBefore ?? Int64.min])
-            for r in ven {
-                let id: String = r["battery_id"], at: Int64 = r["measured_at"]
-                if let cur = out[id], cur.measuredAt >= at { continue }
-                out[id] = TelemetryPoint(batteryID: id, measuredAt: at, socWh: r["soc_wh"], powerW: r["power_w"] ?? 0,
-                                         chargedWh: nil, dischargedWh: nil, uploadID: 0)
-            }
             return out
         }
     }

@@ -167,7 +167,8 @@ struct ForecastCommand: AsyncParsableCommand {
                 Loads a one-dong site for the plant into a fresh store (--db, default a temporary file), stores the plant's \
                 output as its PV readings, imports dangjin_fcst.csv into the weather archive (issued D-1 17:00 KST, an \
                 ASSUMPTION), trains as `forecast train` does on [train-from, train-to), issues one `forecast run` per test day \
-                at D-1 17:30 KST and scores the stored runs against the stored readings.
+                at D-1 17:30 KST and scores the stored runs with `forecast score --by month --issued-before 18:00` (printed as \
+                that command prints them), then compares the uncorrected physical model and persistence on the same hours.
                 """)
         @Option(help: "SQLite database file for the backtest (default: a temporary file, removed afterwards).") var db: String?
         @Option(help: "First KST day scored, YYYY-MM-DD.") var from: String = "2019-03-01"
@@ -204,6 +205,11 @@ struct ForecastCommand: AsyncParsableCommand {
                   + "(\(r.weatherImport.rejected.count) rejected rows), trained \(KSTDateTime(epochSeconds: tf).dateString)..\(KSTDateTime(epochSeconds: tt).dateString), "
                   + "\(r.runs) day-ahead runs issued D-1 17:30 KST, scored \(from)..\(to); NMAE = KPX hourly |F−A|/capacity over hours with A ≥ 10 %")
             for o in r.train { print("  train " + o.line) }
+            print("\nforecast score --from \(from) --to \(to) --by month --issued-before 18:00 (the product's scoring):")
+            var pvOnly = r.score
+            pvOnly.load = []   // a plant, no load
+            print(ForecastCommand.Score.render(pvOnly, format: .table))
+            print("\nagainst the uncorrected physical model and persistence (hours with a previous-day actual):")
             for s in r.scores { print(s.line) }
         }
     }

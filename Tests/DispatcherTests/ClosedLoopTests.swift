@@ -138,9 +138,10 @@ import VPPTestSupport
         for s in out {
             guard case .wh(let wh) = s.soc else { Issue.record("SoC not in Wh"); continue }
             #expect(wh >= 10_000 - 1 && wh <= 90_000 + 1)
-            #expect(s.powerW <= 30_000 && s.powerW >= -40_000)
+            let w = try #require(s.powerW)
+            #expect(w <= 30_000 && w >= -40_000)
             // Energy balance of the slot: ΔSoC = η_c · E_ch − E_dis / η_d (Wh rounding only).
-            let e = Double(s.powerW) / 4
+            let e = Double(w) / 4
             let expected = e < 0 ? -e * 0.9 : -e / 0.92
             #expect(abs(Double(wh) - prev - expected) <= 1.5)
             prev = Double(wh)

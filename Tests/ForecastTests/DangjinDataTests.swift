@@ -62,6 +62,13 @@ struct DangjinDataTests {
         #expect(o.days > 300)
         #expect(r.scores.count == 13)   // 12 months + overall
         #expect(r.weatherImport.added > 17_000 && r.weatherImport.rejected.isEmpty)
+        // The figures are those of `forecast score` on the same store; the physical comparison
+        // uses the hours with a previous-day actual, so the two NMAEs differ only by those hours.
+        let code = try #require(r.score.districtPVDongs.first)
+        let scoreNMAE = try #require(r.score.pv.first { $0.dong == code && $0.period == "all" }?.nmaePct)
+        #expect(abs(scoreNMAE - o.nmaePct) < 0.3, "forecast score \(scoreNMAE) vs backtest hours \(o.nmaePct)")
+        #expect(r.score.runs.count >= 300 && r.score.daysWithoutRun.count == 366 - r.score.runs.count)
+        #expect(r.score.pv.filter { $0.dong == code }.count == 13)   // 12 months + all
         // The stored runs name the model each dong used.
         let run = try #require(try await store.forecastRun(id: nil))
         #expect(run.paramsJSON.contains("\"source\":\"own\""), "\(run.paramsJSON)")

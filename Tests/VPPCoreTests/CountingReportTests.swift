@@ -162,4 +162,76 @@ struct CountingReportTests {
         #expect(html.contains("id=\"table-estimates\"")); #expect(html.contains("estimated from monthly"))
         #expect(html.contains("id=\"table-monthly-uploads\"")); #expect(html.contains("id=\"table-pv-estimates\""))
     }
+
+    /// The same case with one battery in dong B (20 kWh, η_charge 1.0, η_discharge 0.9: round trip
+    /// 0.9) whose telemetry covers four hours of Mon Aug 4 (a working day: B's load is 1 kWh per
+    /// hour from the standard profile, its PV 8 kWh per hour at 10–14 h), power read as the mean
+    /// over the interval since the previous sample (BatteryFlowAccounting):
+    ///   10–11 h and 11–12 h charging 4 kW: g 8, c 1 → direct 1, surplus 7, PV charge 4 (stored
+    ///   3.6 each), export 7 − 4 = 3 (was 7);
+    ///   12–19 h: a 7-hour gap between samples, not covered (no plan: nothing planned either);
+    ///   19–20 h and 20–21 h discharging 3 kW: all of it PV-origin energy (7.2 stored), c 1 →
+    ///   PV via storage min(3, 1) = 1 each, export 3 − 1 = 2, import 0 (was 1).
+    /// Dong B: charged 8, discharged 6, renewable 210 + 2 = 212 kWh, RE100 212 / 1,008 = 21.03 %,
+    ///   export 1,030 − 8 + 4 = 1,026, import 798 − 2 = 796, tCO2 0.106 t, all resting on the
+    ///   estimated PV (212 kWh, 100 %).
+    /// District: renewable 1,742, RE100 1,742 / 8,352 = 20.86 %, estimated 722 = 41.45 %,
+    ///   tCO2 0.871 t (0.361 estimated), import 6,610, export 1,356.
+    @Test("one battery with telemetry: measured flows change storage, export, import and RE100 as computed by hand")
+    func handComputedWithBatteryTelemetry() async throws {
+        let env = try await CountingEnv(toml: CountingEnv.siteTOML(dongB: """
+
+            [[dong.battery]]
+            id = "ess-b"
+            capacity_kwh = 20
+            max_charge_kw = 5
+            max_discharge_kw = 5
+            charge_efficiency = 1.0
+            discharge_efficiency = 0.9
+            soc_min_pct = 10
+            soc_max_pct = 100
+            reserve_pct = 10
+            initial_soc_pct = 50
+            terminal_soc_pct = 50
+            cycling_cost_krw_per_kwh = 0
+            """))
+        try await env.ingestAugust("feeder-a") { _, _ in 10 }
+        try await env.ingestAugust("apt-a", days: 1...1) { _, _ in 6 }
+        try await env.ingestAugust("pv-a-roof", kind: .pv) { _, h in (10...14).contains(h) ? 8 : 0 }
+        try await env.ingestMonthly("apt-a", rows: [(301, 101, 1000, 4500), (301, 102, 2000, 5500)])
+        try await env.ingestMonthly("apt-b", rows: [(101, 101, 100, 600), (101, 102, 200, 708)])
+        func at(_ h: Int) -> Int64 { KSTDateTime(year: 2025, month: 8, day: 4, hour: h).epochSeconds }
+        let samples = [
+            TelemetrySample(batteryID: "ess-b", measuredAt: at(10), soc: .wh(10_000), powerW: 0),
+            TelemetrySample(batteryID: "ess-b", measuredAt: at(11), soc: .wh(14_000), powerW: -4_000),
+            TelemetrySample(batteryID: "ess-b", measuredAt: at(12), soc: .wh(18_000), powerW: -4_000),
+            TelemetrySample(batteryID: "ess-b", measuredAt: at(19), soc: .wh(18_000), powerW: 0),
+            TelemetrySample(batteryID: "ess-b", measuredAt: at(20), soc: .wh(14_667), powerW: 3_000),
+            TelemetrySample(batteryID: "ess-b", measuredAt: at(21), soc: .wh(11_333), powerW: 3_000),
+        ]
+        let path = env.dir.appendingPathComponent("ess-b-telemetry.csv").path
+        try Data(TelemetryCSV.csv(samples).utf8).write(to: URL(fileURLWithPath: path))
+        let t = try await Ingestor(storage: env.store.storage).ingest(file: path, options: IngestOptions(kind: .telemetry, source: "test"))
+        #expect(t.rowsOK == 6 && t.rowsRejected == 0)
+
+        let r = try await env.report()
+        let b = try #require(r.row(CountingEnv.codeB)), d = try #require(r.districtRow)
+        #expect(b.chargedKWh == 8); #expect(b.dischargedKWh == 6); #expect(b.pvViaStorageKWh == 2)
+        #expect(b.directPVKWh == 210); #expect(b.renewableKWh == 212); #expect(b.re100SharePct == 21.03)
+        #expect(b.exportKWh == 1026); #expect(b.importKWh == 796)
+        #expect(near(b.tco2eAvoided, 0.106, 1e-9)); #expect(near(b.tco2eAvoidedEstimated, 0.106, 1e-9))
+        #expect(b.renewableEstimatedKWh == 212); #expect(b.renewableEstimatedSharePct == 100)
+        #expect(d.renewableKWh == 1742); #expect(d.re100SharePct == 20.86)
+        #expect(d.renewableEstimatedKWh == 722); #expect(d.renewableEstimatedSharePct == 41.45)
+        #expect(near(d.tco2eAvoided, 0.871, 1e-9)); #expect(near(d.tco2eAvoidedEstimated, 0.361, 1e-9))
+        #expect(d.importKWh == 6610); #expect(d.exportKWh == 1356)
+        // Dong A is untouched by B's battery.
+        let a = try #require(r.row(CountingEnv.codeA))
+        #expect(a.renewableKWh == 1530 && a.importKWh == 5814 && a.exportKWh == 330 && a.chargedKWh == 0)
+        // Plan vs actual: four measured hours, nothing planned (no dispatch run).
+        let pva = try #require(r.batteryFlows?.batteries.first { $0.batteryID == "ess-b" })
+        #expect(pva.measuredChargeKWh == 8 && pva.measuredDischargeKWh == 6 && pva.measuredHours == 4)
+        #expect(pva.plannedChargeKWh == 0 && pva.plannedDischargeKWh == 0)
+        #expect(near(pva.lastMeasuredSoCKWh, 11.333, 1e-9))
+    }
 }

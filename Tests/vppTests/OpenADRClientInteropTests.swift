@@ -117,7 +117,7 @@ enum OpenADRInterop {
         // 4. The report landed as telemetry, and the next run starts from that SoC and
         //    supersedes the events (same ids, no duplicates).
         let store = try SQLiteStore(path: db)
-        let sample = try #require(try await store.latestVENTelemetry(at: Int64(Date().timeIntervalSince1970))["cheonyeon-ess"])
+        let sample = try #require(try await store.latestTelemetry(at: Int64(Date().timeIntervalSince1970), notBefore: nil)["cheonyeon-ess"])
         let site = try #require(try await store.loadedSiteConfig())
         let cap = try #require(site.batteries.first { $0.battery.id == "cheonyeon-ess" }?.battery.capacityKWh)
         #expect(sample.socWh == Int64((0.62 * cap * 1000).rounded()))

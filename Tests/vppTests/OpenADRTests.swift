@@ -236,13 +236,25 @@ struct VTNClient {
         let ok = try await c.call("POST", "/reports", token: a, body: Self.socReport(ev, "cheonyeon-ess", soc: 0.5, start: t0, demandKW: 12.5))
         #expect(ok.status == 201)
         #expect(try c.decode(Report.self, ok).clientID != nil)
-        let sample = try #require(try await s.store.latestVENTelemetry(at: now)["cheonyeon-ess"])
+        // The report went through the telemetry ingest path: one upload of kind telemetry from this VEN.
+        let sample = try #require(try await s.store.latestTelemetry(at: now, notBefore: nil)["cheonyeon-ess"])
         #expect(sample.socWh == Int64((0.5 * cap * 1000).rounded()))
         #expect(sample.measuredAt == t0 + 900)
         #expect(sample.powerW == -12_500)
-        // A later reading replaces it as the newest.
+        let up = try #require(try await s.store.upload(id: sample.uploadID))
+        #expect(up.kind == "telemetry" && up.source == "openadr:ven-a" && up.rowsOK == 1)
+        // A later, SoC-only reading replaces it as the newest; it measures no flow (power nil).
         #expect(try await c.call("POST", "/reports", token: a, body: Self.socReport(ev, "cheonyeon-ess", soc: 0.25, start: t0 + 900)).status == 201)
-        #expect(try await s.store.latestVENTelemetry(at: now)["cheonyeon-ess"]?.socWh == Int64((0.25 * cap * 1000).rounded()))
+        let soc2 = try #require(try await s.store.latestTelemetry(at: now, notBefore: nil)["cheonyeon-ess"])
+        #expect(soc2.socWh == Int64((0.25 * cap * 1000).rounded()) && soc2.powerW == nil)
+        // A reading older than the newest stored one (and at no stored instant) is refused by the
+        // telemetry checks: 400 naming why, the row kept as a reject of its upload.
+        let late = try await c.call("POST", "/reports", token: a, body: Self.socReport(ev, "cheonyeon-ess", soc: 0.3, start: t0 - 1800))
+        #expect(late.status == 400)
+        #expect(c.problem(late)?.detail.contains("out of order") == true)
+        let lateUpload = try #require(try await s.store.uploads().first { $0.source == "openadr:ven-a" && $0.rowsRejected == 1 })
+        #expect(try await s.store.rejectedRows(uploadID: lateUpload.id).first?.reason.contains("older than the newest stored sample") == true)
+        #expect(try await s.store.latestTelemetry(at: now, notBefore: nil)["cheonyeon-ess"]?.measuredAt == t0 + 1800)
         // STORAGE_CHARGE_LEVEL is a fraction of capacity: a kWh figure is refused, not guessed at.
         let kwh = try await c.call("POST", "/reports", token: a, body: Self.socReport(ev, "cheonyeon-ess", soc: 0.4, units: "KWH", start: t0))
         #expect(kwh.status == 400)
