@@ -76,6 +76,20 @@ struct CityCLITests {
         #expect(try await SQLiteStore(path: city).dongPeriodTotals(from: Self.july, to: Self.july + 48 * 3600)
             .reduce(Int64(0)) { $0 + $1.generationWh } == rows.reduce(Int64(0)) { $0 + $1.rollup.generationWh })
         #expect(try cli.run(["sync", "--db", district, "--to", district]).status == 64)
+        // An upload goes as a summary; deleting it in the district removes its rollups in the city too.
+        let csv = dir.appendingPathComponent("interval.csv")
+        try Data("검침일시,사용량(kWh)\n2024-03-01 00:00,1.5\n2024-03-01 01:00,2.5\n2024-03-01 02:00,x\n".utf8).write(to: csv)
+        let meter = d.config.dongs[0].meters[0].id
+        #expect(try cli.run(["ingest", "--db", district, csv.path, "--kind", "interval", "--source", "office", "--meter", meter,
+                             "--convention", "hour-beginning"]).status == 0)
+        let march = KSTDateTime(year: 2024, month: 3, day: 1).epochSeconds
+        let withUpload = try JSONDecoder().decode(SyncReport.self, from: Data(try cli.run(["sync", "--db", district, "--to", city, "--format", "json"]).stdout.utf8))
+        #expect(withUpload.streams.first { $0.stream == "uploads" }?.rows == 1)
+        #expect(withUpload.streams.first { $0.stream == "rollups" }?.rows == 2)
+        #expect(try await SQLiteStore(path: city).rollupTotals(dong: d.config.dongs[0].code, from: march, to: march + 3 * 3600).consumptionWh == 4000)
+        #expect(try cli.run(["uploads", "delete", "1", "--db", district, "--yes"]).status == 0)
+        #expect(try cli.run(["sync", "--db", district, "--to", city]).status == 0)
+        #expect(try await SQLiteStore(path: city).rollupTotals(dong: d.config.dongs[0].code, from: march, to: march + 3 * 3600).consumptionWh == 0)
     }
 
     /// Issue 14: kill -9 of `vpp sync` at random points, ten times; then a run to the end. The city
