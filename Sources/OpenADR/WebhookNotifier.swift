@@ -86,6 +86,10 @@ public final class WebhookNotifier: Sendable {
         }
     }
 
+    /// Deliveries started and not finished, and finished (tests, the CLI's summary).
+    public var inFlight: Int { outstanding.withLock { $0 } }
+    public var finishedCount: Int { done.withLock { $0.count } }
+
     /// Waits up to `timeoutS` for deliveries in flight (the CLI before it exits); returns the
     /// deliveries finished so far.
     public func drain(timeoutS: Double) async -> [Delivery] {

@@ -24,7 +24,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 Exit 0 when every shelter met its requirement, 65 otherwise.
                 """)
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Site config TOML.") var config: String = "site-configs/seodaemun.toml"
+        @Option(help: "Site config TOML (default: the site loaded in the store).") var config: String?
         @Option(help: "Dong (10-digit administrative code).") var dong: String
         @Option(help: "Outage start, KST (YYYY-MM-DDTHH:MM).") var from: String
         @Option(help: "Outage length [h], up to 168.") var hours: Double
@@ -38,10 +38,16 @@ struct SimulateCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let site = try SiteConfigParser().parse(fileAt: config)
+            let store = try global.openSQLiteStore()
+            let site: SiteConfig
+            if let config { site = try SiteConfigParser().parse(fileAt: config) } else {
+                guard let s = try await store.loadedSiteConfig() else {
+                    throw VPPError(.noInput, "no site loaded in \(global.databasePath); pass --config or run `vpp site load site-configs/seodaemun.toml`")
+                }
+                site = s
+            }
             guard let d = site.dong(code: dong) else { throw ResilienceError.unknownDong(dong) }
             let start = Slot(containing: try kst(from, "--from"), length: .quarterHour).start
-            let store = try global.openSQLiteStore()
             let planned = try await store.plannedSoC(at: start)
             let soc = planned.mapValues { Double($0) / 1000 }
             let alerts = try await store.alerts(from: start - 86_400, to: start + 86_400)
@@ -66,7 +72,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 print("outage drill: dong \(dong) (\(d.nameKo)) islanded from \(KSTDateTime(epochSeconds: start)) KST for \(fmtNum(hours, 2, trimZeros: true)) h")
                 print("requirement: \(useLevel.rawValue) (\(useLevel.nameKo)) — \(why); starting SoC from the \(socSource); PV: \(pvCsv ?? "none")")
                 for r in results {
-                    let h = ["hour_kst", "load_kw", "pv_kw", "discharge_kw", "soc_kwh", "served"]
+                    let h = ["at_kst (end of hour; kW of its last 15 min)", "load_kw", "pv_kw", "discharge_kw", "soc_kwh", "served"]
                     let rows = r.rows.enumerated().filter { $0.offset % 4 == 3 || !$0.element.served && $0.offset > 0 && r.rows[$0.offset - 1].served }.map { _, x in
                         [KSTDateTime(epochSeconds: x.slotStart + 900).description, fmtNum(x.loadKW, 1, trimZeros: true), fmtNum(x.pvKW, 1, trimZeros: true),
                          fmtNum(x.dischargeKW, 1, trimZeros: true), fmtNum(x.socKWh, 1, trimZeros: true), x.served ? "yes" : "NO"]

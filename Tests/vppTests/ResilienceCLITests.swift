@@ -19,6 +19,7 @@ struct ResilienceCLITests {
             서대문구,heat,hot,2026-08-03T12:00,2026-08-03T20:00
 
             """.utf8).write(to: csv)
+        #expect(try cli.run(["site", "load", "--db", db, "site-configs/seodaemun.toml"]).status == 0)
         let imp = try cli.run(["alerts", "import", "--db", db, csv.path])
         #expect(imp.status == 0)
         #expect(imp.stdout.contains("1 new") && imp.stdout.contains("1 rejected"))

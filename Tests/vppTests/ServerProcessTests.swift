@@ -90,7 +90,8 @@ struct ServerProcessTests {
             try? await LoopbackHTTP.async(port: port, method: "POST", path: "/api/v1/uploads?kind=interval&complex=cheonyeon-feeder&convention=hour-beginning",
                                           headers: [("Content-Type", "text/csv"), ("Authorization", "Bearer \(token)")], body: bytes)
         }
-        #expect(await waitFor("ingest progress", in: proc), "\(proc.stderr)")
+        // A wait for an event, not a timing: generous, since a loaded machine delays the server.
+        #expect(await waitFor("ingest progress", in: proc, seconds: 300), "\(proc.stderr)")
         kill(proc.process.processIdentifier, SIGKILL)
         proc.process.waitUntilExit()
         let reply = await upload.value
@@ -122,7 +123,8 @@ struct ServerProcessTests {
             try await LoopbackHTTP.async(port: port, method: "POST", path: "/api/v1/uploads?kind=interval&complex=cheonyeon-feeder&convention=hour-beginning",
                                          headers: [("Content-Type", "text/csv"), ("Authorization", "Bearer \(token)")], body: bytes)
         }
-        #expect(await waitFor("ingest progress", in: proc), "\(proc.stderr)")
+        // A wait for an event, not a timing: generous, since a loaded machine delays the server.
+        #expect(await waitFor("ingest progress", in: proc, seconds: 300), "\(proc.stderr)")
         kill(proc.process.processIdentifier, SIGTERM)
         let reply = try await upload.value
         #expect(reply.status == 201, "\(reply.text)")
