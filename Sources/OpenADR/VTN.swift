@@ -312,7 +312,7 @@ public struct VTN: Sendable {
             throw Problem.conflict("eventID \(req.eventID) names no event targeted to this VEN")
         }
         var capacity: [String: Int64] = [:]
-        if let site = try await storage.sites.loadedSiteConfig() {
+        for site in try await storage.allSiteConfigs() {   // every district's batteries (battery ids are unique across sites)
             for b in site.batteries where b.battery.capacityKWh.isFinite && b.battery.capacityKWh >= 0 && b.battery.capacityKWh < 1e9 {
                 capacity[b.battery.id] = Int64((b.battery.capacityKWh * 1000).rounded())
             }

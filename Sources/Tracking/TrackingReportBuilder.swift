@@ -16,10 +16,10 @@ public struct TrackingReportBuilder: Sendable {
     }
 
     /// Loads the site config from the store and builds the report.
-    public static func build(storage: Storage, period: ReportPeriod, options: TrackingOptions = TrackingOptions()) async throws -> TrackingReport {
-        guard let config = try await storage.sites.loadedSiteConfig() else {
-            throw VPPError(.noInput, "no site loaded in \(storage.location); run `vpp site load site-configs/seodaemun.toml` first")
-        }
+    /// `siteID`: the district when the store holds several (`Storage.selectSite`).
+    public static func build(storage: Storage, period: ReportPeriod, options: TrackingOptions = TrackingOptions(),
+                             siteID: String? = nil) async throws -> TrackingReport {
+        let config = try await storage.requireSite(siteID)
         var report = try await TrackingReportBuilder(storage: storage, config: config, options: options).build(period: period)
         let inScope = Set(report.dongs.map(\.code))
         report.forecastAccuracy = try await ForecastAccuracy.build(storage: storage, dongs: config.dongs.filter { inScope.contains($0.code) },

@@ -10,7 +10,7 @@ extension Pages {
     /// pending (not over yet, by the store's clock); monthly register uploads per meter; and the
     /// uploads received in the period with their rows, rejects and review items, linked.
     func completenessPage(query q: [String: String]) async throws -> String {
-        guard let site = try await storage.sites.loadedSiteConfig() else { throw APIError.notFound("loaded site") }
+        guard let site = try await storage.sites.loadedSiteConfig(siteID: settings.site?.id) else { throw APIError.notFound("loaded site") }
         let p = try await period(q)
         let now = storage.clock.now()
         let meters = site.dongs.flatMap { d in d.meters.map { (dong: d, meter: $0) } }

@@ -109,7 +109,7 @@ extension Pages {
             throw APIError.badRequest("measure must be one of \(MapMeasure.allCases.map(\.rawValue).joined(separator: ", "))",
                                       code: "bad_measure", parameter: "measure")
         }
-        let site = try await storage.sites.loadedSiteConfig()
+        let site = try await storage.sites.loadedSiteConfig(siteID: settings.site?.id)
         let rep = try await report(p)
         let dongRows = rep.summary.filter { $0.level == .dong }
         let district = rep.summary.first { $0.level == .district }

@@ -9,7 +9,7 @@ extension Pages {
     // MARK: Dong page
 
     func dongPage(code: String, query q: [String: String]) async throws -> String {
-        guard let site = try await storage.sites.loadedSiteConfig(), let dong = site.dong(code: code) else { throw APIError.notFound("dong \(code)") }
+        guard let site = try await storage.sites.loadedSiteConfig(siteID: settings.site?.id), let dong = site.dong(code: code) else { throw APIError.notFound("dong \(code)") }
         let p = try await period(q)
         let rep = try await report(p)
         let row = rep.summary.first { $0.level == .dong && $0.dongCode == code }
@@ -105,7 +105,7 @@ extension Pages {
     // MARK: Battery page
 
     func batteryPage(id: String, query q: [String: String]) async throws -> String {
-        guard let site = try await storage.sites.loadedSiteConfig(), let (code, bat) = site.batteries.first(where: { $0.battery.id == id }),
+        guard let site = try await storage.sites.loadedSiteConfig(siteID: settings.site?.id), let (code, bat) = site.batteries.first(where: { $0.battery.id == id }),
               let dong = site.dong(code: code) else { throw APIError.notFound("battery \(id)") }
         let p = try await period(q)
         let tele = try storage.telemetryStore()

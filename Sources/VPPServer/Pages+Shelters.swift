@@ -9,7 +9,7 @@ extension Pages {
     /// implements `AlertStore` next to `DispatchStore`; `Storage` does not group it yet).
     func shelterSection() async -> String {
         guard let alerts = storage.dispatch as? any AlertStore,
-              let site = try? await storage.sites.loadedSiteConfig(),
+              let site = try? await storage.sites.loadedSiteConfig(siteID: settings.site?.id),
               let status = try? await ShelterStatus.build(site: site, now: storage.clock.now(), dispatch: storage.dispatch, alerts: alerts),
               !status.isEmpty else { return "" }
         var b = "<section id=\"shelters\"><h2>무더위쉼터 Cooling shelters — backup hours</h2><table><tr><th>shelter</th><th>alert</th>"

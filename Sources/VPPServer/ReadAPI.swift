@@ -162,10 +162,14 @@ final class ResponseCache: Sendable {
 struct ReadAPI: Sendable {
     let storage: Storage
     let cache: ResponseCache
+    /// The district served (`vpp serve --site`) when the store holds several; nil: the only one.
+    var siteID: String? = nil
 
     func dongs() async throws -> String {
         try await cache.body("dongs") {
-            try APIJSON.encode(DongsPayload(dongs: try await storage.sites.siteSummary()))
+            guard let siteID else { return try APIJSON.encode(DongsPayload(dongs: try await storage.sites.siteSummary())) }
+            let site = try await storage.requireSite(siteID)
+            return try APIJSON.encode(DongsPayload(dongs: DongSummary.rows(of: site, active: try await storage.sites.activeDongCodes())))
         }
     }
 
@@ -227,7 +231,8 @@ struct ReadAPI: Sendable {
         let dong = query["dong"].flatMap { $0.isEmpty ? nil : $0 }
         if let dong, !(try await storage.sites.dongExists(dong)) { throw APIError.notFound("dong \(dong)") }
         return try await cache.body("report|\(period.label)|\(by.rawValue)|\(dong ?? "")") {
-            let report = try await TrackingReportBuilder.build(storage: storage, period: period, options: TrackingOptions(dongCode: dong))
+            let report = try await TrackingReportBuilder.build(storage: storage, period: period, options: TrackingOptions(dongCode: dong),
+                                                               siteID: siteID)
             return TrackingReportRenderer(report).json(by: by)
         }
     }
@@ -235,7 +240,7 @@ struct ReadAPI: Sendable {
     /// The tracking report's own HTML (same charts as `vpp report --format html`), cached.
     func reportHTML(period: ReportPeriod) async throws -> String {
         try await cache.body("reporthtml|\(period.label)") {
-            TrackingHTMLReport(try await TrackingReportBuilder.build(storage: storage, period: period)).render()
+            TrackingHTMLReport(try await TrackingReportBuilder.build(storage: storage, period: period, siteID: siteID)).render()
         }
     }
 

@@ -30,7 +30,7 @@ public struct HTTPServer: Sendable {
         self.logger = logger
         self.uploads = UploadService(storage: storage, settings: settings, logger: logger, debugIngestDelayMs: debugIngestDelayMs)
         self.cache = ResponseCache(storage: storage, ttlS: settings.cacheTTLS, maxBytes: settings.cacheMaxBytes)
-        self.readAPI = ReadAPI(storage: storage, cache: cache)
+        self.readAPI = ReadAPI(storage: storage, cache: cache, siteID: settings.site?.id)
         self.limiter = RateLimiter(ratePerS: settings.rateLimitPerS, burst: settings.rateBurst)
         self.sessions = SessionStore(settings: settings.sessions, clock: storage.clock)
         self.refused = RefusedAttemptAudit(storage: storage, windowS: settings.refusedAuditWindowS, maxKeys: settings.refusedAuditMaxKeys)
@@ -62,6 +62,7 @@ public struct HTTPServer: Sendable {
             .addRoutes(reportRoutes(), atPath: "/report")
             .addRoutes(auditRoutes(), atPath: "/audit")
             .addRoutes(telemetryRoutes(), atPath: "/telemetry")
+            .addRoutes(cityRoutes(), atPath: "/city")
         router.addRoutes(pageRoutes())
         addOpenADR(to: router)
         return router

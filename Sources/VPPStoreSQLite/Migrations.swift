@@ -512,6 +512,144 @@ public enum VPPMigrations {
         m.registerMigration("dispatch-v2-schedule-by-battery") { db in
             try db.execute(sql: "CREATE INDEX schedule_battery_slot ON schedule(battery_id, slot_start, run_id)")
         }
+        // City (issue 14): many districts in one store, and `vpp sync` from a district to the city.
+        // `sync_rollup_log` records every dong-hour whose rollup was written or removed (triggers,
+        // so every writer — ingest, upload delete, sample data, sync itself — is covered); it is
+        // seeded with the rollups already stored, so the first sync sends them all. The city side
+        // keeps one watermark per source site and stream, and the district records it receives
+        // keyed by (site, source id): ids of different districts collide. `seq` is a plain rowid (no
+        // AUTOINCREMENT: a third of the trigger's cost); it only grows because log rows are never deleted.
+        m.registerMigration("city-v1-sync") { db in
+            try db.execute(sql: """
+                CREATE TABLE sync_rollup_log (
+                    seq INTEGER PRIMARY KEY,
+                    dong_code TEXT NOT NULL,
+                    hour_start INTEGER NOT NULL
+                );
+                INSERT INTO sync_rollup_log (dong_code, hour_start)
+                  SELECT dong_code, hour_start FROM rollup_hourly ORDER BY dong_code, hour_start;
+                CREATE TRIGGER sync_rollup_insert AFTER INSERT ON rollup_hourly BEGIN
+                  INSERT INTO sync_rollup_log (dong_code, hour_start) VALUES (NEW.dong_code, NEW.hour_start);
+                END;
+                CREATE TRIGGER sync_rollup_update AFTER UPDATE ON rollup_hourly BEGIN
+                  INSERT INTO sync_rollup_log (dong_code, hour_start) VALUES (NEW.dong_code, NEW.hour_start);
+                END;
+                CREATE TRIGGER sync_rollup_delete AFTER DELETE ON rollup_hourly BEGIN
+                  INSERT INTO sync_rollup_log (dong_code, hour_start) VALUES (OLD.dong_code, OLD.hour_start);
+                END;
+                CREATE TABLE sync_watermark (
+                    source_site TEXT NOT NULL,
+                    stream TEXT NOT NULL CHECK (stream IN ('rollups', 'uploads', 'forecasts', 'dispatch')),
+                    value INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (source_site, stream)
+                ) WITHOUT ROWID;
+                CREATE TABLE city_upload (
+                    site_id TEXT NOT NULL,
+                    upload_id INTEGER NOT NULL,
+                    file_name TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    rows_ok INTEGER NOT NULL,
+                    rows_rejected INTEGER NOT NULL,
+                    rows_changed INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    message TEXT,
+                    PRIMARY KEY (site_id, upload_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE city_forecast_run (
+                    site_id TEXT NOT NULL,
+                    run_id INTEGER NOT NULL,
+                    issued_at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    horizon_s INTEGER NOT NULL,
+                    step_s INTEGER NOT NULL,
+                    model TEXT NOT NULL,
+                    params_json TEXT NOT NULL,
+                    PRIMARY KEY (site_id, run_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE city_forecast (
+                    site_id TEXT NOT NULL,
+                    run_id INTEGER NOT NULL,
+                    dong_code TEXT NOT NULL,
+                    quantity TEXT NOT NULL,
+                    slot_start INTEGER NOT NULL,
+                    duration_s INTEGER NOT NULL,
+                    value_wh INTEGER NOT NULL,
+                    PRIMARY KEY (site_id, run_id, dong_code, quantity, slot_start)
+                ) WITHOUT ROWID;
+                CREATE TABLE city_dispatch_run (
+                    site_id TEXT NOT NULL,
+                    run_id INTEGER NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    finished_at INTEGER,
+                    status TEXT NOT NULL,
+                    objective TEXT NOT NULL,
+                    objective_value REAL,
+                    breakdown_json TEXT NOT NULL,
+                    horizon_s INTEGER NOT NULL,
+                    step_s INTEGER NOT NULL,
+                    solve_ms REAL,
+                    message TEXT,
+                    PRIMARY KEY (site_id, run_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE city_schedule (
+                    site_id TEXT NOT NULL,
+                    run_id INTEGER NOT NULL,
+                    battery_id TEXT NOT NULL,
+                    slot_start INTEGER NOT NULL,
+                    duration_s INTEGER NOT NULL,
+                    charge_w REAL NOT NULL,
+                    discharge_w REAL NOT NULL,
+                    soc_wh INTEGER NOT NULL,
+                    PRIMARY KEY (site_id, run_id, battery_id, slot_start)
+                ) WITHOUT ROWID;
+                """)
+        }
+        // City (issue 14): every dong's totals per KST month, kept by triggers in the same transaction
+        // as the hourly rollups they sum (any writer), so a city-year report reads ~12 rows per dong
+        // instead of ~8,760. `hours` counts the dong's hourly rollup rows in the month. Seeded from
+        // the rollups already stored.
+        m.registerMigration("city-v1-rollup-monthly") { db in
+            let kstMonth = { (row: String) in "strftime('%Y-%m', \(row).hour_start + 32400, 'unixepoch')" }
+            let sums = ["generation_wh", "consumption_wh", "charge_wh", "discharge_wh", "import_wh", "export_wh"]
+            let columns = sums.joined(separator: ", ")
+            let add = """
+                INSERT INTO rollup_monthly (dong_code, month, hours, \(columns))
+                  VALUES (NEW.dong_code, \(kstMonth("NEW")), 1, \(sums.map { "NEW." + $0 }.joined(separator: ", ")))
+                  ON CONFLICT (dong_code, month) DO UPDATE SET hours = hours + 1,
+                    \(sums.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ",\n    "));
+                """
+            let subtract = """
+                UPDATE rollup_monthly SET hours = hours - 1,
+                    \(sums.map { "\($0) = \($0) - OLD.\($0)" }.joined(separator: ",\n    "))
+                  WHERE dong_code = OLD.dong_code AND month = \(kstMonth("OLD"));
+                """
+            try db.execute(sql: """
+                CREATE TABLE rollup_monthly (
+                    dong_code TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    hours INTEGER NOT NULL,
+                    \(sums.map { $0 + " INTEGER NOT NULL" }.joined(separator: ",\n    ")),
+                    PRIMARY KEY (dong_code, month)
+                ) WITHOUT ROWID;
+                INSERT INTO rollup_monthly (dong_code, month, hours, \(columns))
+                  SELECT dong_code, \(kstMonth("rollup_hourly")), COUNT(*), \(sums.map { "SUM(\($0))" }.joined(separator: ", "))
+                  FROM rollup_hourly GROUP BY 1, 2;
+                CREATE TRIGGER rollup_monthly_insert AFTER INSERT ON rollup_hourly BEGIN
+                \(add)
+                END;
+                CREATE TRIGGER rollup_monthly_update AFTER UPDATE ON rollup_hourly BEGIN
+                \(subtract)
+                \(add)
+                END;
+                CREATE TRIGGER rollup_monthly_delete AFTER DELETE ON rollup_hourly BEGIN
+                \(subtract)
+                END;
+                """)
+        }
         return m
     }
 }

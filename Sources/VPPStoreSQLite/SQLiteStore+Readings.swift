@@ -136,10 +136,11 @@ extension SQLiteStore {
             let r = try Row.fetchOne(db, sql: """
                 SELECT (SELECT MAX(id) FROM upload), (SELECT MAX(id) FROM forecast_run), (SELECT MAX(id) FROM dispatch_run),
                        (SELECT MAX(loaded_at) FROM site), (SELECT MAX(id) FROM config_change), (SELECT COUNT(*) FROM upload WHERE status = 'ingesting'),
-                       (SELECT COUNT(*) FROM upload)
+                       (SELECT COUNT(*) FROM upload), (SELECT MAX(seq) FROM sync_rollup_log)
                 """)!
-            // The upload count changes when `vpp uploads delete` removes an upload that is not the newest.
-            return (0..<7).map { (r[$0] as Int64?).map(String.init) ?? "-" }.joined(separator: ":")
+            // The upload count changes when `vpp uploads delete` removes an upload that is not the newest;
+            // the rollup change log's sequence with any rollup write (a `vpp sync` into a city store too).
+            return (0..<8).map { (r[$0] as Int64?).map(String.init) ?? "-" }.joined(separator: ":")
         }
     }
 }

@@ -20,7 +20,7 @@ enum DemoForecastDispatchSteps {
     static let issuedAt = KSTDateTime(year: 2022, month: 7, day: 31, hour: 17)
 
     static func run(storage store: Storage, samples: String, outDir: String) async throws {
-        guard let site = try await store.sites.loadedSiteConfig() else { throw VPPError(.internal, "demo: no site loaded") }
+        guard let site = try await store.selectSite(nil) else { throw VPPError(.internal, "demo: no site loaded") }
         let weatherPath = samples + "/weather-standin-2022-08-01.csv"
         let weather = try WeatherCSV.load(path: weatherPath)
         let perDong = Dictionary(uniqueKeysWithValues: site.dongs.map { ($0.code, weather) })

@@ -11,7 +11,7 @@ enum DemoScoreStep {
     static let days = 7
 
     static func run(storage store: Storage, samples: String) async throws {
-        guard let site = try await store.sites.loadedSiteConfig() else { throw VPPError(.internal, "demo: no site loaded") }
+        guard let site = try await store.selectSite(nil) else { throw VPPError(.internal, "demo: no site loaded") }
         let weatherPath = samples + "/weather-standin-2022-07.csv"
         let weather = try WeatherCSV.load(path: weatherPath)
         let perDong = Dictionary(uniqueKeysWithValues: site.dongs.map { ($0.code, weather) })

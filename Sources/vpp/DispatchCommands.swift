@@ -24,6 +24,7 @@ struct DispatchCommand: AsyncParsableCommand {
 
     struct ModelOptions: ParsableArguments {
         @Option(help: "Site config TOML (default: the site loaded in the store).") var config: String?
+        @OptionGroup var siteOption: SiteOption
         @OptionGroup var span: HorizonOptions
         @Option(help: "Objective: cost, co2, self, peak or weights (with --weights).") var objective: Objective = .cost
         @Option(help: "Weights for --objective weights: cost=1,export=1,co2=0,self=0,peak=1,cycling=1.") var weights: String?
@@ -53,7 +54,7 @@ struct DispatchCommand: AsyncParsableCommand {
         func builder(storage: Storage) async throws -> SiteProblemBuilder {
             let site: SiteConfig
             if let config { site = try SiteConfigParser().parse(fileAt: config) }
-            else if let s = try await storage.sites.loadedSiteConfig() { site = s }
+            else if let s = try await storage.selectSite(siteOption.code) { site = s }
             else {
                 throw VPPError(.noInput, "no site loaded in \(storage.location); pass --config or run `vpp site load site-configs/<district>.toml`")
             }

@@ -28,13 +28,14 @@ struct ForecastCommand: AsyncParsableCommand {
         @Option(help: "First KST day of the forecast, YYYY-MM-DD (default: tomorrow).") var date: String?
         @OptionGroup var span: HorizonOptions
         @Option(help: "Site config TOML (default: the site loaded in the store).") var config: String?
+        @OptionGroup var siteOption: SiteOption
         @Option(help: "Weather forecast CSV (Forecast_time,Temperature,Humidity,WindSpeed,WindDirection,Cloud[,PTY,POP]) instead of KMA.")
         var weatherCsv: String?
         @Option(help: "KMA service base URL (for testing against a local server).") var kmaUrl: String?
 
         func run() async throws {
             let store = try global.openStore()
-            let site = try await loadSite(storage: store, config: config)
+            let site = try await loadSite(storage: store, config: config, site: siteOption.code)
             let length = span.slotLength
             let hours = span.horizon.hours
             let now = store.clock.now()
@@ -127,6 +128,7 @@ struct ForecastCommand: AsyncParsableCommand {
         @Option(help: "End of the training window, exclusive, KST day YYYY-MM-DD (default: today).") var until: String?
         @Option(help: "Training window in days, e.g. 365d (1–1100 days).") var window: String = "365d"
         @Option(help: "Site config TOML (default: the site loaded in the store).") var config: String?
+        @OptionGroup var siteOption: SiteOption
 
         func validate() throws { _ = try windowDays() }
 
@@ -138,7 +140,7 @@ struct ForecastCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try global.openStore()
-            let site = try await loadSite(storage: store, config: config)
+            let site = try await loadSite(storage: store, config: config, site: siteOption.code)
             let now = store.clock.now()
             let end: Int64
             if let until {
@@ -224,9 +226,9 @@ func printImport(_ r: WeatherImportReport, cell: KMAGridPoint) {
     if r.rejected.count > 10 { print("  … \(r.rejected.count - 10) more (vpp weather show --rejects)") }
 }
 
-private func loadSite(storage store: Storage, config: String?) async throws -> SiteConfig {
+private func loadSite(storage store: Storage, config: String?, site: String?) async throws -> SiteConfig {
     if let config { return try SiteConfigParser().parse(fileAt: config) }
-    guard let s = try await store.sites.loadedSiteConfig() else {
+    guard let s = try await store.selectSite(site) else {
         throw VPPError(.noInput, "no site loaded in \(store.location); pass --config or run `vpp site load site-configs/seodaemun.toml`")
     }
     return s

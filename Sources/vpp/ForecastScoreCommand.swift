@@ -29,6 +29,7 @@ extension ForecastCommand {
         @Option(help: "Issue deadline on D-1, HH:MM KST.") var issuedBefore: String = "10:00"
         @Option(help: "pv, load or both.") var quantity: Quantity = .both
         @Option(help: "Site config TOML for capacities (default: the site loaded in the store).") var config: String?
+        @OptionGroup var siteOption: SiteOption
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
 
         /// Minutes after 00:00 of "HH:MM", range-checked.
@@ -57,7 +58,7 @@ extension ForecastCommand {
             let store = try global.openStore()
             let site: SiteConfig
             if let config { site = try SiteConfigParser().parse(fileAt: config) } else {
-                guard let s = try await store.sites.loadedSiteConfig() else {
+                guard let s = try await store.selectSite(siteOption.code) else {
                     throw VPPError(.noInput, "no site loaded in \(store.location); pass --config or run `vpp site load site-configs/seodaemun.toml`")
                 }
                 site = s

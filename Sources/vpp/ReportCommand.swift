@@ -28,6 +28,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json, html }
     enum By: String, ExpressibleByArgument, CaseIterable { case period, day, month, year }
+    enum Scope: String, ExpressibleByArgument, CaseIterable { case district, city }
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Period (KST): YYYY-MM, YYYY or YYYY-MM-DD..YYYY-MM-DD (end inclusive).") var period: String
@@ -36,28 +37,47 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "Rows per: period (totals), day, month or year (table, csv, json).") var by: By = .period
     @Option(help: "Write to this file instead of stdout (html defaults to out/report.html).") var out: String?
     @Option(help: "Minimum data coverage for a value to be shown [%].") var minCoveragePct: Double = 90
+    @OptionGroup var siteOption: SiteOption
+    @Option(help: "district (one site, --site when several are loaded) or city (every loaded district against the city targets; table or json).")
+    var scope: Scope = .district
 
     func validate() throws {
         guard (0...100).contains(minCoveragePct) else { throw ValidationError("--min-coverage-pct must be within 0–100") }
         do { _ = try ReportPeriod.parse(period) } catch let e as VPPError { throw ValidationError(e.message) }
+        if scope == .city {
+            guard format == .table || format == .json else { throw ValidationError("--scope city prints table or json") }
+            guard dong == nil, siteOption.code == nil else { throw ValidationError("--scope city covers every loaded district; drop --dong/--site") }
+            guard by == .period else { throw ValidationError("--scope city reports the whole period (--by period)") }
+        }
     }
 
     func run() async throws {
         let store = try global.openStore()
+        if scope == .city {
+            let payload = try await CityReportBuilder.build(storage: store, period: try ReportPeriod.parse(period))
+            let text = format == .json ? try APIJSON.encodePretty(payload) + "\n" : CityReportText.render(payload)
+            if let out {
+                do { try Data(text.utf8).write(to: URL(fileURLWithPath: out)) } catch {
+                    throw VPPError(.noInput, "cannot write \(out): \(error.localizedDescription)")
+                }
+                FileHandle.standardError.write(Data("report written to \(out)\n".utf8))
+            } else { print(text, terminator: "") }
+            return
+        }
         let written = try await Self.produce(storage: store, period: try ReportPeriod.parse(period), dong: dong, format: format, by: by,
-                                       out: out, minCoveragePct: minCoveragePct)
+                                       out: out, minCoveragePct: minCoveragePct, siteID: siteOption.code)
         if let written { FileHandle.standardError.write(Data("report written to \(written)\n".utf8)) }
     }
 
     /// Builds and writes one report; returns the file written, if any. Shared with `vpp demo`.
     @discardableResult
     static func produce(storage store: Storage, period: ReportPeriod, dong: String?, format: Format, by: By, out: String?,
-                        minCoveragePct: Double = 90, alerts: (any AlertStore)? = nil) async throws -> String? {
+                        minCoveragePct: Double = 90, alerts: (any AlertStore)? = nil, siteID: String? = nil) async throws -> String? {
         let report = try await TrackingReportBuilder.build(
-            storage: store, period: period, options: TrackingOptions(coverageThresholdPct: minCoveragePct, dongCode: dong))
+            storage: store, period: period, options: TrackingOptions(coverageThresholdPct: minCoveragePct, dongCode: dong), siteID: siteID)
         var shelters: [ShelterStatus] = []
         // The SQLite driver implements `AlertStore` next to `DispatchStore` (`Storage` does not group alerts yet).
-        if let alerts = alerts ?? (store.dispatch as? any AlertStore), let site = try await store.sites.loadedSiteConfig() {
+        if let alerts = alerts ?? (store.dispatch as? any AlertStore), let site = try await store.selectSite(siteID) {
             shelters = try await ShelterStatus.build(site: site, now: store.clock.now(), dispatch: store.dispatch, alerts: alerts)
         }
         let renderer = TrackingReportRenderer(report)

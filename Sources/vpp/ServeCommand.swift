@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var siteOption: SiteOption
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free port).") var bind: String = "127.0.0.1:8080"
     @Option(name: .customLong("max-body-mb"), help: "Largest accepted upload [MiB]; 413 beyond.") var maxBodyMB: Double = 20
     @Option(name: .customLong("request-timeout-s"), help: "Time limit of a read request [s].") var requestTimeoutS: Double = 15
@@ -66,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try global.openStore()
         if let year = seedSyntheticYear, try await store.readings.rollupSpan() == nil {
-            let codes = try await store.sites.siteSummary().map(\.code)
+            let codes = try await store.allSiteConfigs().flatMap { $0.dongs.map(\.code) }
             guard !codes.isEmpty else { throw VPPError(.noInput, "--seed-synthetic-year needs a loaded site (vpp site load)") }
             let from = KSTDateTime(year: year, month: 1, day: 1).epochSeconds
             let hours = Int((KSTDateTime(year: year + 1, month: 1, day: 1).epochSeconds - from) / 3600)
@@ -85,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.headerTimeoutS = headerTimeoutS
         settings.cacheMaxBytes = Int(cacheMaxMB * 1024 * 1024)
         settings.refusedAuditWindowS = Int64(refusedAuditWindowS)
-        settings.site = try await store.sites.loadedSiteConfig()?.site
+        settings.site = try await store.selectSite(siteOption.code)?.site
         var logger = Logger(label: "vpp.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
         let server = HTTPServer(storage: store, settings: settings, logger: logger, debugIngestDelayMs: debugIngestDelayMs)

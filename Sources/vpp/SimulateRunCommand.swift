@@ -25,6 +25,7 @@ extension SimulateCommand {
         @Option(help: "Standard deviation of the relative power error [%] (0–50).") var noisePct: Double = 0
         @Option(help: "Seed of the noise (same seed, same telemetry).") var seed: UInt64 = 1
         @Option(help: "Write the telemetry CSV here instead of ingesting it.") var out: String?
+        @OptionGroup var siteOption: SiteOption
 
         func validate() throws {
             guard noisePct.isFinite, (0...50).contains(noisePct) else { throw ValidationError("--noise-pct must be 0…50") }
@@ -32,7 +33,7 @@ extension SimulateCommand {
 
         func run() async throws {
             let store = try global.openStore()
-            guard let site = try await store.sites.loadedSiteConfig() else {
+            guard let site = try await store.selectSite(siteOption.code) else {
                 throw VPPError(.noInput, "no site loaded in \(store.location); run `vpp site load` first")
             }
             let sim = PlantSimulator(site: site, options: .init(source: outbox.map { .outbox($0) } ?? .storedSchedule,

@@ -55,9 +55,13 @@ struct SiteCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Per-dong summary of the loaded site: households, PV kWp, battery kWh/kW.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+        @OptionGroup var siteOption: SiteOption
         func run() async throws {
             let store = try global.openStore()
-            let rows = try await store.sites.siteSummary()
+            var rows: [DongSummary] = []
+            if let site = try await store.selectSite(siteOption.code) {
+                rows = DongSummary.rows(of: site, active: try await store.sites.activeDongCodes())
+            }
             guard !rows.isEmpty else {
                 throw VPPError(.noInput, "no site loaded in \(store.location); run `vpp site load site-configs/seodaemun.toml` first")
             }

@@ -30,6 +30,7 @@ struct VPP: AsyncParsableCommand {
             IngestCommand.self, UploadsCommand.self, ReportCommand.self,
             ServeCommand.self, TokensCommand.self,
             AlertsCommand.self, SimulateCommand.self,
+            SyncCommand.self,
         ]
     )
 
