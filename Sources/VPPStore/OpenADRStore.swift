@@ -118,9 +118,7 @@ public protocol VENTelemetrySink: Sendable {
 extension Storage {
     /// The OpenADR objects of this storage's driver.
     public func openADR() throws -> any OpenADRStore & VENTelemetrySink {
-        guard let s = uploads as? any OpenADRStore & VENTelemetrySink else {
-            throw VPPError(.internal, "the store at \(location) keeps no OpenADR objects")
-        }
+        guard let s = openADRObjects else { throw notSupported("OpenADR objects") }
         return s
     }
 }
