@@ -27,7 +27,7 @@ public final class PostgresStore: Sendable {
         var l = Logger(label: "vpp.postgres")
         l.logLevel = .critical
         logger = l
-        pool = ConnectionPool(url: url, logger: l)
+        pool = ConnectionPool.shared(for: url, logger: l)
     }
 
     public convenience init(url text: String, clock: any WallClock = SystemWallClock(),
@@ -169,6 +169,15 @@ public struct PostgresURL: Sendable, Equatable {
 /// A small connection pool: idle connections are reused; a new one is opened when none is idle.
 /// The first connection applies the migrations (once per process and store).
 actor ConnectionPool {
+    /// One pool per server, user and database for the life of the process: a connection must be
+    /// closed before it is released (postgres-nio asserts it), and a CLI command drops its
+    /// `Storage` without awaiting anything, so pooled connections live until `closeAll()` or exit.
+    private static let registry = PoolRegistry()
+
+    static func shared(for url: PostgresURL, logger: Logger) -> ConnectionPool {
+        registry.pool(url.redacted + "#" + (url.password ?? "")) { ConnectionPool(url: url, logger: logger) }
+    }
+
     let url: PostgresURL
     let logger: Logger
     private var idle: [PostgresConnection] = []
@@ -206,6 +215,20 @@ actor ConnectionPool {
         let all = idle
         idle = []
         for c in all { try? await c.close() }
+    }
+}
+
+private final class PoolRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pools: [String: ConnectionPool] = [:]
+
+    func pool(_ key: String, make: () -> ConnectionPool) -> ConnectionPool {
+        lock.lock()
+        defer { lock.unlock() }
+        if let p = pools[key] { return p }
+        let p = make()
+        pools[key] = p
+        return p
     }
 }
 

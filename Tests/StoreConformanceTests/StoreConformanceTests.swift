@@ -344,6 +344,59 @@ struct StoreConformanceTests {
     }
 }
 
+extension StoreConformanceTests {
+    @Test("two ingests of different files at once both succeed", arguments: Driver.available)
+    func concurrentIngests(driver: Driver) async throws {
+        try await withStore(driver) { s in
+            try await s.sites.loadSite(try Samples.seodaemun)
+            let header = "검침일시,계량기번호,사용량(kWh)\n"
+            func rows(_ meter: String) -> String {
+                header + (1...23).map { String(format: "2022-07-03 %02d:00,\(meter),%d.0", $0, 100 + $0) }.joined(separator: "\n") + "\n"
+            }
+            let (a, dirA) = try Samples.tempFile("a.csv", rows("YEONHUI-FEEDER"))
+            defer { TempDirectory.remove(dirA) }
+            let (b, dirB) = try Samples.tempFile("b.csv", rows("SINCHON-FEEDER"))
+            defer { TempDirectory.remove(dirB) }
+            async let ra = Ingestor(storage: s).ingest(file: a, options: IngestOptions(kind: .interval, source: "a"))
+            async let rb = Ingestor(storage: s).ingest(file: b, options: IngestOptions(kind: .interval, source: "b"))
+            let (x, y) = try await (ra, rb)
+            #expect(x.rowsOK == 23 && y.rowsOK == 23)
+            #expect(Set([x.uploadID, y.uploadID]).count == 2)
+            let t = try await s.readings.meterTotals(assetIDs: ["yeonhui-feeder", "sinchon-feeder"], from: 0, to: Int64.max / 2)
+            let want = Int64((1...23).reduce(0) { $0 + (100 + $1) * 1000 })
+            #expect(t["yeonhui-feeder"]?.energyWh == want)
+            #expect(t["sinchon-feeder"]?.energyWh == want)
+        }
+    }
+
+    @Test("concerns a driver lacks are absent fields with a typed error, never a cast", arguments: Driver.available)
+    func optionalConcerns(driver: Driver) async throws {
+        try await withStore(driver) { s in
+            switch driver {
+            case .sqlite:
+                #expect(s.telemetry != nil && s.alerts != nil && s.openADRObjects != nil && s.scoring != nil)
+                #expect(s.tryExclusiveLock == nil)
+            case .postgresql:
+                #expect(s.telemetry == nil && s.alerts == nil && s.openADRObjects == nil && s.scoring == nil)
+                #expect(throws: VPPError.self) { _ = try s.telemetryStore() }
+                do { _ = try s.forecastScoring() } catch let e as VPPError {
+                    #expect(e.category == .unavailable)
+                    #expect(e.description.contains("not supported by the store"))
+                }
+                // The dispatch lock: one holder per database.
+                let lock = try #require(s.tryExclusiveLock)
+                let first = try await lock("dispatch")
+                #expect(first != nil)
+                #expect(try await lock("dispatch") == nil)
+                await first?.release()
+                let again = try await lock("dispatch")
+                #expect(again != nil)
+                await again?.release()
+            }
+        }
+    }
+}
+
 /// Faults of the PostgreSQL driver: what the CLI's exit status is made of.
 @Suite("PostgreSQL faults", .enabled(if: Driver.postgresURL != nil,
                                      "VPP_TEST_POSTGRES_URL is unset: PostgreSQL fault tests are skipped"))
