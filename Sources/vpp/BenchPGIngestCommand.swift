@@ -8,7 +8,7 @@ import VPPStore
 import VPPStorePostgres
 
 /// `vpp bench pg-ingest` (issue 14): ingests N generated interval rows (the ingest benchmark's
-/// generator: real GIST feeder kW when ../shared/data is present) into a throw-away database on
+/// generator with a repeating 4-value kW pattern) into a throw-away database on
 /// the given PostgreSQL server through the full ingest path (parse, validate, COPY, rollups,
 /// one transaction), then, in the same run, `psql \copy` of the same rows into the same table
 /// (emptied first), and prints rows/s and the ratio. `--row-by-row N` also times N rows through
@@ -36,9 +36,8 @@ struct BenchPGIngest: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: dir) }
         let csv = dir.appendingPathComponent("rows.csv").path
         let meters = site.dongs.flatMap { $0.meters.compactMap { $0.aliases.first ?? $0.id } }
-        let real = IngestBenchmark.defaultRealValuesPath().flatMap { try? Data(contentsOf: URL(fileURLWithPath: $0)) } != nil
         try IngestBenchmark.generate(path: csv, rows: rows, meters: meters, kW: [4.0, 3.5, 5.25, 2.75])
-        print("pg-ingest bench: \(rows) rows, \(meters.count) meters × 15-min slots (constant-pattern values; real-values file \(real ? "present but not used" : "absent")), server \(server.redacted)")
+        print("pg-ingest bench: \(rows) rows, \(meters.count) meters × 15-min slots (synthetic: a repeating 4-value kW pattern), server \(server.redacted)")
 
         let name = "vpp_bench_\(getpid())"
         try await PostgresStore.createDatabase(name, on: server)
