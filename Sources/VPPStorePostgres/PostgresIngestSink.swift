@@ -71,7 +71,12 @@ final class PostgresIngestSink: ReadingSink {
     /// For the bench: every row checked one by one (no COPY), to measure the bulk path against.
     let rowByRow: Bool
 
-    init(conn: PostgresConnection, logger: Logger, uploadID: Int64, dir: AssetDirectory, keys: [Int32], rowByRow: Bool = false) {
+    /// Where the store is (for messages; no password).
+    let location: String
+
+    init(conn: PostgresConnection, logger: Logger, uploadID: Int64, dir: AssetDirectory, keys: [Int32], location: String,
+         rowByRow: Bool = false) {
+        self.location = location
         self.conn = conn; self.logger = logger; self.uploadID = uploadID; self.dir = dir; self.keys = keys; self.rowByRow = rowByRow
         lastSlotOfAsset = Array(repeating: .min, count: dir.assets.count)
         flows = dir.assets.map(\.flow)
@@ -95,7 +100,7 @@ final class PostgresIngestSink: ReadingSink {
             // A repeat or out-of-order row: the stored state must include every earlier row of this file.
             try flushBatch()
             let key = keys[a]
-            let found = try blocking { [conn, logger] in
+            let found = try step { [conn, logger] in
                 try await PostgresStore.rows(conn, """
                     SELECT energy_wh, upload_id, quality FROM reading
                     WHERE asset_key = \(key) AND slot_start = \(slotStart) AND duration_s = \(Int32(duration))
@@ -113,7 +118,7 @@ final class PostgresIngestSink: ReadingSink {
                 }
                 if f.old != wh {
                     let up = uploadID, q = Int16(quality), d = Int32(duration)
-                    try blocking { [conn, logger] in
+                    try step { [conn, logger] in
                         try await conn.query("""
                             UPDATE reading SET energy_wh = \(wh), quality = \(q), upload_id = \(up)
                             WHERE asset_key = \(key) AND slot_start = \(slotStart) AND duration_s = \(d)
@@ -129,7 +134,7 @@ final class PostgresIngestSink: ReadingSink {
             } else {
                 try ensurePartitions(from: slotStart, to: slotStart)
                 let up = uploadID, q = Int16(quality), d = Int32(duration)
-                try blocking { [conn, logger] in
+                try step { [conn, logger] in
                     try await conn.query("""
                         INSERT INTO reading (asset_key, slot_start, duration_s, energy_wh, quality, upload_id)
                         VALUES (\(key), \(slotStart), \(d), \(wh), \(q), \(up))
@@ -165,7 +170,7 @@ final class PostgresIngestSink: ReadingSink {
         bytes.removeAll { $0 == 0 }
         let text = String(decoding: bytes, as: UTF8.self)
         let up = uploadID, l = Int64(line), c = column.map(Int64.init)
-        try blocking { [conn, logger] in
+        try step { [conn, logger] in
             try await conn.query("""
                 INSERT INTO review_item (upload_id, line, "column", raw, reason, kind, asset_id, unit, period,
                                          previous_register, current_register, candidate_usage_wh)
@@ -178,7 +183,7 @@ final class PostgresIngestSink: ReadingSink {
 
     func registerReading(_ r: RegisterReading) throws -> Bool {
         let up = uploadID
-        let changedValue = try blocking { [conn, logger] () -> Bool in
+        let changedValue = try step { [conn, logger] () -> Bool in
             let old = try await PostgresStore.rows(conn, """
                 SELECT usage_wh, current_register FROM register_reading
                 WHERE asset_id = \(r.assetID) AND unit = \(r.unit) AND period = \(r.period.description)
@@ -207,7 +212,7 @@ final class PostgresIngestSink: ReadingSink {
         let sorted = rollups.sorted { $0.key < $1.key }
         let dongs = sorted.map { dir.dongs[$0.key.dong] }, hours = sorted.map { $0.key.hour * 3600 }
         let gen = sorted.map(\.value.gen), cons = sorted.map(\.value.cons), genS = sorted.map(\.value.genS), consS = sorted.map(\.value.consS)
-        try blocking { [conn, logger] in
+        try step { [conn, logger] in
             try await conn.query("""
                 INSERT INTO rollup_hourly (dong_code, hour_start, generation_wh, consumption_wh, generation_covered_s, consumption_covered_s)
                 SELECT * FROM unnest(\(dongs)::TEXT[], \(hours)::BIGINT[], \(gen)::BIGINT[], \(cons)::BIGINT[], \(genS)::BIGINT[],
@@ -230,6 +235,17 @@ final class PostgresIngestSink: ReadingSink {
     }
 
     // MARK: Internals
+
+    /// One database step, awaited on this thread. A connection the server already closed fails
+    /// at once (postgres-nio would wait forever for a reply on a closed channel).
+    private func step<T: Sendable>(_ op: @escaping @Sendable () async throws -> T) throws -> T {
+        if conn.isClosed { throw PostgresIngestSink.dropped(location) }
+        return try blocking(op)
+    }
+
+    static func dropped(_ location: String) -> VPPError {
+        VPPError(.temporary, "the connection to \(location) was dropped mid-ingest; nothing of this file was committed, try again")
+    }
 
     private func addRollup(_ a: Int, slotStart: Int64, deltaWh: Int64, coveredS: Int64) {
         let flow = flows[a]
@@ -255,14 +271,14 @@ final class PostgresIngestSink: ReadingSink {
         }
         guard !needed.isEmpty else { return }
         let months = needed
-        try blocking { [conn, logger] in try await PostgresPartitions.ensure(months, conn: conn, logger: logger) }
+        try step { [conn, logger] in try await PostgresPartitions.ensure(months, conn: conn, logger: logger) }
         partitions.formUnion(needed)
     }
 
     private func flushRejects() throws {
         guard !rLine.isEmpty else { return }
         let up = uploadID, lines = rLine, cols = rColumn, raws = rRaw, reasons = rReason
-        try blocking { [conn, logger] in
+        try step { [conn, logger] in
             try await conn.query("""
                 INSERT INTO rejected_row (upload_id, line, "column", raw, reason)
                 SELECT \(up), t.l, NULLIF(t.c, -1), t.r, t.why FROM unnest(\(lines)::BIGINT[], \(cols)::BIGINT[], \(raws)::TEXT[], \(reasons)::TEXT[])
@@ -277,7 +293,7 @@ final class PostgresIngestSink: ReadingSink {
         guard !bSlot.isEmpty else { return }
         try ensurePartitions(from: bMin, to: bMax)
         let assets = Array(bAssets), lo = bMin, hi = bMax, up = uploadID
-        let overlap = try blocking { [conn, logger] () -> Bool in
+        let overlap = try step { [conn, logger] () -> Bool in
             let hit = try await PostgresStore.rows(conn, """
                 SELECT 1 AS one FROM reading WHERE asset_key = ANY(\(assets)) AND slot_start BETWEEN \(lo) AND \(hi) LIMIT 1
                 """, logger: logger)
@@ -286,7 +302,7 @@ final class PostgresIngestSink: ReadingSink {
         let payload = encodeBatch()
         if !overlap {
             // Nothing stored can conflict: COPY straight into the partitioned table.
-            try blocking { [conn, logger] in
+            try step { [conn, logger] in
                 try await conn.copyFrom(table: "reading", columns: ["asset_key", "slot_start", "duration_s", "energy_wh", "quality", "upload_id"],
                                         logger: logger) { w in
                     for chunk in payload { try await w.write(chunk) }
@@ -294,7 +310,7 @@ final class PostgresIngestSink: ReadingSink {
             }
         } else {
             let createTemp = !tempTableReady
-            let corrections = try blocking { [conn, logger] () -> [(key: Int32, hour: Int64, oldWh: Int64, dur: Int64, changed: Int64)] in
+            let corrections = try step { [conn, logger] () -> [(key: Int32, hour: Int64, oldWh: Int64, dur: Int64, changed: Int64)] in
                 if createTemp {
                     try await conn.query("""
                         CREATE TEMP TABLE ingest_rows (asset_key INTEGER, slot_start BIGINT, duration_s INTEGER, energy_wh BIGINT,

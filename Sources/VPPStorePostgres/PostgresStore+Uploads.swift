@@ -168,9 +168,11 @@ extension PostgresStore: UploadStore {
                 guard let k = keyByID[id] else { throw VPPError(.internal, "asset \(id) of the directory is not in the store (load the site again)") }
                 keys.append(k)
             }
-            let sink = PostgresIngestSink(conn: conn, logger: logger, uploadID: uploadID, dir: dir, keys: keys, rowByRow: rowByRow)
+            let sink = PostgresIngestSink(conn: conn, logger: logger, uploadID: uploadID, dir: dir, keys: keys, location: url.redacted,
+                                          rowByRow: rowByRow)
             let (value, outcome) = try await Self.onOwnThread(sink: sink, body)
             try await Self.onOwnThread(sink: sink) { _ in try sink.finish() }
+            if conn.isClosed { throw PostgresIngestSink.dropped(url.redacted) }
             try await exec(conn, """
                 UPDATE upload SET rows_ok = \(Int64(sink.ok)), rows_rejected = \(Int64(sink.rejected)), rows_changed = \(Int64(sink.changed)),
                   status = \(outcome.status), message = \(outcome.message),

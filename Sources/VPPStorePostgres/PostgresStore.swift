@@ -71,10 +71,14 @@ public final class PostgresStore: Sendable {
             try await conn.query("BEGIN", logger: logger)
             do {
                 let v = try await body(conn)
+                // A closed connection cannot commit (and postgres-nio would wait for a reply).
+                if conn.isClosed {
+                    throw VPPError(.temporary, "\(context): the connection to \(url.redacted) was dropped; nothing was committed, try again")
+                }
                 try await conn.query("COMMIT", logger: logger)
                 return v
             } catch {
-                _ = try? await conn.query("ROLLBACK", logger: logger)
+                if !conn.isClosed { _ = try? await conn.query("ROLLBACK", logger: logger) }
                 throw error
             }
         }
@@ -188,7 +192,7 @@ actor ConnectionPool {
     init(url: PostgresURL, logger: Logger) { self.url = url; self.logger = logger }
 
     func acquire(migrate: @Sendable (PostgresConnection) async throws -> Void) async throws -> PostgresConnection {
-        if let c = idle.popLast() {
+        while let c = idle.popLast() {
             if !c.isClosed { return c }
         }
         nextID += 1
@@ -319,6 +323,13 @@ extension PostgresStore {
     public static func dropDatabase(_ name: String, on url: PostgresURL) async throws {
         try checkName(name)
         try await admin(url, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    /// Ends every other session on database `name` (`pg_terminate_backend`): fault tests drop a
+    /// connection mid-ingest with it.
+    public static func terminateSessions(of name: String, on url: PostgresURL) async throws {
+        try checkName(name)
+        try await admin(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()")
     }
 
     private static func checkName(_ name: String) throws {

@@ -418,6 +418,44 @@ struct PostgresFaultTests {
         }
     }
 
+    @Test("a connection dropped mid-ingest rolls the file back (temporary, 75); a retry succeeds")
+    func droppedMidIngest() async throws {
+        let server = try #require(Driver.postgresURL)
+        let name = "vpp_test_drop_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await PostgresStore.createDatabase(name, on: server)
+        let store = PostgresStore(url: server.with(database: name), clock: StoreUnderTest.clock)
+        do {
+            try await store.loadSite(try Samples.seodaemun)
+            // Progress is reported on the ingest thread after the file is read, before the rows are
+            // written: the server ends the ingest's session there.
+            let drop: @Sendable (Int64, Int64) -> Void = { _, _ in
+                let done = DispatchSemaphore(value: 0)
+                Task { try? await PostgresStore.terminateSessions(of: name, on: server); done.signal() }
+                done.wait()
+                // The client sees the server close the socket shortly after.
+                usleep(300_000)
+            }
+            do {
+                _ = try await Ingestor(storage: store.storage).ingest(
+                    file: Samples.amiFeeders, options: IngestOptions(kind: .interval, source: "AMI head-end", progress: drop))
+                Issue.record("expected the dropped connection to fail the ingest")
+            } catch let e as VPPError {
+                #expect(e.category == .temporary)
+            }
+            #expect(try await store.uploads(limit: 10).isEmpty)
+            #expect(try await store.rollupSpan() == nil)
+            let r = try await Ingestor(storage: store.storage).ingest(
+                file: Samples.amiFeeders, options: IngestOptions(kind: .interval, source: "AMI head-end"))
+            #expect(r.rowsOK == 3 * 744)
+        } catch {
+            await store.close()
+            try? await PostgresStore.dropDatabase(name, on: server)
+            throw error
+        }
+        await store.close()
+        try await PostgresStore.dropDatabase(name, on: server)
+    }
+
     @Test("a refused connection is temporary (75)")
     func refused() async throws {
         // Port 9 (discard) on loopback: nothing listens in the test environment.
