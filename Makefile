@@ -5,7 +5,8 @@ SWIFT ?= swift
 DEB_PACKAGES := pkg-config libsqlite3-dev libcurl4-openssl-dev coinor-libclp-dev
 # The test suite also renders the HTML report and dashboard in headless Chromium.
 # python3-yaml: the OpenADR schema check reads the specification YAML; python3-venv: the openadr3 client test.
-TEST_DEB_PACKAGES := $(DEB_PACKAGES) chromium chromium-driver fonts-noto-cjk python3 python3-yaml python3-venv
+# postgresql: the store conformance suite runs against a throw-away server (scripts/with-postgres.sh).
+TEST_DEB_PACKAGES := $(DEB_PACKAGES) chromium chromium-driver fonts-noto-cjk python3 python3-yaml python3-venv postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps test-deps install-debs build demo test bench clean
@@ -38,7 +39,7 @@ demo: deps
 
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 bench: deps
 	$(SWIFT) build -c release --product vpp

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "VPPCore", targets: ["VPPCore"]),
         .library(name: "VPPStore", targets: ["VPPStore"]),
         .library(name: "VPPStoreSQLite", targets: ["VPPStoreSQLite"]),
+        .library(name: "VPPStorePostgres", targets: ["VPPStorePostgres"]),
         .library(name: "Ingestion", targets: ["Ingestion"]),
         .library(name: "VPPCharts", targets: ["VPPCharts"]),
         .library(name: "Tracking", targets: ["Tracking"]),
@@ -29,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // COIN-OR CLP through its C API (Debian: coinor-libclp-dev).
@@ -49,6 +52,14 @@ let package = Package(
         .target(name: "VPPStoreSQLite", dependencies: [
             "VPPCore", "VPPStore", "VPPAuth",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The PostgreSQL driver (postgres-nio, no ORM): migrations, queries, COPY bulk ingest (issue 14).
+        .target(name: "VPPStorePostgres", dependencies: [
+            "VPPCore", "VPPStore", "VPPAuth",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // File readers (CSV, XLSX, XpERP) and the ingest orchestration.
         .target(name: "Ingestion", dependencies: [
@@ -82,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "vpp",
             dependencies: [
-                "VPPCore", "VPPConfig", "VPPAuth", "VPPStore", "VPPStoreSQLite", "Ingestion", "Tracking", "Forecast",
+                "VPPCore", "VPPConfig", "VPPAuth", "VPPStore", "VPPStoreSQLite", "VPPStorePostgres", "Ingestion", "Tracking", "Forecast",
                 "Dispatcher", "Resilience", "VPPServer", "VPPBenchmarks", "PlantSimulator", "OpenADR",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,6 +110,10 @@ let package = Package(
         .testTarget(name: "ForecastTests", dependencies: ["Forecast", "VPPBenchmarks", "VPPTestSupport", "VPPStoreSQLite", "VPPConfig"]),
         .testTarget(name: "DispatcherTests", dependencies: [
             "Dispatcher", "Resilience", "VPPBenchmarks", "VPPTestSupport", "VPPStoreSQLite", "VPPConfig", "PlantSimulator", "Ingestion",
+        ]),
+        // One set of store tests run against both drivers (issue 14); PostgreSQL via $VPP_TEST_POSTGRES_URL.
+        .testTarget(name: "StoreConformanceTests", dependencies: [
+            "VPPStore", "VPPStoreSQLite", "VPPStorePostgres", "VPPTestSupport", "Ingestion", "VPPConfig", "VPPAuth", "VPPCore",
         ]),
         .testTarget(name: "vppTests", dependencies: [
             "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPConfig", "OpenADR",

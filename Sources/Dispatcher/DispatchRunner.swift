@@ -195,8 +195,27 @@ public struct DispatchRunner {
     }
 
     public func run(now: Int64) async throws -> Result {
+        // The store's own lock when it has one (PostgreSQL: an advisory lock, one planner per
+        // database); else the lock file (flock).
+        if let tryLock = storage.tryExclusiveLock {
+            guard let held = try await tryLock("dispatch") else {
+                throw DispatchError.locked(path: "advisory lock 'dispatch' of \(storage.location)")
+            }
+            do {
+                let r = try await runLocked(now: now)
+                await held.release()
+                return r
+            } catch {
+                await held.release()
+                throw error
+            }
+        }
         let lock = try DispatchLock(path: options.lockPath)
         defer { lock.release() }
+        return try await runLocked(now: now)
+    }
+
+    private func runLocked(now: Int64) async throws -> Result {
         let start = Slot(containing: now, length: options.step).start
         let runID = try await storage.dispatch.startDispatchRun(startedAt: now, objective: options.objectiveName,
                                                horizonSeconds: options.slots * options.step.seconds, stepSeconds: options.step.seconds)

@@ -25,7 +25,7 @@ public struct ForecastAccuracy: Sendable {
     /// has no section: there is nothing to score), or when the store cannot select runs.
     public static func build(storage: Storage, dongs: [DongConfig], period: ReportPeriod,
                              issuedBeforeMinutes: Int = 600) async throws -> ForecastAccuracy? {
-        guard let store = storage.forecasts as? any ForecastScoringStore, !dongs.isEmpty else { return nil }
+        guard let store = storage.scoring, !dongs.isEmpty else { return nil }
         let grouping: ScoreGrouping = period.end - period.start <= 31 * 86_400 ? .day : .month
         let (scores, pv, _) = try await ForecastScorer.scoreWithSeries(
             forecasts: store, readings: storage.readings,

@@ -10,7 +10,7 @@ extension Pages {
     func forecastAccuracySection() async -> String {
         var b = "<section><h2>예측 정확도 Forecast accuracy (runs as issued by D-1 10:00 KST, last 30 days of data)</h2>"
         guard let span = try? await storage.readings.rollupSpan(), let site = try? await storage.sites.loadedSiteConfig(siteID: settings.site?.id),
-              let scoring = storage.forecasts as? any ForecastScoringStore else {
+              let scoring = storage.scoring else {
             return b + "<p class=muted>no actuals or no site loaded yet: nothing to score</p></section>"
         }
         let last = KSTDateTime(epochSeconds: span.last)

@@ -8,7 +8,7 @@ extension Pages {
     /// Empty when the site has no shelters. The alert store is the driver's (the SQLite driver
     /// implements `AlertStore` next to `DispatchStore`; `Storage` does not group it yet).
     func shelterSection() async -> String {
-        guard let alerts = storage.dispatch as? any AlertStore,
+        guard let alerts = storage.alerts,
               let site = try? await storage.sites.loadedSiteConfig(siteID: settings.site?.id),
               let status = try? await ShelterStatus.build(site: site, now: storage.clock.now(), dispatch: storage.dispatch, alerts: alerts),
               !status.isEmpty else { return "" }

@@ -29,9 +29,7 @@ public protocol ForecastScoringStore: Sendable {
 extension Storage {
     /// The store's scoring reads; a driver without them is an internal error, named.
     public func forecastScoring() throws -> any ForecastScoringStore {
-        guard let s = forecasts as? any ForecastScoringStore else {
-            throw VPPError(.internal, "the store at \(location) cannot select forecast runs for scoring")
-        }
+        guard let s = scoring else { throw notSupported("forecast scoring") }
         return s
     }
 }

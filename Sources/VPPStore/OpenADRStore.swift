@@ -92,9 +92,7 @@ public protocol OpenADRStore: Sendable {
 extension Storage {
     /// The OpenADR objects of this storage's driver.
     public func openADR() throws -> any OpenADRStore {
-        guard let s = uploads as? any OpenADRStore else {
-            throw VPPError(.internal, "the store at \(location) keeps no OpenADR objects")
-        }
+        guard let s = openADRObjects else { throw notSupported("OpenADR objects") }
         return s
     }
 }

@@ -160,6 +160,9 @@ public protocol AuthStore: Sendable {
 }
 
 /// Everything vpp keeps, grouped by concern: what commands, the server and the runners receive.
+/// The concerns every driver implements are plain fields; those a driver may not implement yet
+/// (telemetry, alerts, OpenADR, forecast scoring) are optional fields, and their accessors below
+/// throw a typed "not supported by this store" error naming the store when they are absent.
 public struct Storage: Sendable {
     public var sites: any SiteStore
     public var readings: any ReadingStore
@@ -168,25 +171,68 @@ public struct Storage: Sendable {
     public var weather: any WeatherArchive
     public var dispatch: any DispatchStore
     public var auth: any AuthStore
+    /// Battery telemetry reads and appends; nil when the driver keeps none.
+    public var telemetry: (any TelemetryStore)?
+    /// Imported heat-wave alerts; nil when the driver keeps none.
+    public var alerts: (any AlertStore)?
+    /// OpenADR objects and VEN telemetry; nil when the driver keeps none.
+    public var openADRObjects: (any OpenADRStore)?
+    /// Forecast-run selection for scoring; nil when the driver has none.
+    public var scoring: (any ForecastScoringStore)?
+    /// Takes the named cross-process lock without waiting (nil when another process holds it):
+    /// a PostgreSQL advisory lock for the server store; nil for the SQLite store, whose callers
+    /// keep their lock files (`flock`).
+    public var tryExclusiveLock: (@Sendable (String) async throws -> (any HeldLock)?)?
     /// The clock writes are stamped with (injected in tests).
     public var clock: any WallClock
     /// Where the data lives, for messages (a file path or a database URL without credentials).
     public var location: String
 
     public init(sites: any SiteStore, readings: any ReadingStore, uploads: any UploadStore, forecasts: any ForecastStore,
-                weather: any WeatherArchive, dispatch: any DispatchStore, auth: any AuthStore, clock: any WallClock,
-                location: String) {
+                weather: any WeatherArchive, dispatch: any DispatchStore, auth: any AuthStore,
+                telemetry: (any TelemetryStore)? = nil, alerts: (any AlertStore)? = nil,
+                openADRObjects: (any OpenADRStore)? = nil, scoring: (any ForecastScoringStore)? = nil,
+                clock: any WallClock, location: String) {
         self.sites = sites; self.readings = readings; self.uploads = uploads; self.forecasts = forecasts
-        self.weather = weather; self.dispatch = dispatch; self.auth = auth; self.clock = clock; self.location = location
+        self.weather = weather; self.dispatch = dispatch; self.auth = auth
+        self.telemetry = telemetry; self.alerts = alerts; self.openADRObjects = openADRObjects; self.scoring = scoring
+        self.clock = clock; self.location = location
     }
 
-    /// One driver object that implements every concern.
+    /// One driver object that implements the core concerns (the optional ones stay nil).
     public init<D: SiteStore & ReadingStore & UploadStore & ForecastStore & WeatherArchive & DispatchStore & AuthStore>(
         driver: D, clock: any WallClock, location: String
     ) {
         self.init(sites: driver, readings: driver, uploads: driver, forecasts: driver, weather: driver, dispatch: driver,
                   auth: driver, clock: clock, location: location)
     }
+
+    /// One driver object that implements every concern.
+    public init<D: SiteStore & ReadingStore & UploadStore & ForecastStore & WeatherArchive & DispatchStore & AuthStore
+                   & TelemetryStore & AlertStore & OpenADRStore & ForecastScoringStore>(
+        driver: D, clock: any WallClock, location: String
+    ) {
+        self.init(sites: driver, readings: driver, uploads: driver, forecasts: driver, weather: driver, dispatch: driver,
+                  auth: driver, telemetry: driver, alerts: driver, openADRObjects: driver, scoring: driver,
+                  clock: clock, location: location)
+    }
+
+    /// The error for a concern this storage's driver does not implement: `.unavailable` (69), naming the store.
+    public func notSupported(_ what: String) -> VPPError {
+        VPPError(.unavailable, "\(what) is not supported by the store at \(location)")
+    }
+
+    /// The alert store, or the typed "not supported by this store" error.
+    public func alertStore() throws -> any AlertStore {
+        guard let a = alerts else { throw notSupported("heat-wave alerts") }
+        return a
+    }
+}
+
+/// A lock held across processes until `release()` (or until the process ends: the kernel or the
+/// database server drops it, so a crashed holder never wedges the next run).
+public protocol HeldLock: Sendable {
+    func release() async
 }
 
 // The usual arguments (protocol requirements cannot declare defaults).

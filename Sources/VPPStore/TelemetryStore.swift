@@ -170,9 +170,7 @@ extension UploadStore {
 extension Storage {
     /// The telemetry reads of this storage's driver (the driver that holds the uploads).
     public func telemetryStore() throws -> any TelemetryStore {
-        guard let t = uploads as? any TelemetryStore else {
-            throw VPPError(.internal, "the store at \(location) keeps no battery telemetry")
-        }
+        guard let t = telemetry else { throw notSupported("battery telemetry") }
         return t
     }
 }

@@ -91,5 +91,5 @@ func kst(_ s: String, _ name: String) throws -> Int64 {
 
 extension GlobalOptions {
     /// The embedded store as its driver type, for the concerns `Storage` does not group (alerts).
-    func openSQLiteStore() throws -> SQLiteStore { try SQLiteStore(path: databasePath) }
+    func openSQLiteStore() throws -> SQLiteStore { try StoreOpener.openSQLite(databasePath) }
 }

@@ -17,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print measured figures (use a release build).",
         subcommands: [Store.self, Ingest.self, BenchForecast.self, BenchTrain.self, BenchScore.self, BenchDispatch.self, BenchReport.self,
-                      BenchOpenADR.self, BenchCity.self])
+                      BenchOpenADR.self, BenchCity.self, BenchPGIngest.self])
 
     struct Store: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Store insert throughput (readings rows/s).")

@@ -108,8 +108,8 @@ struct DispatchCommand: AsyncParsableCommand {
             let inputs = try await model.inputs(storage: store, builder: b, start: t0, step: step, slots: n,
                                                 now: min(store.clock.now(), t0))
             let p0 = try b.problem(start: t0, step: step, slots: n, series: inputs.series)
-            // The shelters' reserve (issue 17): alerts from --alerts, else those stored (the SQLite driver is also the alert store).
-            let alerts = try await ShelterDispatch.alerts(file: model.alerts, store: store.dispatch as? any AlertStore, from: t0,
+            // The shelters' reserve (issue 17): alerts from --alerts, else those stored (when the driver keeps alerts).
+            let alerts = try await ShelterDispatch.alerts(file: model.alerts, store: store.alerts, from: t0,
                                                           to: t0 + Int64(n * step.seconds))
             let shelter = try ShelterDispatch.planner(site: b.site, alerts: alerts, problem: p0).solve(p0)
             let p = shelter.problem, plan = shelter.plan
@@ -209,7 +209,7 @@ struct DispatchCommand: AsyncParsableCommand {
                 return DispatchSeries(series: i.series, sources: i.summary)
             }
             // The shelters' reserve from the stored alerts (or --alerts); a fallback is recorded with the run.
-            let alertStore = store.dispatch as? any AlertStore
+            let alertStore = store.alerts
             let alertFile = model.alerts, site = b.site, limit = timeLimit, clock = store.clock
             runner.planner = ShelterRunHook.planner(
                 site: site, alerts: { from, to in try await ShelterDispatch.alerts(file: alertFile, store: alertStore, from: from, to: to) },

@@ -199,7 +199,7 @@ struct ForecastCommand: AsyncParsableCommand {
                 path = dir.appendingPathComponent("backtest.sqlite").path
             }
             defer { if let tempDir { try? FileManager.default.removeItem(at: tempDir) } }
-            let store = try SQLiteStore(path: path).storage
+            let store = try StoreOpener.open(path)
             let r = try await Dangjin.productBacktest(directory: data, plant: p, storage: store, trainRange: tf..<tt, testRange: f..<t, seed: seed)
             print("\(plant) (\(Int(p.capacityKW)) kW), product path: weather archived \(r.weatherImport.added) hours "
                   + "(\(r.weatherImport.rejected.count) rejected rows), trained \(KSTDateTime(epochSeconds: tf).dateString)..\(KSTDateTime(epochSeconds: tt).dateString), "

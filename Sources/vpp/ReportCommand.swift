@@ -76,8 +76,8 @@ struct ReportCommand: AsyncParsableCommand {
         let report = try await TrackingReportBuilder.build(
             storage: store, period: period, options: TrackingOptions(coverageThresholdPct: minCoveragePct, dongCode: dong), siteID: siteID)
         var shelters: [ShelterStatus] = []
-        // The SQLite driver implements `AlertStore` next to `DispatchStore` (`Storage` does not group alerts yet).
-        if let alerts = alerts ?? (store.dispatch as? any AlertStore), let site = try await store.selectSite(siteID) {
+        // Stored alerts when the driver keeps them (`Storage.alerts`), else none.
+        if let alerts = alerts ?? store.alerts, let site = try await store.selectSite(siteID) {
             shelters = try await ShelterStatus.build(site: site, now: store.clock.now(), dispatch: store.dispatch, alerts: alerts)
         }
         let renderer = TrackingReportRenderer(report)

@@ -55,13 +55,14 @@ struct VPP: AsyncParsableCommand {
 
 /// Options every command that touches the store takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite database file (default: $VPP_DB, else ~/.local/share/vpp/vpp.sqlite).")
+    @Option(name: .long, help: "The store: a SQLite database file, or postgresql://user@host:port/database for the PostgreSQL store (default: $VPP_DB, else ~/.local/share/vpp/vpp.sqlite).")
     var db: String?
 
     var databasePath: String { db ?? SQLiteStore.defaultPath() }
 
-    /// The store the command works on: the embedded SQLite file at `databasePath`.
-    func openStore() throws -> Storage { try SQLiteStore(path: databasePath).storage }
+    /// The store the command works on (`StoreOpener`): PostgreSQL for a `postgresql://` URL,
+    /// else the embedded SQLite file at `databasePath`.
+    func openStore() throws -> Storage { try StoreOpener.open(databasePath) }
 }
 
 /// Output formats for commands that print tables.

@@ -1,0 +1,439 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import VPPCore
+import VPPStore
+
+/// One upload's writes inside the ingest transaction (`ReadingSink`), with the SQLite driver's
+/// row semantics and a bulk path:
+///
+/// - A reading newer than every earlier row of its asset in this file is buffered; a full batch
+///   (and the rest at the end) is streamed with `COPY … FROM STDIN` — straight into `reading`
+///   when no stored row of the batch's assets lies in its time span, else into a temporary table
+///   merged with one `INSERT … ON CONFLICT` that logs every changed value in `reading_change`
+///   and corrects the rollups by what it replaced.
+/// - A reading at or before an earlier row of its asset (a repeat or out-of-order row) flushes the
+///   batch and is checked row by row, as in SQLite: a repeat of this upload is rejected with its
+///   line and reason; a changed stored value is replaced and logged.
+/// - Rollups accumulate per dong-hour in memory and are added in the same transaction.
+///
+/// The reader calls the sink synchronously; the sink runs on a dedicated thread
+/// (`PostgresStore.ingest`), so each database step is awaited there without blocking Swift's
+/// cooperative threads.
+final class PostgresIngestSink: ReadingSink {
+    let conn: PostgresConnection
+    let logger: Logger
+    let uploadID: Int64
+    let dir: AssetDirectory
+    /// The integer `asset.key` of each directory asset (directory order).
+    let keys: [Int32]
+
+    var ok = 0
+    private(set) var rejected = 0
+    var changed = 0
+    var skipped = 0
+    var flagged = 0
+    var baselines = 0
+    private(set) var dataRows = 0
+    private(set) var forReview = 0
+    private(set) var rejectSamples: [RejectedRow] = []
+    var firstSlot: Int64 = .max
+    var lastSlot: Int64 = .min
+    private(set) var rollupRowsWritten = 0
+
+    /// Rows per COPY batch.
+    static let batchRows = 200_000
+
+    private var lastSlotOfAsset: [Int64]
+    private let flows: [AssetDirectory.Flow]
+    private let dongIndex: [Int]
+    private var keyToIndex: [Int32: Int] = [:]
+
+    // The pending batch.
+    private var bAsset: [Int32] = [], bSlot: [Int64] = [], bDur: [Int32] = [], bWh: [Int64] = [], bQuality: [Int16] = []
+    private var bMin: Int64 = .max, bMax: Int64 = .min
+    private var bAssets = Set<Int32>()
+    // Pending rejects.
+    private var rLine: [Int64] = [], rColumn: [Int64] = [], rRaw: [String] = [], rReason: [String] = []
+    /// KST months whose `reading` partition is known to exist.
+    private var partitions = Set<YearMonth>()
+    private var tempTableReady = false
+
+    private struct Cell { var gen: Int64 = 0, cons: Int64 = 0, genS: Int64 = 0, consS: Int64 = 0 }
+    private struct RollupKey: Hashable, Comparable {
+        var hour: Int64
+        var dong: Int
+        static func < (a: RollupKey, b: RollupKey) -> Bool { (a.hour, a.dong) < (b.hour, b.dong) }
+    }
+    private var rollups: [RollupKey: Cell] = [:]
+
+    /// For the bench: every row checked one by one (no COPY), to measure the bulk path against.
+    let rowByRow: Bool
+
+    /// Where the store is (for messages; no password).
+    let location: String
+
+    init(conn: PostgresConnection, logger: Logger, uploadID: Int64, dir: AssetDirectory, keys: [Int32], location: String,
+         rowByRow: Bool = false) {
+        self.location = location
+        self.conn = conn; self.logger = logger; self.uploadID = uploadID; self.dir = dir; self.keys = keys; self.rowByRow = rowByRow
+        lastSlotOfAsset = Array(repeating: .min, count: dir.assets.count)
+        flows = dir.assets.map(\.flow)
+        dongIndex = dir.assets.map(\.dongIndex)
+        for (i, k) in keys.enumerated() { keyToIndex[k] = i }
+    }
+
+    // MARK: ReadingSink
+
+    func countRow(line: Int) throws { dataRows += 1 }
+
+    func reading(asset a: Int, slotStart: Int64, duration: Int, wh: Int64, quality: Int,
+                 line: Int, raw: UnsafeBufferPointer<UInt8>, column: Int?) throws {
+        if slotStart > lastSlotOfAsset[a] && !rowByRow {
+            bAsset.append(keys[a]); bSlot.append(slotStart); bDur.append(Int32(duration)); bWh.append(wh); bQuality.append(Int16(quality))
+            if slotStart < bMin { bMin = slotStart }
+            if slotStart > bMax { bMax = slotStart }
+            bAssets.insert(keys[a])
+            addRollup(a, slotStart: slotStart, deltaWh: wh, coveredS: Int64(duration))
+        } else {
+            // A repeat or out-of-order row: the stored state must include every earlier row of this file.
+            try flushBatch()
+            let key = keys[a]
+            let found = try step { [conn, logger] in
+                try await PostgresStore.rows(conn, """
+                    SELECT energy_wh, upload_id, quality FROM reading
+                    WHERE asset_key = \(key) AND slot_start = \(slotStart) AND duration_s = \(Int32(duration))
+                    """, logger: logger).first.map {
+                    (old: try $0.v("energy_wh", Int64.self), oldUpload: try $0.v("upload_id", Int64?.self), oldQuality: try $0.v("quality", Int16.self))
+                }
+            }
+            if let f = found {
+                if f.oldUpload == uploadID {
+                    let when = KSTDateTime(epochSeconds: slotStart)
+                    try reject(line: line, column: column, raw: raw, reason: f.old == wh
+                        ? "duplicate row: \(dir.assets[a].id) slot \(when) KST already given earlier in this file"
+                        : "repeated time stamp: \(dir.assets[a].id) slot \(when) KST already given earlier in this file with \(f.old) Wh, now \(wh) Wh (Korea has no DST, so a repeated hour is an export error)")
+                    return
+                }
+                if f.old != wh {
+                    let up = uploadID, q = Int16(quality), d = Int32(duration)
+                    try step { [conn, logger] in
+                        try await conn.query("""
+                            UPDATE reading SET energy_wh = \(wh), quality = \(q), upload_id = \(up)
+                            WHERE asset_key = \(key) AND slot_start = \(slotStart) AND duration_s = \(d)
+                            """, logger: logger)
+                        try await conn.query("""
+                            INSERT INTO reading_change (upload_id, asset_key, slot_start, duration_s, old_wh, new_wh, old_upload_id, old_quality)
+                            VALUES (\(up), \(key), \(slotStart), \(d), \(f.old), \(wh), \(f.oldUpload), \(f.oldQuality))
+                            """, logger: logger)
+                    }
+                    addRollup(a, slotStart: slotStart, deltaWh: wh - f.old, coveredS: 0)
+                    changed += 1
+                }
+            } else {
+                try ensurePartitions(from: slotStart, to: slotStart)
+                let up = uploadID, q = Int16(quality), d = Int32(duration)
+                try step { [conn, logger] in
+                    try await conn.query("""
+                        INSERT INTO reading (asset_key, slot_start, duration_s, energy_wh, quality, upload_id)
+                        VALUES (\(key), \(slotStart), \(d), \(wh), \(q), \(up))
+                        """, logger: logger)
+                }
+                addRollup(a, slotStart: slotStart, deltaWh: wh, coveredS: Int64(duration))
+            }
+        }
+        if slotStart > lastSlotOfAsset[a] { lastSlotOfAsset[a] = slotStart }
+        if slotStart < firstSlot { firstSlot = slotStart }
+        if slotStart > lastSlot { lastSlot = slotStart }
+        ok += 1
+        if bSlot.count >= Self.batchRows { try flushBatch() }
+        // Bounded memory, as in SQLite: partial rollup sums are added when the map grows past 64k dong-hours.
+        if rollups.count >= 65_536 { rollupRowsWritten += try flushRollups() }
+    }
+
+    func reject(line: Int, column: Int?, raw: UnsafeBufferPointer<UInt8>, reason: String) throws {
+        var bytes = Array(raw.prefix(2000))
+        for i in bytes.indices where bytes[i] == 0x1F { bytes[i] = 44 }
+        // PostgreSQL text cannot hold NUL.
+        bytes.removeAll { $0 == 0 }
+        let text = String(decoding: bytes, as: UTF8.self)
+        rLine.append(Int64(line)); rColumn.append(column.map(Int64.init) ?? -1); rRaw.append(text); rReason.append(reason)
+        rejected += 1
+        if rejectSamples.count < 20 { rejectSamples.append(RejectedRow(line: line, column: column, raw: text, reason: reason)) }
+        if rLine.count >= 10_000 { try flushRejects() }
+    }
+
+    func review(_ item: ReviewItem, line: Int, column: Int?, raw: UnsafeBufferPointer<UInt8>) throws {
+        var bytes = Array(raw.prefix(2000))
+        for i in bytes.indices where bytes[i] == 0x1F { bytes[i] = 44 }
+        bytes.removeAll { $0 == 0 }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let up = uploadID, l = Int64(line), c = column.map(Int64.init)
+        try step { [conn, logger] in
+            try await conn.query("""
+                INSERT INTO review_item (upload_id, line, "column", raw, reason, kind, asset_id, unit, period,
+                                         previous_register, current_register, candidate_usage_wh)
+                VALUES (\(up), \(l), \(c), \(text), \(item.reason), \(item.kind.rawValue), \(item.assetID), \(item.unit),
+                        \(item.period?.description), \(item.previousRegister), \(item.currentRegister), \(item.candidateUsageWh))
+                """, logger: logger)
+        }
+        forReview += 1
+    }
+
+    func registerReading(_ r: RegisterReading) throws -> Bool {
+        let up = uploadID
+        let changedValue = try step { [conn, logger] () -> Bool in
+            let old = try await PostgresStore.rows(conn, """
+                SELECT usage_wh, current_register FROM register_reading
+                WHERE asset_id = \(r.assetID) AND unit = \(r.unit) AND period = \(r.period.description)
+                """, logger: logger).first
+            let changed = try old.map { try $0.v("usage_wh", Int64.self) != r.usageWh || $0.v("current_register", Double.self) != r.currentRegister } ?? false
+            try await conn.query("""
+                INSERT INTO register_reading (asset_id, unit, period, previous_register, current_register, usage_wh, flag, upload_id, billing_json)
+                VALUES (\(r.assetID), \(r.unit), \(r.period.description), \(r.previousRegister), \(r.currentRegister), \(r.usageWh),
+                        \(r.flag), \(up), \(r.billingJSON))
+                ON CONFLICT (asset_id, unit, period) DO UPDATE SET previous_register = excluded.previous_register,
+                  current_register = excluded.current_register, usage_wh = excluded.usage_wh, flag = excluded.flag,
+                  upload_id = excluded.upload_id, billing_json = excluded.billing_json
+                """, logger: logger)
+            return changed
+        }
+        ok += 1
+        if changedValue { changed += 1 }
+        return changedValue
+    }
+
+    /// Writes the pending batch, then adds the accumulated rollups; returns the dong-hours written.
+    func flushRollups() throws -> Int {
+        try flushBatch()
+        try flushRejects()
+        guard !rollups.isEmpty else { return 0 }
+        let sorted = rollups.sorted { $0.key < $1.key }
+        let dongs = sorted.map { dir.dongs[$0.key.dong] }, hours = sorted.map { $0.key.hour * 3600 }
+        let gen = sorted.map(\.value.gen), cons = sorted.map(\.value.cons), genS = sorted.map(\.value.genS), consS = sorted.map(\.value.consS)
+        try step { [conn, logger] in
+            try await conn.query("""
+                INSERT INTO rollup_hourly (dong_code, hour_start, generation_wh, consumption_wh, generation_covered_s, consumption_covered_s)
+                SELECT * FROM unnest(\(dongs)::TEXT[], \(hours)::BIGINT[], \(gen)::BIGINT[], \(cons)::BIGINT[], \(genS)::BIGINT[],
+                                     \(consS)::BIGINT[])
+                ON CONFLICT (dong_code, hour_start) DO UPDATE SET
+                  generation_wh = rollup_hourly.generation_wh + excluded.generation_wh,
+                  consumption_wh = rollup_hourly.consumption_wh + excluded.consumption_wh,
+                  generation_covered_s = rollup_hourly.generation_covered_s + excluded.generation_covered_s,
+                  consumption_covered_s = rollup_hourly.consumption_covered_s + excluded.consumption_covered_s
+                """, logger: logger)
+        }
+        let n = rollups.count
+        rollups.removeAll()
+        return n
+    }
+
+    /// Everything still buffered (called by the store after the reader's body returned).
+    func finish() throws {
+        rollupRowsWritten += try flushRollups()
+    }
+
+    // MARK: Internals
+
+    /// One database step, awaited on this thread. A connection the server already closed fails
+    /// at once (postgres-nio would wait forever for a reply on a closed channel).
+    private func step<T: Sendable>(_ op: @escaping @Sendable () async throws -> T) throws -> T {
+        if conn.isClosed { throw PostgresIngestSink.dropped(location) }
+        return try blocking(op)
+    }
+
+    static func dropped(_ location: String) -> VPPError {
+        VPPError(.temporary, "the connection to \(location) was dropped mid-ingest; nothing of this file was committed, try again")
+    }
+
+    private func addRollup(_ a: Int, slotStart: Int64, deltaWh: Int64, coveredS: Int64) {
+        let flow = flows[a]
+        if flow == .none { return }
+        let key = RollupKey(hour: slotStart.floorDiv(3600), dong: dongIndex[a])
+        if flow == .generation {
+            rollups[key, default: Cell()].gen += deltaWh; rollups[key, default: Cell()].genS += coveredS
+        } else {
+            rollups[key, default: Cell()].cons += deltaWh; rollups[key, default: Cell()].consS += coveredS
+        }
+    }
+
+    /// Creates the KST-month partitions of `reading` that [from, to] needs (under an advisory
+    /// lock, so two ingests creating the same month do not collide).
+    private func ensurePartitions(from: Int64, to: Int64) throws {
+        let f = KSTDateTime(epochSeconds: from), t = KSTDateTime(epochSeconds: to)
+        var m = YearMonth(year: f.year, month: f.month)
+        let last = YearMonth(year: t.year, month: t.month)
+        var needed: [YearMonth] = []
+        while m <= last {
+            if !partitions.contains(m) { needed.append(m) }
+            m = m.next
+        }
+        guard !needed.isEmpty else { return }
+        let months = needed
+        try step { [conn, logger] in try await PostgresPartitions.ensure(months, conn: conn, logger: logger) }
+        partitions.formUnion(needed)
+    }
+
+    private func flushRejects() throws {
+        guard !rLine.isEmpty else { return }
+        let up = uploadID, lines = rLine, cols = rColumn, raws = rRaw, reasons = rReason
+        try step { [conn, logger] in
+            try await conn.query("""
+                INSERT INTO rejected_row (upload_id, line, "column", raw, reason)
+                SELECT \(up), t.l, NULLIF(t.c, -1), t.r, t.why FROM unnest(\(lines)::BIGINT[], \(cols)::BIGINT[], \(raws)::TEXT[], \(reasons)::TEXT[])
+                  WITH ORDINALITY AS t(l, c, r, why, o) ORDER BY t.o
+                """, logger: logger)
+        }
+        rLine.removeAll(keepingCapacity: true); rColumn.removeAll(keepingCapacity: true)
+        rRaw.removeAll(keepingCapacity: true); rReason.removeAll(keepingCapacity: true)
+    }
+
+    private func flushBatch() throws {
+        guard !bSlot.isEmpty else { return }
+        try ensurePartitions(from: bMin, to: bMax)
+        let assets = Array(bAssets), lo = bMin, hi = bMax, up = uploadID
+        let overlap = try step { [conn, logger] () -> Bool in
+            let hit = try await PostgresStore.rows(conn, """
+                SELECT 1 AS one FROM reading WHERE asset_key = ANY(\(assets)) AND slot_start BETWEEN \(lo) AND \(hi) LIMIT 1
+                """, logger: logger)
+            return !hit.isEmpty
+        }
+        let payload = encodeBatch()
+        if !overlap {
+            // Nothing stored can conflict: COPY straight into the partitioned table.
+            try step { [conn, logger] in
+                try await conn.copyFrom(table: "reading", columns: ["asset_key", "slot_start", "duration_s", "energy_wh", "quality", "upload_id"],
+                                        logger: logger) { w in
+                    for chunk in payload { try await w.write(chunk) }
+                }
+            }
+        } else {
+            let createTemp = !tempTableReady
+            let corrections = try step { [conn, logger] () -> [(key: Int32, hour: Int64, oldWh: Int64, dur: Int64, changed: Int64)] in
+                if createTemp {
+                    try await conn.query("""
+                        CREATE TEMP TABLE ingest_rows (asset_key INTEGER, slot_start BIGINT, duration_s INTEGER, energy_wh BIGINT,
+                                                       quality SMALLINT, upload_id BIGINT) ON COMMIT DROP
+                        """, logger: logger)
+                } else {
+                    try await conn.query("TRUNCATE ingest_rows", logger: logger)
+                }
+                try await conn.copyFrom(table: "ingest_rows", columns: ["asset_key", "slot_start", "duration_s", "energy_wh", "quality", "upload_id"],
+                                        logger: logger) { w in
+                    for chunk in payload { try await w.write(chunk) }
+                }
+                // What the merge replaces (before it runs): rollup corrections and the change count.
+                let fix = try await PostgresStore.rows(conn, """
+                    SELECT t.asset_key, t.slot_start - (((t.slot_start % 3600) + 3600) % 3600) AS hour,
+                           SUM(r.energy_wh)::BIGINT AS old_wh, SUM(t.duration_s)::BIGINT AS dur,
+                           SUM(CASE WHEN r.energy_wh <> t.energy_wh THEN 1 ELSE 0 END)::BIGINT AS changed
+                    FROM ingest_rows t JOIN reading r USING (asset_key, slot_start, duration_s)
+                    GROUP BY 1, 2
+                    """, logger: logger).map {
+                    (key: try $0.v("asset_key", Int32.self), hour: try $0.v("hour", Int64.self), oldWh: try $0.v("old_wh", Int64.self),
+                     dur: try $0.v("dur", Int64.self), changed: try $0.v("changed", Int64.self))
+                }
+                try await conn.query("""
+                    INSERT INTO reading_change (upload_id, asset_key, slot_start, duration_s, old_wh, new_wh, old_upload_id, old_quality)
+                    SELECT \(up), t.asset_key, t.slot_start, t.duration_s, r.energy_wh, t.energy_wh, r.upload_id, r.quality
+                    FROM ingest_rows t JOIN reading r USING (asset_key, slot_start, duration_s)
+                    WHERE r.energy_wh <> t.energy_wh
+                    """, logger: logger)
+                try await conn.query("""
+                    INSERT INTO reading (asset_key, slot_start, duration_s, energy_wh, quality, upload_id)
+                    SELECT asset_key, slot_start, duration_s, energy_wh, quality, upload_id FROM ingest_rows
+                    ON CONFLICT (asset_key, slot_start, duration_s) DO UPDATE SET
+                      energy_wh = excluded.energy_wh, quality = excluded.quality, upload_id = excluded.upload_id
+                    WHERE reading.energy_wh <> excluded.energy_wh
+                    """, logger: logger)
+                return fix
+            }
+            tempTableReady = true
+            for c in corrections {
+                guard let a = keyToIndex[c.key], flows[a] != .none else { continue }
+                let k = RollupKey(hour: c.hour / 3600, dong: dongIndex[a])
+                if flows[a] == .generation {
+                    rollups[k, default: Cell()].gen -= c.oldWh; rollups[k, default: Cell()].genS -= c.dur
+                } else {
+                    rollups[k, default: Cell()].cons -= c.oldWh; rollups[k, default: Cell()].consS -= c.dur
+                }
+                changed += Int(c.changed)
+            }
+        }
+        bAsset.removeAll(keepingCapacity: true); bSlot.removeAll(keepingCapacity: true); bDur.removeAll(keepingCapacity: true)
+        bWh.removeAll(keepingCapacity: true); bQuality.removeAll(keepingCapacity: true); bAssets.removeAll(keepingCapacity: true)
+        bMin = .max; bMax = .min
+    }
+
+    /// The batch as COPY text rows (tab-separated integers), in chunks of about 1 MiB.
+    private func encodeBatch() -> [ByteBuffer] {
+        var chunks: [ByteBuffer] = []
+        var buf = ByteBufferAllocator().buffer(capacity: 1 << 20)
+        var digits = [UInt8](repeating: 0, count: 24)
+        func put(_ v: Int64, _ sep: UInt8) {
+            var x = v.magnitude
+            var i = digits.count
+            repeat { i -= 1; digits[i] = UInt8(48 + x % 10); x /= 10 } while x > 0
+            if v < 0 { i -= 1; digits[i] = 45 }
+            digits.withUnsafeBufferPointer { p in _ = buf.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[i...])) }
+            buf.writeInteger(sep)
+        }
+        for j in bSlot.indices {
+            put(Int64(bAsset[j]), 9); put(bSlot[j], 9); put(Int64(bDur[j]), 9); put(bWh[j], 9); put(Int64(bQuality[j]), 9); put(uploadID, 10)
+            if buf.readableBytes >= (1 << 20) - 256 {
+                chunks.append(buf)
+                buf = ByteBufferAllocator().buffer(capacity: 1 << 20)
+            }
+        }
+        if buf.readableBytes > 0 { chunks.append(buf) }
+        return chunks
+    }
+}
+
+/// On-demand monthly partitions of `reading` (KST months of `slot_start`).
+enum PostgresPartitions {
+    /// The advisory-lock key of partition creation.
+    static let lockKey: Int64 = 0x7670_7000_7061_7274
+
+    static func name(_ m: YearMonth) -> String { String(format: "reading_y%04dm%02d", m.year, m.month) }
+
+    static func ensure(_ months: [YearMonth], conn: PostgresConnection, logger: Logger) async throws {
+        var missing: [YearMonth] = []
+        for m in months {
+            var exists = false
+            for try await _ in try await conn.query("SELECT 1 FROM pg_class WHERE relname = \(name(m)) AND relkind = 'r'", logger: logger) {
+                exists = true
+            }
+            if !exists { missing.append(m) }
+        }
+        guard !missing.isEmpty else { return }
+        try await conn.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+        for m in missing {
+            // Names and bounds are computed here (integers), never input text.
+            try await conn.query(PostgresQuery(unsafeSQL: """
+                CREATE TABLE IF NOT EXISTS \(name(m)) PARTITION OF reading FOR VALUES FROM (\(m.startEpoch)) TO (\(m.endEpoch))
+                """), logger: logger)
+        }
+    }
+}
+
+// MARK: Awaiting from the sink's thread
+
+/// Runs `op` and waits for it on the calling thread (the sink's dedicated thread, never one of
+/// Swift's cooperative threads, which keep running `op`).
+func blocking<T: Sendable>(_ op: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { box.result = .success(try await op()) } catch { box.result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    guard let r = box.result else { throw VPPError(.internal, "database step finished without a result") }
+    return try r.get()
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, Error>?
+}

@@ -1,0 +1,25 @@
+import Foundation
+import VPPCore
+import VPPStore
+import VPPStorePostgres
+import VPPStoreSQLite
+
+/// The one place the CLI and the server open a store (issue 14): `postgresql://…` (or
+/// `postgres://…`) selects the PostgreSQL driver; anything else is a SQLite file path.
+enum StoreOpener {
+    static func open(_ location: String, clock: any WallClock = SystemWallClock()) throws -> Storage {
+        if PostgresURL.isPostgres(location) {
+            return try PostgresStore(url: location, clock: clock).storage
+        }
+        return try SQLiteStore(path: location, clock: clock).storage
+    }
+
+    /// Commands that still need the SQLite driver itself (alerts import, the plant simulator).
+    static func openSQLite(_ location: String) throws -> SQLiteStore {
+        if PostgresURL.isPostgres(location) {
+            let shown = (try? PostgresURL(parsing: location).redacted) ?? "postgresql://…"
+            throw VPPError(.unavailable, "this command needs the SQLite store; it is not supported by the PostgreSQL store at \(shown) yet")
+        }
+        return try SQLiteStore(path: location)
+    }
+}
