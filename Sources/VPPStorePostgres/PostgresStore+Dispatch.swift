@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import VPPCore
 import VPPStore
@@ -98,19 +99,32 @@ extension PostgresStore: DispatchStore {
                 throw error
             }
             if !got { try? await conn.close(); return nil }
-            return PostgresAdvisoryLock(connection: conn)
+            return PostgresAdvisoryLock(connection: conn, name: name, logger: logger)
         } catch {
             throw PostgresErrors.map(error, url: url, context: "lock \(name)")
         }
     }
 }
 
-/// A held session advisory lock; `release()` ends its session, which releases it.
+/// A held session advisory lock. `release()` unlocks it explicitly, then ends the session: the
+/// server drops a closed session's locks only once its backend has exited, so a close alone would
+/// leave the lock held for a moment after `release()` returned.
 final class PostgresAdvisoryLock: HeldLock {
     let connection: PostgresConnection
-    init(connection: PostgresConnection) { self.connection = connection }
+    let name: String
+    let logger: Logger
+    init(connection: PostgresConnection, name: String, logger: Logger) {
+        self.connection = connection; self.name = name; self.logger = logger
+    }
 
     func release() async {
+        do {
+            let rows = try await connection.query("SELECT pg_advisory_unlock(\(PostgresStore.namedLockSpace), hashtext(\(name)))",
+                                                  logger: logger)
+            for try await _ in rows.decode(Bool.self) {}
+        } catch {
+            // Closing the session below releases it all the same, a moment later.
+        }
         try? await connection.close()
     }
 }

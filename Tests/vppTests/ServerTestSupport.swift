@@ -27,7 +27,7 @@ struct HTTPReply: Sendable {
 
 enum LoopbackHTTP {
     static func request(port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = [],
-                        sendContentLength: Bool = true, timeoutS: Int = 60) throws -> HTTPReply {
+                        sendContentLength: Bool = true, timeoutS: Int = 180) throws -> HTTPReply {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXErr(what: "socket") }
         defer { close(fd) }
@@ -149,6 +149,7 @@ final class LiveServer: @unchecked Sendable {
         // by the production 15 s deadline just because the machine is busy (tests of the deadline
         // itself set it).
         settings.requestTimeoutS = 120
+        settings.headerTimeoutS = 120
         configure(&settings)
         let running = try await RunningServer.start(storage: store.storage, settings: settings)
         return LiveServer(store: store, dir: dir, running: running, op: op, office: office, other: other)
