@@ -17,6 +17,7 @@ struct SiteTitleTests {
         var settings = ServerSettings()
         settings.port = 0
         settings.spoolDirectory = dir.appendingPathComponent("spool").path
+        settings.requestTimeoutS = 120; settings.headerTimeoutS = 120   // as LiveServer: a loaded suite is slow, not broken
         settings.site = try await store.storage.sites.loadedSiteConfig()?.site   // as `vpp serve` does
         let running = try await RunningServer.start(storage: store.storage, settings: settings)
         let dash = try await LoopbackHTTP.async(port: running.port, method: "GET", path: "/dashboard",
