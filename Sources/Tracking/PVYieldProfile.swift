@@ -6,7 +6,7 @@ import VPPStore
 /// weighting): a July with 9.46 % of the annual yield counts as 9.46 % of a year, not 1/12.
 ///
 /// Derived from REAL metered output of the EWP Dangjin plant ("dangjin", 1,000 kW, tilt 30°,
-/// 37.05 N) in `shared/data/pv-dangjin/energy.csv` (hour-ending KST, kWh per hour):
+/// 37.05 N) in the public "pv-dangjin" dataset's hourly energy export (hour-ending KST, kWh per hour):
 /// 2018-03-01 .. 2020-02-29, two full years; each calendar month's energy summed over both
 /// years and divided by the two-year total. Month of an hour = month of its hour-ending stamp
 /// (midnight stamps carry 0 kWh, so the convention changes nothing). Two-year mean annual
@@ -28,7 +28,7 @@ public struct PVYieldProfile: Sendable, Equatable, Codable {
     public static let dangjin = PVYieldProfile(
         monthShare: [0.063917, 0.072381, 0.095110, 0.087645, 0.097179, 0.101704,
                      0.094607, 0.103880, 0.079860, 0.082030, 0.063121, 0.058565],
-        source: "EWP Dangjin 1,000 kW plant, metered 2018-03..2020-02 (shared/data/pv-dangjin/energy.csv)")
+        source: "EWP Dangjin 1,000 kW plant, metered 2018-03..2020-02 (public dataset pv-dangjin, hourly energy export)")
 
     /// Monthly sums of an hour-ending `time,…,dangjin,…` CSV column divided by their total.
     /// Parses UTF-8 bytes; rows with an empty or non-numeric value are skipped.
