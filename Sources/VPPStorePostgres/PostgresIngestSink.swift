@@ -9,7 +9,8 @@ import VPPStore
 /// row semantics and a bulk path:
 ///
 /// - A reading newer than every earlier row of its asset in this file is buffered; a full batch
-///   (and the rest at the end) is streamed with `COPY … FROM STDIN` — straight into `reading`
+///   (and the rest at the end) is streamed with `COPY … FROM STDIN` in the background while the
+///   reader parses the next batch (one batch in flight at most) — straight into `reading`
 ///   when no stored row of the batch's assets lies in its time span, else into a temporary table
 ///   merged with one `INSERT … ON CONFLICT` that logs every changed value in `reading_change`
 ///   and corrects the rollups by what it replaced.
@@ -43,7 +44,7 @@ final class PostgresIngestSink: ReadingSink {
     private(set) var rollupRowsWritten = 0
 
     /// Rows per COPY batch.
-    static let batchRows = 200_000
+    static let batchRows = 50_000
 
     private var lastSlotOfAsset: [Int64]
     private let flows: [AssetDirectory.Flow]
@@ -53,12 +54,14 @@ final class PostgresIngestSink: ReadingSink {
     // The pending batch.
     private var bAsset: [Int32] = [], bSlot: [Int64] = [], bDur: [Int32] = [], bWh: [Int64] = [], bQuality: [Int16] = []
     private var bMin: Int64 = .max, bMax: Int64 = .min
-    private var bAssets = Set<Int32>()
+    /// Each asset's first and last slot in the pending batch.
+    private var bSpan: [Int32: (lo: Int64, hi: Int64)] = [:]
     // Pending rejects.
     private var rLine: [Int64] = [], rColumn: [Int64] = [], rRaw: [String] = [], rReason: [String] = []
     /// KST months whose `reading` partition is known to exist.
     private var partitions = Set<YearMonth>()
-    private var tempTableReady = false
+    /// The batch being stored in the background (at most one).
+    private var pending: InFlight<[Correction]>?
 
     private struct Cell { var gen: Int64 = 0, cons: Int64 = 0, genS: Int64 = 0, consS: Int64 = 0 }
     private struct RollupKey: Hashable, Comparable {
@@ -94,7 +97,11 @@ final class PostgresIngestSink: ReadingSink {
             bAsset.append(keys[a]); bSlot.append(slotStart); bDur.append(Int32(duration)); bWh.append(wh); bQuality.append(Int16(quality))
             if slotStart < bMin { bMin = slotStart }
             if slotStart > bMax { bMax = slotStart }
-            bAssets.insert(keys[a])
+            if let sp = bSpan[keys[a]] {
+                bSpan[keys[a]] = (min(sp.lo, slotStart), max(sp.hi, slotStart))
+            } else {
+                bSpan[keys[a]] = (slotStart, slotStart)
+            }
             addRollup(a, slotStart: slotStart, deltaWh: wh, coveredS: Int64(duration))
         } else {
             // A repeat or out-of-order row: the stored state must include every earlier row of this file.
@@ -207,6 +214,7 @@ final class PostgresIngestSink: ReadingSink {
     /// Writes the pending batch, then adds the accumulated rollups; returns the dong-hours written.
     func flushRollups() throws -> Int {
         try flushBatch()
+        try awaitPending()
         try flushRejects()
         guard !rollups.isEmpty else { return 0 }
         let sorted = rollups.sorted { $0.key < $1.key }
@@ -239,6 +247,7 @@ final class PostgresIngestSink: ReadingSink {
     /// One database step, awaited on this thread. A connection the server already closed fails
     /// at once (postgres-nio would wait forever for a reply on a closed channel).
     private func step<T: Sendable>(_ op: @escaping @Sendable () async throws -> T) throws -> T {
+        try awaitPending()
         if conn.isClosed { throw PostgresIngestSink.dropped(location) }
         return try blocking(op)
     }
@@ -289,105 +298,166 @@ final class PostgresIngestSink: ReadingSink {
         rRaw.removeAll(keepingCapacity: true); rReason.removeAll(keepingCapacity: true)
     }
 
+    /// Hands the pending batch to a background task (overlap check, COPY text encoding, COPY or
+    /// merge) and returns at once, so the reader parses the next batch while the server stores
+    /// this one. At most one batch is in flight: every other database step waits for it first
+    /// (`step`), since the connection carries one statement at a time.
     private func flushBatch() throws {
         guard !bSlot.isEmpty else { return }
+        try awaitPending()
         try ensurePartitions(from: bMin, to: bMax)
-        let assets = Array(bAssets), lo = bMin, hi = bMax, up = uploadID
-        let overlap = try step { [conn, logger] () -> Bool in
-            let hit = try await PostgresStore.rows(conn, """
-                SELECT 1 AS one FROM reading WHERE asset_key = ANY(\(assets)) AND slot_start BETWEEN \(lo) AND \(hi) LIMIT 1
-                """, logger: logger)
-            return !hit.isEmpty
-        }
-        let payload = encodeBatch()
-        if !overlap {
-            // Nothing stored can conflict: COPY straight into the partitioned table.
-            try step { [conn, logger] in
-                try await conn.copyFrom(table: "reading", columns: ["asset_key", "slot_start", "duration_s", "energy_wh", "quality", "upload_id"],
-                                        logger: logger) { w in
-                    for chunk in payload { try await w.write(chunk) }
-                }
-            }
-        } else {
-            let createTemp = !tempTableReady
-            let corrections = try step { [conn, logger] () -> [(key: Int32, hour: Int64, oldWh: Int64, dur: Int64, changed: Int64)] in
-                if createTemp {
-                    try await conn.query("""
-                        CREATE TEMP TABLE ingest_rows (asset_key INTEGER, slot_start BIGINT, duration_s INTEGER, energy_wh BIGINT,
-                                                       quality SMALLINT, upload_id BIGINT) ON COMMIT DROP
-                        """, logger: logger)
-                } else {
-                    try await conn.query("TRUNCATE ingest_rows", logger: logger)
-                }
-                try await conn.copyFrom(table: "ingest_rows", columns: ["asset_key", "slot_start", "duration_s", "energy_wh", "quality", "upload_id"],
-                                        logger: logger) { w in
-                    for chunk in payload { try await w.write(chunk) }
-                }
-                // What the merge replaces (before it runs): rollup corrections and the change count.
-                let fix = try await PostgresStore.rows(conn, """
-                    SELECT t.asset_key, t.slot_start - (((t.slot_start % 3600) + 3600) % 3600) AS hour,
-                           SUM(r.energy_wh)::BIGINT AS old_wh, SUM(t.duration_s)::BIGINT AS dur,
-                           SUM(CASE WHEN r.energy_wh <> t.energy_wh THEN 1 ELSE 0 END)::BIGINT AS changed
-                    FROM ingest_rows t JOIN reading r USING (asset_key, slot_start, duration_s)
-                    GROUP BY 1, 2
-                    """, logger: logger).map {
-                    (key: try $0.v("asset_key", Int32.self), hour: try $0.v("hour", Int64.self), oldWh: try $0.v("old_wh", Int64.self),
-                     dur: try $0.v("dur", Int64.self), changed: try $0.v("changed", Int64.self))
-                }
-                try await conn.query("""
-                    INSERT INTO reading_change (upload_id, asset_key, slot_start, duration_s, old_wh, new_wh, old_upload_id, old_quality)
-                    SELECT \(up), t.asset_key, t.slot_start, t.duration_s, r.energy_wh, t.energy_wh, r.upload_id, r.quality
-                    FROM ingest_rows t JOIN reading r USING (asset_key, slot_start, duration_s)
-                    WHERE r.energy_wh <> t.energy_wh
-                    """, logger: logger)
-                try await conn.query("""
-                    INSERT INTO reading (asset_key, slot_start, duration_s, energy_wh, quality, upload_id)
-                    SELECT asset_key, slot_start, duration_s, energy_wh, quality, upload_id FROM ingest_rows
-                    ON CONFLICT (asset_key, slot_start, duration_s) DO UPDATE SET
-                      energy_wh = excluded.energy_wh, quality = excluded.quality, upload_id = excluded.upload_id
-                    WHERE reading.energy_wh <> excluded.energy_wh
-                    """, logger: logger)
-                return fix
-            }
-            tempTableReady = true
-            for c in corrections {
-                guard let a = keyToIndex[c.key], flows[a] != .none else { continue }
-                let k = RollupKey(hour: c.hour / 3600, dong: dongIndex[a])
-                if flows[a] == .generation {
-                    rollups[k, default: Cell()].gen -= c.oldWh; rollups[k, default: Cell()].genS -= c.dur
-                } else {
-                    rollups[k, default: Cell()].cons -= c.oldWh; rollups[k, default: Cell()].consS -= c.dur
-                }
-                changed += Int(c.changed)
-            }
-        }
-        bAsset.removeAll(keepingCapacity: true); bSlot.removeAll(keepingCapacity: true); bDur.removeAll(keepingCapacity: true)
-        bWh.removeAll(keepingCapacity: true); bQuality.removeAll(keepingCapacity: true); bAssets.removeAll(keepingCapacity: true)
+        let spans = bSpan.sorted { $0.key < $1.key }
+        let batch = Batch(asset: bAsset, slot: bSlot, dur: bDur, wh: bWh, quality: bQuality,
+                          spanAsset: spans.map(\.key), spanLo: spans.map(\.value.lo), spanHi: spans.map(\.value.hi), uploadID: uploadID)
+        let reserve = min(bSlot.count, Self.batchRows)
+        bAsset = []; bSlot = []; bDur = []; bWh = []; bQuality = []
+        bAsset.reserveCapacity(reserve); bSlot.reserveCapacity(reserve); bDur.reserveCapacity(reserve)
+        bWh.reserveCapacity(reserve); bQuality.reserveCapacity(reserve)
+        bSpan.removeAll(keepingCapacity: true)
         bMin = .max; bMax = .min
+        if conn.isClosed { throw PostgresIngestSink.dropped(location) }
+        pending = InFlight.start { [conn, logger] in try await Self.store(batch, conn: conn, logger: logger) }
     }
 
-    /// The batch as COPY text rows (tab-separated integers), in chunks of about 1 MiB.
-    private func encodeBatch() -> [ByteBuffer] {
-        var chunks: [ByteBuffer] = []
-        var buf = ByteBufferAllocator().buffer(capacity: 1 << 20)
-        var digits = [UInt8](repeating: 0, count: 24)
-        func put(_ v: Int64, _ sep: UInt8) {
-            var x = v.magnitude
-            var i = digits.count
-            repeat { i -= 1; digits[i] = UInt8(48 + x % 10); x /= 10 } while x > 0
-            if v < 0 { i -= 1; digits[i] = 45 }
-            digits.withUnsafeBufferPointer { p in _ = buf.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[i...])) }
-            buf.writeInteger(sep)
-        }
-        for j in bSlot.indices {
-            put(Int64(bAsset[j]), 9); put(bSlot[j], 9); put(Int64(bDur[j]), 9); put(bWh[j], 9); put(Int64(bQuality[j]), 9); put(uploadID, 10)
-            if buf.readableBytes >= (1 << 20) - 256 {
-                chunks.append(buf)
-                buf = ByteBufferAllocator().buffer(capacity: 1 << 20)
+    /// Waits for the batch in flight and applies what its merge replaced to the rollups.
+    private func awaitPending() throws {
+        guard let p = pending else { return }
+        pending = nil
+        for c in try p.wait() {
+            guard let a = keyToIndex[c.key], flows[a] != .none else { continue }
+            let k = RollupKey(hour: c.hour / 3600, dong: dongIndex[a])
+            if flows[a] == .generation {
+                rollups[k, default: Cell()].gen -= c.oldWh; rollups[k, default: Cell()].genS -= c.dur
+            } else {
+                rollups[k, default: Cell()].cons -= c.oldWh; rollups[k, default: Cell()].consS -= c.dur
             }
+            changed += Int(c.changed)
         }
-        if buf.readableBytes > 0 { chunks.append(buf) }
-        return chunks
+    }
+
+    /// After the reader failed: lets the batch in flight finish (its error, if any, is moot: the
+    /// transaction rolls back) so nothing else uses the connection meanwhile.
+    func abandonPending() {
+        if let p = pending { pending = nil; _ = try? p.wait() }
+    }
+
+    private struct Batch: Sendable {
+        var asset: [Int32], slot: [Int64], dur: [Int32], wh: [Int64], quality: [Int16]
+        /// Per asset of the batch: its first and last slot.
+        var spanAsset: [Int32], spanLo: [Int64], spanHi: [Int64]
+        var uploadID: Int64
+    }
+
+    /// What a merge replaced, per asset-hour: the rollup correction and the change count.
+    struct Correction: Sendable { var key: Int32, hour: Int64, oldWh: Int64, dur: Int64, changed: Int64 }
+
+    /// Stores one batch: straight into `reading` by COPY when no stored row of an asset lies in
+    /// that asset's span in the batch, else COPY into the temporary table and one merge that logs
+    /// each changed value.
+    private static func store(_ b: Batch, conn: PostgresConnection, logger: Logger) async throws -> [Correction] {
+        let hit = try await PostgresStore.rows(conn, """
+            SELECT 1 AS one FROM unnest(\(b.spanAsset)::INTEGER[], \(b.spanLo)::BIGINT[], \(b.spanHi)::BIGINT[]) AS s(k, lo, hi)
+            WHERE EXISTS (SELECT 1 FROM reading r WHERE r.asset_key = s.k AND r.slot_start BETWEEN s.lo AND s.hi)
+            LIMIT 1
+            """, logger: logger)
+        let columns = ["asset_key", "slot_start", "duration_s", "energy_wh", "quality", "upload_id"]
+        if hit.isEmpty {
+            // Nothing stored can conflict: COPY straight into the partitioned table.
+            try await conn.copyFrom(table: "reading", columns: columns, logger: logger) { w in
+                try await encode(b) { try await w.write($0) }
+            }
+            return []
+        }
+        try await conn.query("""
+            CREATE TEMP TABLE IF NOT EXISTS ingest_rows (asset_key INTEGER, slot_start BIGINT, duration_s INTEGER, energy_wh BIGINT,
+                                                         quality SMALLINT, upload_id BIGINT) ON COMMIT DROP
+            """, logger: logger)
+        try await conn.query("TRUNCATE ingest_rows", logger: logger)
+        try await conn.copyFrom(table: "ingest_rows", columns: columns, logger: logger) { w in
+            try await encode(b) { try await w.write($0) }
+        }
+        // What the merge replaces (before it runs): rollup corrections and the change count.
+        let fix = try await PostgresStore.rows(conn, """
+            SELECT t.asset_key, t.slot_start - (((t.slot_start % 3600) + 3600) % 3600) AS hour,
+                   SUM(r.energy_wh)::BIGINT AS old_wh, SUM(t.duration_s)::BIGINT AS dur,
+                   SUM(CASE WHEN r.energy_wh <> t.energy_wh THEN 1 ELSE 0 END)::BIGINT AS changed
+            FROM ingest_rows t JOIN reading r USING (asset_key, slot_start, duration_s)
+            GROUP BY 1, 2
+            """, logger: logger).map {
+            Correction(key: try $0.v("asset_key", Int32.self), hour: try $0.v("hour", Int64.self), oldWh: try $0.v("old_wh", Int64.self),
+                       dur: try $0.v("dur", Int64.self), changed: try $0.v("changed", Int64.self))
+        }
+        try await conn.query("""
+            INSERT INTO reading_change (upload_id, asset_key, slot_start, duration_s, old_wh, new_wh, old_upload_id, old_quality)
+            SELECT \(b.uploadID), t.asset_key, t.slot_start, t.duration_s, r.energy_wh, t.energy_wh, r.upload_id, r.quality
+            FROM ingest_rows t JOIN reading r USING (asset_key, slot_start, duration_s)
+            WHERE r.energy_wh <> t.energy_wh
+            """, logger: logger)
+        try await conn.query("""
+            INSERT INTO reading (asset_key, slot_start, duration_s, energy_wh, quality, upload_id)
+            SELECT asset_key, slot_start, duration_s, energy_wh, quality, upload_id FROM ingest_rows
+            ON CONFLICT (asset_key, slot_start, duration_s) DO UPDATE SET
+              energy_wh = excluded.energy_wh, quality = excluded.quality, upload_id = excluded.upload_id
+            WHERE reading.energy_wh <> excluded.energy_wh
+            """, logger: logger)
+        return fix
+    }
+
+    /// The batch as COPY text rows (tab-separated integers), handed on in chunks of about 256 KiB
+    /// so the server starts storing while the rest is encoded.
+    private static func encode(_ b: Batch, _ emit: (ByteBuffer) async throws -> Void) async throws {
+        let rowsPerChunk = 4096
+        var start = 0
+        while start < b.slot.count {
+            let end = min(b.slot.count, start + rowsPerChunk)
+            // At most 6 × 21 bytes per row (20 digits and a sign, a separator).
+            let chunk = ByteBuffer(bytes: [UInt8](unsafeUninitializedCapacity: (end - start) * 6 * 21) { out, count in
+                var n = 0
+                func put(_ v: Int64, _ sep: UInt8) {
+                    var x = v.magnitude
+                    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no heap
+                    let len = withUnsafeMutableBytes(of: &digits) { d -> Int in
+                        var i = 24
+                        repeat { i -= 1; d[i] = UInt8(48 + x % 10); x /= 10 } while x > 0
+                        if v < 0 { i -= 1; d[i] = 45 }
+                        for k in i..<24 { out[n + k - i] = d[k] }
+                        return 24 - i
+                    }
+                    n += len
+                    out[n] = sep; n += 1
+                }
+                for j in start..<end {
+                    put(Int64(b.asset[j]), 9); put(b.slot[j], 9); put(Int64(b.dur[j]), 9); put(b.wh[j], 9)
+                    put(Int64(b.quality[j]), 9); put(b.uploadID, 10)
+                }
+                count = n
+            })
+            try await emit(chunk)
+            start = end
+        }
+    }
+}
+
+/// One database operation running in the background while the sink's thread goes on; `wait`
+/// blocks that thread until it is done.
+final class InFlight<T: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<T, Error>?
+
+    static func start(_ op: @escaping @Sendable () async throws -> T) -> InFlight<T> {
+        let f = InFlight<T>()
+        Task {
+            do { f.result = .success(try await op()) } catch { f.result = .failure(error) }
+            f.done.signal()
+        }
+        return f
+    }
+
+    func wait() throws -> T {
+        done.wait()
+        done.signal()  // later waits return at once
+        guard let r = result else { throw VPPError(.internal, "database step finished without a result") }
+        return try r.get()
     }
 }
 
@@ -423,17 +493,7 @@ enum PostgresPartitions {
 /// Runs `op` and waits for it on the calling thread (the sink's dedicated thread, never one of
 /// Swift's cooperative threads, which keep running `op`).
 func blocking<T: Sendable>(_ op: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { box.result = .success(try await op()) } catch { box.result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    guard let r = box.result else { throw VPPError(.internal, "database step finished without a result") }
-    return try r.get()
+    try InFlight.start(op).wait()
 }
 
-private final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, Error>?
-}
+

@@ -195,6 +195,8 @@ extension PostgresStore: UploadStore {
                 let t = Thread {
                     // The body is released before the caller resumes (`withoutActuallyEscaping` checks it did not escape).
                     let result = Result { try job.run() }
+                    // A failed body may leave a batch being stored: let it finish before the rollback.
+                    if case .failure = result { job.sink.abandonPending() }
                     c.resume(with: result)
                 }
                 t.stackSize = 16 << 20

@@ -13,11 +13,13 @@ extension SQLiteStore: CityStore {
         }
     }
 
-    /// Sums of `rollup_monthly` (migration "city-v1-rollup-monthly", kept by triggers).
+    /// Sums of `rollup_monthly` (migration "city-v1-rollup-monthly"), first brought up to date
+    /// with every rollup write since the last read (migration "city-v2-rollup-monthly-on-read").
     public func dongMonthTotals(from: YearMonth, until: YearMonth) async throws -> [DongPeriodTotals] {
         let lo = String(format: "%04d-%02d", from.year, from.month), hi = String(format: "%04d-%02d", until.year, until.month)
-        return try await read { db in
-            try Row.fetchAll(db, sql: """
+        return try await write { db in
+            try Self.refreshMonthlySums(db)
+            return try Row.fetchAll(db, sql: """
                 SELECT d.code AS code, COALESCE(SUM(m.hours), 0) AS n,
                        COALESCE(SUM(m.generation_wh), 0) AS g, COALESCE(SUM(m.consumption_wh), 0) AS c,
                        COALESCE(SUM(m.charge_wh), 0) AS ch, COALESCE(SUM(m.discharge_wh), 0) AS dis,
@@ -29,5 +31,34 @@ extension SQLiteStore: CityStore {
                                  chargeWh: $0["ch"], dischargeWh: $0["dis"], importWh: $0["im"], exportWh: $0["ex"])
             }
         }
+    }
+
+    /// Recomputes the per-month sums of every dong-month whose hourly rollups changed since the
+    /// last refresh (the change log's entries after `rollup_monthly_refresh.log_seq`), inside the
+    /// caller's write transaction.
+    static func refreshMonthlySums(_ db: Database) throws {
+        let done = try Int64.fetchOne(db, sql: "SELECT log_seq FROM rollup_monthly_refresh WHERE id = 1") ?? 0
+        guard let end = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM sync_rollup_log"), end > done else { return }
+        let sums = ["generation_wh", "consumption_wh", "charge_wh", "discharge_wh", "import_wh", "export_wh"]
+        let stale = try Row.fetchAll(db, sql: """
+            SELECT DISTINCT dong_code, strftime('%Y-%m', hour_start + 32400, 'unixepoch') AS month
+            FROM sync_rollup_log WHERE seq > ? AND seq <= ?
+            """, arguments: [done, end])
+        let delete = try db.cachedStatement(sql: "DELETE FROM rollup_monthly WHERE dong_code = ? AND month = ?")
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO rollup_monthly (dong_code, month, hours, \(sums.joined(separator: ", ")))
+              SELECT dong_code, ?, COUNT(*), \(sums.map { "SUM(\($0))" }.joined(separator: ", "))
+              FROM rollup_hourly WHERE dong_code = ? AND hour_start >= ? AND hour_start < ?
+              GROUP BY dong_code
+            """)
+        for row in stale {
+            let dong: String = row["dong_code"], month: String = row["month"]
+            guard let ym = YearMonth(month) else {
+                throw VPPError(.internal, "rollup change log holds an unreadable month \(month) for dong \(dong)")
+            }
+            try delete.execute(arguments: [dong, month])
+            try insert.execute(arguments: [month, dong, ym.startEpoch, ym.endEpoch])
+        }
+        try db.execute(sql: "UPDATE rollup_monthly_refresh SET log_seq = ? WHERE id = 1", arguments: [end])
     }
 }

@@ -102,19 +102,28 @@ struct CityTests {
         defer { TempDirectory.remove(dir) }
         let a = Self.site(5, dongs: 2)
         _ = try await store.loadSite(a)
+        // The monthly sums are refreshed when read: check them after every kind of write, so each
+        // refresh starts from the previous one's end of the change log.
+        func check(_ step: String) async throws {
+            for (m, n) in [(6, 7), (7, 8), (8, 9), (6, 9)] {
+                let from = YearMonth(year: 2024, month: m), until = YearMonth(year: 2024, month: n)
+                let monthly = try await store.dongMonthTotals(from: from, until: until)
+                let hourly = try await store.dongPeriodTotals(from: from.startEpoch, to: until.startEpoch)
+                #expect(monthly == hourly, "\(step): months \(m)..<\(n)")
+                #expect(monthly.allSatisfy { $0.hours > 0 }, "\(step): months \(m)..<\(n)")
+            }
+        }
         let june20 = KSTDateTime(year: 2024, month: 6, day: 20).epochSeconds
         try await store.replaceRollups(Self.rollups(a, hours: 60 * 24, from: june20))               // 20 June … 18 Aug KST
+        try await check("insert")
         try await store.replaceRollups(Self.rollups(a, hours: 30, from: Self.july - 15 * 3600, scale: 3))   // rewrites across the 1 July boundary
+        try await check("rewrite")
         try await store.write { db in
             try db.execute(sql: "DELETE FROM rollup_hourly WHERE hour_start >= ? AND hour_start < ?", arguments: [Self.july + 86_400, Self.july + 3 * 86_400])
         }
-        for (m, n) in [(6, 7), (7, 8), (8, 9), (6, 9)] {
-            let from = YearMonth(year: 2024, month: m), until = YearMonth(year: 2024, month: n)
-            let monthly = try await store.dongMonthTotals(from: from, until: until)
-            let hourly = try await store.dongPeriodTotals(from: from.startEpoch, to: until.startEpoch)
-            #expect(monthly == hourly, "months \(m)..<\(n)")
-            #expect(monthly.allSatisfy { $0.hours > 0 })
-        }
+        try await check("delete")
+        // A read with nothing new changes nothing.
+        try await check("again")
     }
 
     @Test func syntheticDistrictsAreSeededLabelledAndDrawnFromTheRealDongs() async throws {
