@@ -54,7 +54,8 @@ public struct InitialSoC: Sendable, Equatable {
                 out.warnings.append("\(why); using the previous run's planned SoC \(fmtNum(Double(p) / 1000)) kWh")
             } else {
                 out.sourceByBattery[id] = "config initial SoC"
-                out.warnings.append("\(why) and no previous plan; using the config's initial_soc_pct")
+                out.warnings.append("\(why), and the newest stored plan has no slot ending by \(KSTDateTime(epochSeconds: slotStart)) KST "
+                                    + "(none stored, or it starts at this slot); using the config's initial_soc_pct")
             }
         }
         return out
