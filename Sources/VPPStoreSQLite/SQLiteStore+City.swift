@@ -33,17 +33,26 @@ extension SQLiteStore: CityStore {
         }
     }
 
+    private struct StaleMonth: Hashable { var dong: String, month: YearMonth }
+
     /// Recomputes the per-month sums of every dong-month whose hourly rollups changed since the
     /// last refresh (the change log's entries after `rollup_monthly_refresh.log_seq`), inside the
-    /// caller's write transaction.
+    /// caller's write transaction. The bulk writers (ingest, sync, `replaceRollups`, upload delete)
+    /// call it before they commit, so a report after them reads the sums at once; a read refreshes
+    /// what any other writer left.
     static func refreshMonthlySums(_ db: Database) throws {
         let done = try Int64.fetchOne(db, sql: "SELECT log_seq FROM rollup_monthly_refresh WHERE id = 1") ?? 0
         guard let end = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM sync_rollup_log"), end > done else { return }
         let sums = ["generation_wh", "consumption_wh", "charge_wh", "discharge_wh", "import_wh", "export_wh"]
-        let stale = try Row.fetchAll(db, sql: """
-            SELECT DISTINCT dong_code, strftime('%Y-%m', hour_start + 32400, 'unixepoch') AS month
-            FROM sync_rollup_log WHERE seq > ? AND seq <= ?
-            """, arguments: [done, end])
+        // Distinct KST days first (integer arithmetic per log row), then their months.
+        var stale = Set<StaleMonth>()
+        for row in try Row.fetchAll(db, sql: """
+            SELECT DISTINCT dong_code, (hour_start + 32400) / 86400 AS day FROM sync_rollup_log WHERE seq > ? AND seq <= ?
+            """, arguments: [done, end]) {
+            let day: Int64 = row["day"]
+            let d = KSTDateTime(epochSeconds: day * 86400)
+            stale.insert(StaleMonth(dong: row["dong_code"], month: YearMonth(year: d.year, month: d.month)))
+        }
         let delete = try db.cachedStatement(sql: "DELETE FROM rollup_monthly WHERE dong_code = ? AND month = ?")
         let insert = try db.cachedStatement(sql: """
             INSERT INTO rollup_monthly (dong_code, month, hours, \(sums.joined(separator: ", ")))
@@ -51,13 +60,10 @@ extension SQLiteStore: CityStore {
               FROM rollup_hourly WHERE dong_code = ? AND hour_start >= ? AND hour_start < ?
               GROUP BY dong_code
             """)
-        for row in stale {
-            let dong: String = row["dong_code"], month: String = row["month"]
-            guard let ym = YearMonth(month) else {
-                throw VPPError(.internal, "rollup change log holds an unreadable month \(month) for dong \(dong)")
-            }
-            try delete.execute(arguments: [dong, month])
-            try insert.execute(arguments: [month, dong, ym.startEpoch, ym.endEpoch])
+        for s in stale {
+            let month = String(format: "%04d-%02d", s.month.year, s.month.month)
+            try delete.execute(arguments: [s.dong, month])
+            try insert.execute(arguments: [month, s.dong, s.month.startEpoch, s.month.endEpoch])
         }
         try db.execute(sql: "UPDATE rollup_monthly_refresh SET log_seq = ? WHERE id = 1", arguments: [end])
     }

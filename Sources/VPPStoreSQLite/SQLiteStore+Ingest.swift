@@ -59,6 +59,7 @@ extension SQLiteStore {
             if let bytes = outcome.originalBytes {
                 try db.execute(sql: "INSERT INTO upload_file (upload_id, bytes) VALUES (?, ?)", arguments: [uploadID, bytes])
             }
+            try Self.refreshMonthlySums(db)
             return .stored(value)
         }
     }

@@ -69,6 +69,7 @@ extension SQLiteStore {
                 try stmt.execute(arguments: [code, r.hourStart, r.generationWh, r.consumptionWh, r.chargeWh, r.dischargeWh,
                                              r.importWh, r.exportWh, r.generationCoveredS, r.consumptionCoveredS])
             }
+            try Self.refreshMonthlySums(db)
         }
     }
 

@@ -191,6 +191,7 @@ extension SQLiteStore: SyncTarget {
                 INSERT INTO sync_watermark (source_site, stream, value, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (source_site, stream) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
                 """, arguments: [source, batch.stream.rawValue, batch.through, now])
+            if batch.stream == .rollups { try Self.refreshMonthlySums(db) }
             return written
         }
     }
