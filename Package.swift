@@ -116,7 +116,7 @@ let package = Package(
             "VPPStore", "VPPStoreSQLite", "VPPStorePostgres", "VPPTestSupport", "Ingestion", "VPPConfig", "VPPAuth", "VPPCore",
         ]),
         .testTarget(name: "vppTests", dependencies: [
-            "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPConfig", "OpenADR",
+            "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPStorePostgres", "VPPConfig", "OpenADR",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -77,6 +77,9 @@ final class PostgresIngestSink: ReadingSink {
     /// Where the store is (for messages; no password).
     let location: String
 
+    /// Telemetry checks of this upload, read on first use (PostgresStore+Telemetry.swift).
+    var telemetryChecks: PostgresTelemetryChecks?
+
     init(conn: PostgresConnection, logger: Logger, uploadID: Int64, dir: AssetDirectory, keys: [Int32], location: String,
          rowByRow: Bool = false) {
         self.location = location

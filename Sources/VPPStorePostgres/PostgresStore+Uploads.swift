@@ -115,9 +115,9 @@ extension PostgresStore: UploadStore {
         }
     }
 
-    /// Not implemented by this driver yet: a typed `.unavailable` error (the SQLite driver has it).
+    /// Removes an upload as if it had never been ingested (PostgresStore+UploadDelete.swift).
     public func deleteUpload(id: Int64, actor: String) async throws -> UploadDeletion {
-        throw VPPError(.unavailable, "deleting an upload is not supported by the PostgreSQL store at \(url.redacted) yet (issue 14)")
+        try await deleteUploadNow(id: id, actor: actor)
     }
 
     public func retrySource(uploadID id: Int64) async throws -> UploadRetrySource? {

@@ -35,10 +35,11 @@ public final class PostgresStore: Sendable {
         self.init(url: try PostgresURL(parsing: text, environment: environment), clock: clock)
     }
 
-    /// This driver as the store the rest of vpp receives (telemetry, alerts, OpenADR and forecast
-    /// scoring are not implemented by this driver yet: those `Storage` fields stay nil).
+    /// This driver as the store the rest of vpp receives, every concern included (telemetry,
+    /// alerts, OpenADR objects and forecast scoring: PostgresStore+<Concern>.swift).
     public var storage: Storage {
         var s = Storage(driver: self, clock: clock, location: url.redacted)
+        s.telemetry = self; s.alerts = self; s.openADRObjects = self; s.scoring = self
         s.tryExclusiveLock = { name in try await self.tryAdvisoryLock(name) }
         return s
     }

@@ -21,8 +21,9 @@ struct AlertsCommand: AsyncParsableCommand {
         @Argument(help: "Alert file (CSV or KMA JSON reply).") var file: String
         func run() async throws {
             let parsed = try AlertImporter.parse(fileAt: file)
-            let store = try global.openSQLiteStore()
-            let now = store.clock.now()
+            let storage = try global.openStore()
+            let store = try storage.alertStore()
+            let now = storage.clock.now()
             let r = try await store.putAlerts(parsed.alerts, importedAt: now)
             for x in parsed.rejected { FileHandle.standardError.write(Data("\(file):\(x.line): rejected: \(x.reason)\n".utf8)) }
             print("alerts import \(file) (\(parsed.format)): \(r.inserted) new, \(r.duplicates) already stored, \(parsed.rejected.count) rejected")
@@ -41,8 +42,9 @@ struct AlertsCommand: AsyncParsableCommand {
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
         func run() async throws {
             let site = try SiteConfigParser().parse(fileAt: config)
-            let store = try global.openSQLiteStore()
-            let now = store.clock.now()
+            let storage = try global.openStore()
+            let store = try storage.alertStore()
+            let now = storage.clock.now()
             let a = try from.map { try kst($0, "--from") } ?? now - 7 * 86_400
             let b = try to.map { try kst($0, "--to") } ?? now + 7 * 86_400
             let alerts = try await store.alerts(from: a, to: b)
@@ -68,8 +70,9 @@ struct AlertsCommand: AsyncParsableCommand {
         func run() async throws {
             var c = try KMAWarningClient.Configuration.fromEnvironment()
             c.stationID = station; c.baseURL = baseUrl
-            let store = try global.openSQLiteStore()
-            let now = store.clock.now()
+            let storage = try global.openStore()
+            let store = try storage.alertStore()
+            let now = storage.clock.now()
             func day(_ s: String?, _ dflt: Int64, _ name: String) throws -> String {
                 let e = try s.map { try kst($0, name) } ?? dflt
                 return KSTDateTime(epochSeconds: e).dateString.replacingOccurrences(of: "-", with: "")
@@ -90,6 +93,6 @@ func kst(_ s: String, _ name: String) throws -> Int64 {
 }
 
 extension GlobalOptions {
-    /// The embedded store as its driver type, for the concerns `Storage` does not group (alerts).
+    /// The embedded store as its driver type (the outage simulator still reads it directly).
     func openSQLiteStore() throws -> SQLiteStore { try StoreOpener.openSQLite(databasePath) }
 }

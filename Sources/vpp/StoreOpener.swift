@@ -14,7 +14,7 @@ enum StoreOpener {
         return try SQLiteStore(path: location, clock: clock).storage
     }
 
-    /// Commands that still need the SQLite driver itself (alerts import, the plant simulator).
+    /// Commands that still need the SQLite driver itself (the outage simulator).
     static func openSQLite(_ location: String) throws -> SQLiteStore {
         if PostgresURL.isPostgres(location) {
             let shown = (try? PostgresURL(parsing: location).redacted) ?? "postgresql://…"

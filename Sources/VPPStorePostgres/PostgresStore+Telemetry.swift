@@ -1,0 +1,201 @@
+import Foundation
+import Logging
+import PostgresNIO
+import VPPCore
+import VPPStore
+
+// Battery telemetry on PostgreSQL (issue 14): the reads of `TelemetryStore` and the checks of
+// `TelemetrySink` on the ingest sink, ported from the SQLite driver (SQLiteStore+Telemetry.swift,
+// IngestWriter+Telemetry.swift) with the same semantics, reasons and order of checks.
+
+extension PostgresStore: TelemetryStore {
+    /// Newest sample of each battery with `notBefore <= measured_at <= epoch`.
+    public func latestTelemetry(at epoch: Int64, notBefore: Int64?) async throws -> [String: TelemetryPoint] {
+        let lo = notBefore ?? Int64.min
+        var out: [String: TelemetryPoint] = [:]
+        for r in try await rows("""
+            SELECT DISTINCT ON (battery_id) battery_id, measured_at, soc_wh, power_w, charged_wh, discharged_wh, upload_id
+            FROM battery_telemetry WHERE measured_at <= \(epoch) AND measured_at >= \(lo)
+            ORDER BY battery_id, measured_at DESC
+            """) {
+            let p = try Self.telemetryPoint(r)
+            out[p.batteryID] = p
+        }
+        return out
+    }
+
+    public func telemetrySeries(batteryIDs: [String], from: Int64, to: Int64) async throws -> [TelemetryPoint] {
+        let all = batteryIDs.isEmpty
+        return try await rows("""
+            SELECT battery_id, measured_at, soc_wh, power_w, charged_wh, discharged_wh, upload_id
+            FROM battery_telemetry WHERE measured_at >= \(from) AND measured_at < \(to)
+              AND (\(all) OR battery_id = ANY(\(batteryIDs)))
+            ORDER BY battery_id, measured_at
+            """).map(Self.telemetryPoint)
+    }
+
+    /// The newest plan's slot for each (battery, slot start) in [from, to), by battery then time.
+    public func plannedSlots(batteryIDs: [String], from: Int64, to: Int64) async throws -> [ScheduleSlot] {
+        guard !batteryIDs.isEmpty else { return [] }
+        // The row of the highest run id per (battery, slot) (SQLite's bare columns with MAX()).
+        return try await rows("""
+            SELECT DISTINCT ON (battery_id, slot_start) battery_id, slot_start, duration_s, charge_w, discharge_w, soc_wh
+            FROM schedule WHERE battery_id = ANY(\(batteryIDs)) AND slot_start >= \(from) AND slot_start < \(to)
+            ORDER BY battery_id, slot_start, run_id DESC
+            """).map {
+            ScheduleSlot(batteryID: try $0.v("battery_id"), slotStart: try $0.v("slot_start"),
+                         durationS: Int(try $0.v("duration_s", Int64.self)), chargeW: try $0.v("charge_w"),
+                         dischargeW: try $0.v("discharge_w"), socWh: try $0.v("soc_wh"))
+        }
+    }
+
+    static func telemetryPoint(_ r: PostgresRandomAccessRow) throws -> TelemetryPoint {
+        TelemetryPoint(batteryID: try r.v("battery_id"), measuredAt: try r.v("measured_at"), socWh: try r.v("soc_wh"),
+                       powerW: try r.v("power_w"), chargedWh: try r.v("charged_wh"), dischargedWh: try r.v("discharged_wh"),
+                       uploadID: try r.v("upload_id"))
+    }
+}
+
+/// Per-upload state of the telemetry checks: each battery's limits (from its stored config), the
+/// newest instant stored before this upload, and the last instant this upload gave.
+final class PostgresTelemetryChecks {
+    struct Battery {
+        var config: BatteryConfig
+        var storedNewest: Int64?
+        var lastInFile: Int64?
+    }
+    var batteries: [String: Battery] = [:]
+    var receivedAt: Int64 = .max
+
+    /// Reads the state in the ingest transaction (`conn`), on the sink's thread.
+    init(conn: PostgresConnection, logger: Logger, uploadID: Int64) throws {
+        let rows = try blocking { [conn, logger] in
+            let up = try await PostgresStore.rows(conn, "SELECT received_at FROM upload WHERE id = \(uploadID)", logger: logger)
+            let bats = try await PostgresStore.rows(conn, """
+                SELECT a.id, a.params_json, (SELECT MAX(t.measured_at) FROM battery_telemetry t WHERE t.battery_id = a.id) AS newest
+                FROM asset a WHERE a.kind = 'battery' AND a.active
+                """, logger: logger)
+            return (try up.first?.v("received_at", Int64.self),
+                    try bats.map { (id: try $0.v("id", String.self), json: try $0.v("params_json", String.self),
+                                    newest: try $0.v("newest", Int64?.self)) })
+        }
+        receivedAt = rows.0 ?? .max
+        for r in rows.1 {
+            guard let cfg = try? JSONDecoder().decode(BatteryConfig.self, from: Data(r.json.utf8)) else {
+                throw VPPError(.internal, "stored config of battery \(r.id) cannot be read")
+            }
+            batteries[r.id] = Battery(config: cfg, storedNewest: r.newest)
+        }
+    }
+
+    /// The checks of `TelemetrySink` (documented there) as a pure function of the sample, the
+    /// battery's config and what is stored: the SoC [Wh] to store or the reject reason (the
+    /// reasons are those of the SQLite driver, word for word).
+    static func check(_ s: TelemetrySample, battery b: Battery?, receivedAt: Int64) -> Result<Int64, Reject> {
+        guard let b else { return .failure(.init("unknown battery \(s.batteryID): no active battery asset of that id in the loaded site")) }
+        let when = KSTDateTime(epochSeconds: s.measuredAt)
+        if s.measuredAt > receivedAt {
+            return .failure(.init("time \(when) KST is in the future (received at \(KSTDateTime(epochSeconds: receivedAt)) KST)"))
+        }
+        let cap = b.config.capacityKWh
+        let socWh: Int64
+        switch s.soc {
+        case .pct(let p):
+            guard p.isFinite, p >= 0, p <= 100 else {
+                return .failure(.init("soc_pct \(p) outside [0, 100] % of \(s.batteryID)"))
+            }
+            socWh = Int64((p / 100 * cap * 1000).rounded())
+        case .wh(let wh):
+            guard wh >= 0, Double(wh) <= cap * 1000 else {
+                return .failure(.init("soc_kwh \(Double(wh) / 1000) outside [0, \(cap)] (capacity_kwh of \(s.batteryID))"))
+            }
+            socWh = wh
+        }
+        if let w = s.powerW {
+            let kw = Double(w) / 1000
+            if kw > b.config.maxDischargeKW {
+                return .failure(.init("power_kw \(kw) discharge beyond max_discharge_kw \(b.config.maxDischargeKW) of \(s.batteryID)"))
+            }
+            if -kw > b.config.maxChargeKW {
+                return .failure(.init("power_kw \(kw) charge beyond max_charge_kw \(b.config.maxChargeKW) of \(s.batteryID)"))
+            }
+        }
+        if let last = b.lastInFile {
+            if s.measuredAt == last {
+                return .failure(.init("duplicate time: \(s.batteryID) at \(when) KST already given earlier in this upload"))
+            }
+            if s.measuredAt < last {
+                return .failure(.init("out of order: \(s.batteryID) at \(when) KST goes backwards in this upload (previous row \(KSTDateTime(epochSeconds: last)) KST)"))
+            }
+        }
+        return .success(socWh)
+    }
+
+    struct Reject: Error {
+        var reason: String
+        init(_ r: String) { reason = r }
+    }
+}
+
+/// Telemetry rows of a PostgreSQL ingest transaction. A telemetry upload (kind `telemetry`)
+/// carries no interval readings, so no COPY batch is ever in flight while these statements run
+/// on the connection.
+extension PostgresIngestSink: TelemetrySink {
+    func telemetry(_ s: TelemetrySample, line: Int, column: Int?, raw: UnsafeBufferPointer<UInt8>) throws -> String? {
+        let state = try telemetryState()
+        switch PostgresTelemetryChecks.check(s, battery: state.batteries[s.batteryID], receivedAt: state.receivedAt) {
+        case .failure(let r):
+            try reject(line: line, column: column, raw: raw, reason: r.reason)
+            return r.reason
+        case .success(let socWh):
+            if conn.isClosed { throw PostgresIngestSink.dropped(location) }
+            // A stored row at this instant can exist only at or before the newest instant stored
+            // before this upload (rows of this upload go strictly forward per battery).
+            let newest = state.batteries[s.batteryID]?.storedNewest
+            let lookUp = newest.map { s.measuredAt <= $0 } ?? false
+            let up = uploadID
+            let existed: Bool?  // nil: nothing stored at this instant; else whether the stored values differ
+            existed = try blocking { [conn, logger] () -> Bool? in
+                var differs: Bool?
+                if lookUp {
+                    if let e = try await PostgresStore.rows(conn, """
+                        SELECT soc_wh, power_w, charged_wh, discharged_wh FROM battery_telemetry
+                        WHERE battery_id = \(s.batteryID) AND measured_at = \(s.measuredAt)
+                        """, logger: logger).first {
+                        let same = try e.v("soc_wh", Int64.self) == socWh && e.v("power_w", Int64?.self) == s.powerW
+                            && e.v("charged_wh", Int64?.self) == s.chargedWh && e.v("discharged_wh", Int64?.self) == s.dischargedWh
+                        differs = !same
+                    }
+                }
+                // Older than the newest stored sample and repeating no stored instant: nothing written.
+                if differs == nil, let newest, s.measuredAt < newest { return nil }
+                try await conn.query("""
+                    INSERT INTO battery_telemetry (battery_id, measured_at, soc_wh, power_w, charged_wh, discharged_wh, upload_id)
+                    VALUES (\(s.batteryID), \(s.measuredAt), \(socWh), \(s.powerW), \(s.chargedWh), \(s.dischargedWh), \(up))
+                    ON CONFLICT (battery_id, measured_at) DO UPDATE SET soc_wh = excluded.soc_wh, power_w = excluded.power_w,
+                      charged_wh = excluded.charged_wh, discharged_wh = excluded.discharged_wh, upload_id = excluded.upload_id
+                    """, logger: logger)
+                return differs ?? false
+            }
+            guard let differs = existed else {
+                let reason = "out of order: \(s.batteryID) at \(KSTDateTime(epochSeconds: s.measuredAt)) KST is older than the newest stored sample (\(KSTDateTime(epochSeconds: newest ?? 0)) KST) and repeats no stored instant"
+                try reject(line: line, column: column, raw: raw, reason: reason)
+                return reason
+            }
+            if differs { changed += 1 }
+            state.batteries[s.batteryID]?.lastInFile = s.measuredAt
+            ok += 1
+            if s.measuredAt < firstSlot { firstSlot = s.measuredAt }
+            if s.measuredAt > lastSlot { lastSlot = s.measuredAt }
+            return nil
+        }
+    }
+
+    private func telemetryState() throws -> PostgresTelemetryChecks {
+        if let s = telemetryChecks { return s }
+        if conn.isClosed { throw PostgresIngestSink.dropped(location) }
+        let s = try PostgresTelemetryChecks(conn: conn, logger: logger, uploadID: uploadID)
+        telemetryChecks = s
+        return s
+    }
+}
