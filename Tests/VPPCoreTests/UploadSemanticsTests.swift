@@ -231,12 +231,14 @@ struct UploadSemanticsTests {
             try? holder.pool.write { db in
                 try db.execute(sql: "INSERT INTO audit_log (at, actor, action, outcome) VALUES (0, 'test', 'lock', 'ok')")
                 locked.signal()
-                _ = release.wait(timeout: .now() + 30)
+                // Held until the test releases it (the bound only keeps a broken test from hanging:
+                // under a loaded full suite the ingest below may start tens of seconds later).
+                _ = release.wait(timeout: .now() + 600)
             }
             done.signal()
         }
         locked.wait()
-        defer { release.signal(); _ = done.wait(timeout: .now() + 30) }
+        defer { release.signal(); _ = done.wait(timeout: .now() + 600) }
         await #expect { _ = try await Ingestor(storage: impatient.storage).ingest(file: p, options: IngestOptions(kind: .interval, source: "t", mapping: endingHourly)) } throws: {
             let e = $0 as? VPPError
             return e?.category == .temporary && e?.message.contains("busy") == true
