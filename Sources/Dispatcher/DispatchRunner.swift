@@ -221,10 +221,12 @@ public struct DispatchRunner {
     /// goes into the run record instead.
     private func recordDeliveries(_ files: [SetpointWriter.File], runID: Int64, plan: DispatchPlan) async -> String? {
         let writtenAt = storage.clock.now()
-        let deliveries = files.map { f in
-            SetpointDelivery(runID: runID, batteryID: f.battery_id, path: options.outbox + "/" + f.battery_id + ".json", writtenAt: writtenAt,
-                             slots: f.setpoints.count, firstSlotStart: f.setpoints.first?.slot_start_epoch ?? 0,
-                             lastSlotEnd: (f.setpoints.last?.slot_start_epoch ?? 0) + (f.setpoints.isEmpty ? 0 : Int64(f.step_s)))
+        let deliveries = files.map { (f: SetpointWriter.File) -> SetpointDelivery in
+            let first: Int64 = f.setpoints.first?.slot_start_epoch ?? 0
+            let end: Int64 = f.setpoints.last.map { $0.slot_start_epoch + Int64(f.step_s) } ?? 0
+            let path: String = options.outbox + "/" + f.battery_id + ".json"
+            return SetpointDelivery(runID: runID, batteryID: f.battery_id, path: path, writtenAt: writtenAt,
+                                    slots: f.setpoints.count, firstSlotStart: first, lastSlotEnd: end)
         }
         do {
             try await storage.setpointDeliveryStore().recordSetpointDeliveries(deliveries)
