@@ -151,6 +151,8 @@ def main():
         check(len(d.find_elements(By.ID, "completeness")) == 1, "data completeness page")
         shot("completeness", 1280)
         check(len(d.find_elements(By.ID, "late-arrivals")) == 1, "the completeness page lists late data")
+        late = d.find_elements(By.CSS_SELECTOR, "#completeness td.late a")
+        check(len(late) >= 1 and "/uploads/" in late[0].get_attribute("href"), f"a late meter-day links to its upload ({len(late)} late cells)")
 
         # 4b. The city view (issue 14): reached from the header, districts with their target shares.
         click(d.find_element(By.ID, "city-link"))

@@ -38,40 +38,40 @@ extension Pages {
                       coverage: "\(fmtNum(g.actual, 0, grouped: true)) of \(fmtNum(g.target, 0, grouped: true)) \(g.unit) (city target)")
         }
         b += card("데이터 Coverage", fmt(c.city.coveragePct, 1, "%"),
-                  coverage: "dong-hours with a rollup; \(c.districts.count) districts, \(c.city.dongs) dongs loaded")
+                  coverage: "dong-hours with a rollup; \(c.districts.count) district\(c.districts.count == 1 ? "" : "s"), \(c.city.dongs) dongs loaded")
         b += "</div>"
         b += "<section><h2>구별 목표 기여 Each district's share of the city targets, \(esc(p.title))</h2>"
         b += "<p class=muted>City targets (site config [targets] of \(esc(t.fromSite))): \(fmtNum(t.solarKWp / 1e6, 0)) GW solar, "
         b += "\(fmtNum(Double(t.miniSolarHouseholds), 0, grouped: true)) mini-solar households, \(fmtNum(t.tco2PerYear, 0, grouped: true)) tCO2e/yr. "
         b += "% of target = the district's value / the city target; % of loaded = its part of the loaded districts' total.</p>"
-        b += "<div class=\"scroll\"><table id=\"districts\"><tr><th>구 district</th><th class=n>dongs</th><th class=n>PV kWp</th>"
-        b += "<th>% of 1 GW target</th><th class=n>mini-solar hh</th><th class=n>% of target</th><th class=n>tCO2e/yr</th><th>% of tCO2 target</th>"
-        b += "<th class=n>PV kWh</th><th class=n>load kWh</th><th class=n>PV/load %</th><th class=n>coverage %</th><th class=n>% of loaded PV kWp</th><th class=n>planned share %</th></tr>"
+        b += "<div class=\"scroll\"><table id=\"districts\" class=\"city\"><tr><th>구 district</th><th class=n>dongs</th><th class=n>PV kWp</th>"
+        b += "<th>% of \(fmtNum(t.solarKWp / 1e6, 0)) GW</th><th class=n>mini-solar households</th><th class=n>% of target</th>"
+        b += "<th class=n>tCO2e/yr</th><th>% of tCO2 target</th><th class=n>PV kWh</th><th class=n>load kWh</th><th class=n>coverage %</th>"
+        b += "<th class=n>share of loaded PV kWp %</th></tr>"
         let maxPV = max(c.districts.map { pctOf($0.pvKWp, t.solarKWp) ?? 0 }.max() ?? 0, 1e-9)
         let maxCO2 = max(c.districts.map { pctOf($0.tco2PerYear, t.tco2PerYear) ?? 0 }.max() ?? 0, 1e-9)
         for d in c.districts {
-            let pvPct = pctOf(d.pvKWp, t.solarKWp), miniPct = pctOf(Double(d.miniSolarHouseholds), Double(t.miniSolarHouseholds))
-            let co2Pct = pctOf(d.tco2PerYear, t.tco2PerYear)
-            b += "<tr><td>\(esc(d.nameKo)) <span class=muted>\(esc(d.name)) \(esc(d.sigunguCode))</span></td><td class=n>\(d.dongs)</td>"
-            b += "<td class=n>\(fmtNum(d.pvKWp, 0))</td><td>\(bar(pvPct, max: maxPV, color: "#e8a317", digits: 3))</td>"
-            b += "<td class=n>\(fmtNum(Double(d.miniSolarHouseholds), 0))</td><td class=n>\(fmt(miniPct, 3))</td>"
-            b += "<td class=n>\(fmtNum(d.tco2PerYear, 1))</td><td>\(bar(co2Pct, max: maxCO2, color: "#2e9d5b", digits: 3))</td>"
-            b += "<td class=n>\(kwh(d.generationWh))</td><td class=n>\(kwh(d.consumptionWh))</td><td class=n>\(fmt(d.generationSharePct, 1))</td>"
-            b += "<td class=n>\(fmtNum(d.coveragePct, 1))</td><td class=n>\(fmt(d.share?.pvKWpPct, 2))</td><td class=n>\(fmt(d.plannedSharePct, 2))</td></tr>"
+            let miniPct = pctOf(Double(d.miniSolarHouseholds), Double(t.miniSolarHouseholds))
+            b += "<tr><td title=\"\(esc(d.name)) \(esc(d.sigunguCode))\">\(esc(d.nameKo))</td><td class=n>\(d.dongs)</td>"
+            b += "<td class=n>\(fmtNum(d.pvKWp, 0, grouped: true))</td><td>\(bar(pctOf(d.pvKWp, t.solarKWp), max: maxPV, color: "#e8a317", digits: 3))</td>"
+            b += "<td class=n>\(fmtNum(Double(d.miniSolarHouseholds), 0, grouped: true))</td><td class=n>\(fmt(miniPct, 3))</td>"
+            b += "<td class=n>\(fmtNum(d.tco2PerYear, 1, grouped: true))</td><td>\(bar(pctOf(d.tco2PerYear, t.tco2PerYear), max: maxCO2, color: "#2e9d5b", digits: 3))</td>"
+            b += "<td class=n>\(kwh(d.generationWh))</td><td class=n>\(kwh(d.consumptionWh))</td>"
+            b += "<td class=n>\(fmtNum(d.coveragePct, 1))</td><td class=n>\(fmt(d.share?.pvKWpPct, 2))</td></tr>"
         }
         let x = c.city
-        b += "<tr class=\"total\"><td><b>\(esc(x.nameKo))</b></td><td class=n>\(x.dongs)</td><td class=n>\(fmtNum(x.pvKWp, 0))</td>"
-        b += "<td>\(fmt(pctOf(x.pvKWp, t.solarKWp), 3, "%"))</td><td class=n>\(fmtNum(Double(x.miniSolarHouseholds), 0))</td>"
-        b += "<td class=n>\(fmt(pctOf(Double(x.miniSolarHouseholds), Double(t.miniSolarHouseholds)), 3))</td><td class=n>\(fmtNum(x.tco2PerYear, 1))</td>"
-        b += "<td>\(fmt(pctOf(x.tco2PerYear, t.tco2PerYear), 3, "%"))</td><td class=n>\(kwh(x.generationWh))</td><td class=n>\(kwh(x.consumptionWh))</td>"
-        b += "<td class=n>\(fmt(x.generationSharePct, 1))</td><td class=n>\(fmtNum(x.coveragePct, 1))</td><td class=n>100</td><td class=n></td></tr>"
-        if c.districts.isEmpty { b += "<tr><td colspan=14 class=muted>no district loaded</td></tr>" }
+        b += "<tr class=\"total\"><td><b>\(esc(x.nameKo))</b></td><td class=n>\(x.dongs)</td><td class=n>\(fmtNum(x.pvKWp, 0, grouped: true))</td>"
+        b += "<td>\(fmt(pctOf(x.pvKWp, t.solarKWp), 3))</td><td class=n>\(fmtNum(Double(x.miniSolarHouseholds), 0, grouped: true))</td>"
+        b += "<td class=n>\(fmt(pctOf(Double(x.miniSolarHouseholds), Double(t.miniSolarHouseholds)), 3))</td><td class=n>\(fmtNum(x.tco2PerYear, 1, grouped: true))</td>"
+        b += "<td>\(fmt(pctOf(x.tco2PerYear, t.tco2PerYear), 3))</td><td class=n>\(kwh(x.generationWh))</td><td class=n>\(kwh(x.consumptionWh))</td>"
+        b += "<td class=n>\(fmtNum(x.coveragePct, 1))</td><td class=n>100</td></tr>"
+        if c.districts.isEmpty { b += "<tr><td colspan=12 class=muted>no district loaded</td></tr>" }
         b += "</table></div></section>"
         b += "<section><h2>주 Notes</h2><ul class=\"muted\">" + c.notes.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"
         b += "<p class=muted><a href=\"/api/v1/city?period=\(esc(urlq(c.period)))\">city JSON (same payload)</a> · "
         b += "<a href=\"/dashboard?\(esc(p.query))\">대시보드 district dashboard</a></p></section>"
         return page(title: "가상발전소 VPP — 도시 현황 City view (loaded districts)",
-                    subtitle: "\(p.title) · \(c.hours) h · \(c.districts.count) districts · energies in kWh, hour-beginning rollups", body: b)
+                    subtitle: "\(p.title) · \(c.hours) h · \(c.districts.count) district\(c.districts.count == 1 ? "" : "s") · energies in kWh, hour-beginning rollups", body: b)
     }
 
     /// Year/month tabs, previous/next, a date picker and the latest period, for `/city`.
@@ -97,6 +97,6 @@ extension Pages {
     func bar(_ v: Double?, max: Double, color: String, digits: Int) -> String {
         guard let v else { return "–" }
         let w = Int((min(1, Swift.max(0, v / max)) * 100).rounded())
-        return "<span class=\"bar\"><i style=\"width:\(w)%;background:\(color)\"></i></span> \(esc(fmtNum(v, digits)))"
+        return "<span class=\"bar\"><i style=\"width:\(w)%;background:\(color)\"></i></span>\u{00A0}\(esc(fmtNum(v, digits)))"
     }
 }

@@ -48,7 +48,7 @@ struct Pages: Sendable {
         .crumbs{font-size:13px;margin:0 0 8px}table.grid td{padding:2px 4px;font-size:12px;text-align:center}
         .full{background:#cdebd6}.part{background:#fbe7b5}.miss{background:#f3c1c1}.pending{background:#eceff3}.monthly{background:#dce6f5}td.late{box-shadow:inset 0 0 0 2px #7a4fb5}td.late a{color:#3d1f66;text-decoration:none;font-weight:600}.sw.late{box-shadow:inset 0 0 0 2px #7a4fb5;background:#fff}tr.warn td{background:#fff7e6}
         td:first-child,th{white-space:nowrap}
-        .bar{display:inline-block;width:90px;height:10px;background:#eceff3;vertical-align:middle}.bar i{display:block;height:10px}tr.total td{border-top:2px solid #17324d}
+        table.city td,table.city th{white-space:nowrap;padding:4px 6px}.bar{display:inline-block;width:60px;height:10px;background:#eceff3;vertical-align:middle;margin-right:4px}.bar i{display:block;height:10px}tr.total td{border-top:2px solid #17324d}
         @media (max-width:600px){main{padding:10px}header{padding:10px 12px}.card{min-width:130px}.card b{font-size:18px}
         .chartbox{overflow-x:auto}.chartbox svg{max-width:none;height:auto}section{padding:10px}}
         """

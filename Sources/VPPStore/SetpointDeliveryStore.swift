@@ -33,7 +33,8 @@ public struct SetpointDelivery: Sendable, Equatable, Codable {
 public protocol SetpointDeliveryStore: Sendable {
     /// Records the files of one run (one transaction; a run's battery recorded twice keeps the newest).
     func recordSetpointDeliveries(_ deliveries: [SetpointDelivery]) async throws
-    /// The deliveries to `batteryID` written in [from, to), newest first, at most `limit`.
+    /// The deliveries to `batteryID` whose setpoints cover any of [from, to) (first slot start <
+    /// `to` and last slot end > `from`), newest written first, at most `limit`.
     func setpointDeliveries(batteryID: String, from: Int64, to: Int64, limit: Int) async throws -> [SetpointDelivery]
     /// The newest delivery to `batteryID`, whenever it was written.
     func latestSetpointDelivery(batteryID: String) async throws -> SetpointDelivery?

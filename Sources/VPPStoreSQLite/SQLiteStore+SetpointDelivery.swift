@@ -24,8 +24,8 @@ extension SQLiteStore: SetpointDeliveryStore {
         try await read { db in
             try Row.fetchAll(db, sql: """
                 SELECT run_id, battery_id, path, written_at, slots, first_slot_start, last_slot_end FROM setpoint_delivery
-                WHERE battery_id = ? AND written_at >= ? AND written_at < ? ORDER BY written_at DESC, run_id DESC LIMIT ?
-                """, arguments: [batteryID, from, to, max(0, limit)]).map(Self.delivery)
+                WHERE battery_id = ? AND first_slot_start < ? AND last_slot_end > ? ORDER BY written_at DESC, run_id DESC LIMIT ?
+                """, arguments: [batteryID, to, from, max(0, limit)]).map(Self.delivery)
         }
     }
 

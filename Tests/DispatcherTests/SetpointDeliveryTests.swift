@@ -30,7 +30,7 @@ import VPPTestSupport
             let f = try JSONDecoder().decode(SetpointWriter.File.self, from: Data(contentsOf: URL(fileURLWithPath: rows[0].path)))
             #expect(f.run_id == r.runID && f.setpoints.count == rows[0].slots)
         }
-        // Outside the period: nothing; the newest is still found.
+        // A period the setpoints do not cover: nothing (the next day starts where the last slot ends); the newest is still found.
         #expect(try await deliveries.setpointDeliveries(batteryID: "bat0", from: day + 86_400, to: day + 2 * 86_400, limit: 10).isEmpty)
         #expect(try await deliveries.latestSetpointDelivery(batteryID: "bat0")?.runID == r.runID)
         #expect(try await deliveries.latestSetpointDelivery(batteryID: "nope") == nil)

@@ -74,6 +74,9 @@ enum BrowserDashboard {
         _ = try await s.store.appendTelemetry(samples, source: "browser-test", directory: try await s.store.assetDirectory(),
                                               receivedAt: day + 86_400, sha256: "browser-test-\(samples.count)")
         #expect(try await s.uploadRaw(ServerFixtures.monthlyCSV(rows: 8, bad: 1), query: "kind=monthly&month=2024-07", token: s.officeToken).status == 201)
+        // Interval data for 2024-07-15 received now (the system clock): long after the day's end, so late.
+        let late = "검침일시,계량기번호,사용량(kWh)\n" + (1...23).map { "2024-07-15 \($0 < 10 ? "0" : "")\($0):00,CHEONYEON-FEEDER,\(300 + $0).0\n" }.joined()
+        #expect(try await s.uploadRaw(Array(late.utf8), query: "kind=interval", token: s.operatorToken).status == 201)
         try FileManager.default.createDirectory(at: BrowserDashboard.screenshots, withIntermediateDirectories: true)
         let r = OpenADRInterop.run(BrowserDashboard.python, [
             "scripts/browser-dashboard.py", "--base", "http://127.0.0.1:\(s.port)", "--operator", s.operatorToken, "--office", s.officeToken,

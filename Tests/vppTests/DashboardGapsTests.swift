@@ -167,13 +167,15 @@ struct DashboardGapsTests {
         try await store.storage.setpointDeliveryStore().recordSetpointDeliveries([d])
         let pages = Self.pages(store)
         let day = try await pages.batteryPage(id: bat, query: ["scope": "day", "period": "2024-07-15"])
-        #expect(day.contains("파일 전달 Outbox delivery</span><b>1 setpoint files</b>"), "\(day.prefix(3000))")
+        #expect(day.contains("Setpoint delivery</span><b>1 outbox file · 0 OpenADR events</b>"), "\(day.prefix(3000))")
         #expect(day.contains("id=\"deliveries\"") && day.contains("<code>outbox/setpoints/\(bat).json</code>") && day.contains("<td class=n>96</td>"))
-        #expect(day.contains("newest 2024-07-15 00:07 KST (run \(run))"))
+        #expect(day.contains("newest written 2024-07-15 00:07 KST (run \(run))"))
         #expect(!day.contains("not recorded in the store"))
-        // Another day: none in the period, the newest still named.
-        let other = try await pages.batteryPage(id: bat, query: ["scope": "day", "period": "2024-07-20"])
-        #expect(other.contains("<b>0 setpoint files</b>") && other.contains("(run \(run))") && !other.contains("id=\"deliveries\""))
+        // The file covers 00:00 of the 15th to 00:00 of the 16th: the 14th is not covered, the week is.
+        let other = try await pages.batteryPage(id: bat, query: ["scope": "day", "period": "2024-07-16"])
+        #expect(other.contains("<b>0 outbox files · 0 OpenADR events</b>") && other.contains("(run \(run))") && !other.contains("id=\"deliveries\""))
+        #expect(try await pages.batteryPage(id: bat, query: ["scope": "day", "period": "2024-07-14"]).contains("<b>0 outbox files"))
+        #expect(try await pages.batteryPage(id: bat, query: ["scope": "week", "period": "2024-07-15"]).contains("<b>1 outbox file ·"))
     }
 
     // MARK: City view
