@@ -45,9 +45,9 @@ extension Pages {
         b += "\(fmtNum(Double(t.miniSolarHouseholds), 0, grouped: true)) mini-solar households, \(fmtNum(t.tco2PerYear, 0, grouped: true)) tCO2e/yr. "
         b += "% of target = the district's value / the city target; % of loaded = its part of the loaded districts' total.</p>"
         b += "<div class=\"scroll\"><table id=\"districts\" class=\"city\"><tr><th>구 district</th><th class=n>dongs</th><th class=n>PV kWp</th>"
-        b += "<th>% of \(fmtNum(t.solarKWp / 1e6, 0)) GW</th><th class=n>mini-solar households</th><th class=n>% of target</th>"
-        b += "<th class=n>tCO2e/yr</th><th>% of tCO2 target</th><th class=n>PV kWh</th><th class=n>load kWh</th><th class=n>coverage %</th>"
-        b += "<th class=n>share of loaded PV kWp %</th></tr>"
+        b += "<th>% of \(fmtNum(t.solarKWp / 1e6, 0)) GW</th><th class=n>mini-solar hh</th><th class=n>% of \(fmtNum(Double(t.miniSolarHouseholds) / 1e6, 0)) M</th>"
+        b += "<th class=n>tCO2e/yr</th><th>% of \(fmtNum(t.tco2PerYear / 1000, 0)) kt</th><th class=n>PV kWh</th><th class=n>load kWh</th><th class=n>coverage %</th>"
+        b += "<th class=n title=\"the district\u{2019}s part of the loaded districts\u{2019} installed PV\">% of loaded kWp</th></tr>"
         let maxPV = max(c.districts.map { pctOf($0.pvKWp, t.solarKWp) ?? 0 }.max() ?? 0, 1e-9)
         let maxCO2 = max(c.districts.map { pctOf($0.tco2PerYear, t.tco2PerYear) ?? 0 }.max() ?? 0, 1e-9)
         for d in c.districts {
