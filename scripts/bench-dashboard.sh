@@ -3,6 +3,8 @@
 # a fresh store with the Seodaemun site and 14 dongs × 8,784 h of SYNTHETIC rollups for 2024
 # (--seed-synthetic-year, seeded), pages fetched with curl and a bearer token. The first request of
 # a period builds its tracking report (cold); later ones reuse it until the data change (warm).
+# The pages build only the report sections they show (summary and chart buckets); /city (issue 14)
+# is the city view of the one loaded district.
 #
 #   scripts/bench-dashboard.sh [RUNS]        (VPP_BIN defaults to the release build)
 set -euo pipefail
@@ -24,7 +26,7 @@ for path in "/dashboard?scope=year&period=2024" "/dashboard?scope=year&period=20
             "/dashboard?scope=month&period=2024-07" "/dashboard?scope=week&period=2024-07-15" "/dashboard?scope=day&period=2024-07-15" \
             "/dong/1141058500?scope=year&period=2024" "/dong/1141058500?scope=month&period=2024-07" \
             "/battery/sinchon-ess?scope=year&period=2024" "/completeness?scope=year&period=2024" \
-            "/completeness?scope=month&period=2024-07" "/uploads"; do
+            "/completeness?scope=month&period=2024-07" "/uploads" "/city?scope=year&period=2024"; do
   ts=()
   for i in $(seq 0 "$RUNS"); do
     t=$(curl -s -o "$W/page" -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "$BASE$path")

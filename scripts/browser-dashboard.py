@@ -6,7 +6,8 @@ chromium + chromium-driver, headless, against a running `vpp serve` on 127.0.0.1
         --dong 1141058500 --day 2024-07-15 --out .build/screenshots
 
 Signs in (the login page reached from a protected page), navigates periods (scope tabs,
-previous/next, the date picker), clicks a dong on the map, opens a battery, signs out, and checks
+previous/next, the date picker), clicks a dong on the map, opens a battery, opens the city view,
+signs out, and checks
 that an office user is refused the operator pages. Saves screenshots at 1280 px and 390 px wide.
 Exits 1 with a message on the first failed check. No network beyond the given base URL.
 """
@@ -149,6 +150,22 @@ def main():
         d.get(base + "/completeness?scope=week&date=" + a.day)
         check(len(d.find_elements(By.ID, "completeness")) == 1, "data completeness page")
         shot("completeness", 1280)
+        check(len(d.find_elements(By.ID, "late-arrivals")) == 1, "the completeness page lists late data")
+        late = d.find_elements(By.CSS_SELECTOR, "#completeness td.late a")
+        check(len(late) >= 1 and "/uploads/" in late[0].get_attribute("href"), f"a late meter-day links to its upload ({len(late)} late cells)")
+
+        # 4b. The city view (issue 14): reached from the header, districts with their target shares.
+        click(d.find_element(By.ID, "city-link"))
+        check(path().startswith("/city"), f"the header links to the city view ({path()})")
+        rows = d.find_elements(By.CSS_SELECTOR, "#districts tr")
+        check(len(rows) >= 3, f"the city view lists the loaded districts and the city total ({len(rows) - 1} rows)")
+        check("1 GW solar" in d.page_source, "the city view names the city targets")
+        shot("city", 1280)
+        shot("city", 390)
+        click(d.find_element(By.LINK_TEXT, "월 month"))
+        check(query().get("scope") == "month" and len(d.find_elements(By.ID, "districts")) == 1, f"city month view ({path()})")
+        click(d.find_element(By.ID, "prev"))
+        check(query().get("scope") == "month", f"city previous month ({path()})")
 
         # 5. Sign out: the session is gone.
         click(d.find_element(By.ID, "signout"))
@@ -167,6 +184,8 @@ def main():
         shot("office-forbidden", 390)
         d.get(base + f"/dong/{a.dong}")
         check(len(d.find_elements(By.ID, "forbidden")) == 1, "an office user gets the 403 page on a dong page")
+        d.get(base + "/city")
+        check(len(d.find_elements(By.ID, "forbidden")) == 1, "an office user gets the 403 page on the city view")
         print("browser: PASSED")
     finally:
         d.quit()

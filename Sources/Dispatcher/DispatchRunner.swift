@@ -215,6 +215,27 @@ public struct DispatchRunner {
         return try await runLocked(now: now)
     }
 
+    /// Records each setpoint file written (issue 16: the battery page shows file-outbox delivery),
+    /// stamped with the store's clock after the rename. The files are already in force, so a store
+    /// without `SetpointDeliveryStore` (or a failed write) does not fail the run: the returned note
+    /// goes into the run record instead.
+    private func recordDeliveries(_ files: [SetpointWriter.File], runID: Int64, plan: DispatchPlan) async -> String? {
+        let writtenAt = storage.clock.now()
+        let deliveries = files.map { (f: SetpointWriter.File) -> SetpointDelivery in
+            let first: Int64 = f.setpoints.first?.slot_start_epoch ?? 0
+            let end: Int64 = f.setpoints.last.map { $0.slot_start_epoch + Int64(f.step_s) } ?? 0
+            let path: String = options.outbox + "/" + f.battery_id + ".json"
+            return SetpointDelivery(runID: runID, batteryID: f.battery_id, path: path, writtenAt: writtenAt,
+                                    slots: f.setpoints.count, firstSlotStart: first, lastSlotEnd: end)
+        }
+        do {
+            try await storage.setpointDeliveryStore().recordSetpointDeliveries(deliveries)
+            return nil
+        } catch {
+            return "setpoint files not recorded in the store: \(error)"
+        }
+    }
+
     private func runLocked(now: Int64) async throws -> Result {
         let start = Slot(containing: now, length: options.step).start
         let runID = try await storage.dispatch.startDispatchRun(startedAt: now, objective: options.objectiveName,
@@ -267,9 +288,11 @@ public struct DispatchRunner {
                 }
             }
             let bd = String(data: try JSONEncoder().encode(plan.breakdown), encoding: .utf8) ?? "{}"
+            let delivery = await recordDeliveries(files, runID: runID, plan: plan)
             try await storage.dispatch.finishDispatchRun(id: runID, finishedAt: now, status: "ok", objectiveValue: plan.objective, breakdownJSON: bd,
                                         solveMs: (plan.buildSeconds + plan.solveSeconds) * 1000,
-                                        message: "SoC from \(source); load/PV from \(input.sources)" + (note.map { "; \($0)" } ?? ""), schedule: rows)
+                                        message: "SoC from \(source); load/PV from \(input.sources)" + (note.map { "; \($0)" } ?? "")
+                                            + (delivery.map { "; \($0)" } ?? ""), schedule: rows)
             return Result(runID: runID, plan: plan, files: files.map { options.outbox + "/" + $0.battery_id + ".json" }, socSource: source,
                           inputSources: input.sources)
         } catch {

@@ -116,7 +116,28 @@ public struct TrackingOptions: Sendable {
     public var dongCode: String?
     /// Monthly PV yield profile for seasonal annualisation.
     public var profile: PVYieldProfile
+    /// The optional sections to build (all by default; see `TrackingSections`).
+    public var sections: TrackingSections = .all
     public init(coverageThresholdPct: Double = 90, dongCode: String? = nil, profile: PVYieldProfile = .dangjin) {
         self.coverageThresholdPct = coverageThresholdPct; self.dongCode = dongCode; self.profile = profile
     }
+}
+
+/// The parts of a `TrackingReport` that cost reads or time beyond the summary, the monthly and
+/// yearly rows, the run-rate and the targets (which every report has). The dashboard pages show
+/// the summary and the chart buckets only, so they leave the rest out (issue 16: a cold
+/// district-year page under 300 ms); what they do build goes through the same code, so its values
+/// equal the full report's (tested).
+public struct TrackingSections: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// One row per KST day of the period (`daily`).
+    public static let daily = TrackingSections(rawValue: 1 << 0)
+    /// Participants from their meters' readings (`participants`).
+    public static let participants = TrackingSections(rawValue: 1 << 1)
+    /// Battery SoC series from the dispatch plans or the rollups (`soc`).
+    public static let soc = TrackingSections(rawValue: 1 << 2)
+    /// Forecast accuracy: the stored runs scored against the period's actuals (`forecastAccuracy`).
+    public static let forecastAccuracy = TrackingSections(rawValue: 1 << 3)
+    public static let all: TrackingSections = [.daily, .participants, .soc, .forecastAccuracy]
 }

@@ -21,6 +21,7 @@ public struct TrackingReportBuilder: Sendable {
                              siteID: String? = nil) async throws -> TrackingReport {
         let config = try await storage.requireSite(siteID)
         var report = try await TrackingReportBuilder(storage: storage, config: config, options: options).build(period: period)
+        guard options.sections.contains(.forecastAccuracy) else { return report }
         let inScope = Set(report.dongs.map(\.code))
         report.forecastAccuracy = try await ForecastAccuracy.build(storage: storage, dongs: config.dongs.filter { inScope.contains($0.code) },
                                                                    period: period)
@@ -52,12 +53,16 @@ public struct TrackingReportBuilder: Sendable {
                                  fallbackFactor: factors.inPeriod.first?.tco2eqPerMWh,
                                  districtLabel: options.dongCode == nil ? config.site.nameKo : scopeDongs[0].nameKo)
         let summary = table.rows([(period.label, period.start, grid.p0..<grid.nDays)])
-        let participants = try await participantRows(scopeDongs, summary: summary, period: period, grid: grid,
-                                                     threshold: table.threshold, monthly: counted.summary.monthlyChecks)
+        let participants = options.sections.contains(.participants)
+            ? try await participantRows(scopeDongs, summary: summary, period: period, grid: grid,
+                                        threshold: table.threshold, monthly: counted.summary.monthlyChecks)
+            : []
         let runRate = self.runRate(scopeDongs, days: days, grid: grid, threshold: table.threshold)
         var dongTargets: [String: [TargetProgress]] = [:]
         for d in scopeDongs { dongTargets[d.code] = targets(for: [d], tco2: runRate.byDong[d.code] ?? nil) }
-        let soc = try await socSeries(scopeDongs: scopeDongs, rollups: rollups, period: period, end: grid.end)
+        let soc = options.sections.contains(.soc)
+            ? try await socSeries(scopeDongs: scopeDongs, rollups: rollups, period: period, end: grid.end)
+            : SoCSeries(source: .none, resolution: "", explanation: "not built (TrackingOptions.sections)", dongs: [])
         let dongInfos = scopeDongs.map {
             TrackingReport.DongInfo(code: $0.code, nameKo: $0.nameKo, name: $0.name, households: $0.households,
                                     pvKWp: $0.pvCapacity.kWp, miniSolarHouseholds: $0.miniSolarHouseholds,
@@ -68,7 +73,7 @@ public struct TrackingReportBuilder: Sendable {
             siteID: config.site.id, siteNameKo: config.site.nameKo, siteName: config.site.name, period: period,
             scope: options.dongCode ?? "district", scopeNameKo: table.districtLabel, generatedAt: storage.clock.now(),
             coverageThresholdPct: options.coverageThresholdPct, factorsUsed: factors.inPeriod, dongs: dongInfos,
-            summary: summary, participants: participants, daily: table.rows(grid.dailyBuckets()),
+            summary: summary, participants: participants, daily: options.sections.contains(.daily) ? table.rows(grid.dailyBuckets()) : [],
             monthly: table.rows(grid.grouped { "\(pad(grid.dayDate[$0].y, 4))-\(pad(grid.dayDate[$0].m))" }),
             yearly: table.rows(grid.grouped { String(grid.dayDate[$0].y) }),
             targets: targets(for: scopeDongs, tco2: runRate.tco2ePerYear),

@@ -70,6 +70,12 @@ public struct SiteConfigParser: Sendable {
             config.dispatch = DispatchSettings(telemetryMaxAgeMin: try d.optionalDouble("telemetry_max_age_min", min: 1, max: 1440) ?? 30)
             try d.finish()
         }
+        if let c = try r.optionalTable("completeness") {
+            // Hours after a KST day's end after which its interval data count as late [h].
+            config.completeness = CompletenessSettings(lateAfterH: try c.optionalDouble("late_after_h", min: 0, max: 24 * 366)
+                                                        ?? CompletenessSettings.defaultLateAfterH)
+            try c.finish()
+        }
         config.standardLoadProfile = try r.optionalTable("standard_load_profile").map(parseStandardLoadProfile)
         config.map = try parseMap(r.optionalTable("map"), base: mapBase, dongs: dongs)
         try r.finish()

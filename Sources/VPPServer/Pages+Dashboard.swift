@@ -44,11 +44,17 @@ extension Pages {
         return try DashboardPeriod.parse(q, latest: clamped)
     }
 
-    /// The district tracking report of a period (cached per data stamp).
+    /// The district tracking report of a period (cached per data stamp), with the sections the
+    /// pages show: the summary and the chart buckets (months for a year, else days). Participants,
+    /// SoC series and forecast accuracy are left out: the pages never show them from the report
+    /// (the dong page scores its forecast itself), and on a cold district-year they were most of
+    /// the time (issue 16). The values built are the full report's (DashboardGapsTests).
     func report(_ p: DashboardPeriod) async throws -> TrackingReport {
         let key = (try await storage.readings.dataStamp()) + "|" + p.reportPeriod.label
         if let r = memo.get(key) { return r }
-        let r = try await TrackingReportBuilder.build(storage: storage, period: p.reportPeriod)
+        var options = TrackingOptions()
+        options.sections = p.scope == .year ? [] : [.daily]
+        let r = try await TrackingReportBuilder.build(storage: storage, period: p.reportPeriod, options: options, siteID: settings.site?.id)
         memo.put(key, r)
         return r
     }

@@ -148,7 +148,8 @@ extension Pages {
                   coverage: "last telemetry " + (last.map { KSTDateTime(epochSeconds: $0.measuredAt).description + " KST" } ?? "never"))
         b += card("실측 telemetry", "\(samples.count) samples", coverage: "\(aSoC.filter { $0.1 > 0 }.count) of \(n) buckets")
         b += card("계획 planned", "\(planned.count) slots", coverage: "\(pSoC.filter { $0.1 > 0 }.count) of \(n) buckets (newest plan per slot)")
-        b += await deliveryCard(battery: id, period: p)
+        let outbox = await outboxDelivery(battery: id, period: p)
+        b += await deliveryCard(battery: id, period: p, outbox: outbox)
         b += "</div>"
         let per = step == 3600 ? "hour" : (step == 86_400 ? "day" : "6 h")
         b += "<section><h2>SoC 계획 vs 실측 Planned vs actual SoC (% of usable capacity, mean per \(per))</h2>"
@@ -161,7 +162,7 @@ extension Pages {
         b += legend([("#2e9d5b", "계획 planned discharge (bars +)"), ("#c0504d", "계획 planned charge (bars −)"), ("#1d2430", "실측 actual net (line; from counters, else −ΔSoC, an ESTIMATE)")])
         let pNet = (0..<n).map { i -> Double? in pCh[i] == nil && pDis[i] == nil ? nil : (pDis[i] ?? 0) - (pCh[i] ?? 0) }
         b += signedNetChart(planned: pNet, actual: aNet, labels: labels)
-        b += "</section>"
+        b += "</section>" + outbox.section
         return page(title: Self.siteTitle(site.site, "배터리 \(id)"), subtitle: "\(dong.nameKo) · \(p.title) · SoC in % of usable capacity", body: b)
     }
 
@@ -175,19 +176,55 @@ extension Pages {
         return "<div class=\"chartbox\">" + c.svg(bars: planned.map { $0 ?? 0 }, line: actual.map { $0 ?? 0 }, labels: labels) + "</div>"
     }
 
-    /// Setpoint delivery: the OpenADR events the VTN published for this battery (events target
-    /// battery ids) in the period and the newest one. File-outbox deliveries (`--outbox`) are
-    /// written as files and not recorded in the store, so they cannot be shown here.
-    func deliveryCard(battery id: String, period p: DashboardPeriod) async -> String {
+    /// Setpoint delivery, one card: the OpenADR events the VTN published for this battery (events
+    /// target battery ids) in the period, and the outbox files `vpp dispatch run` wrote whose
+    /// setpoints cover the period (`SetpointDeliveryStore`), each with its newest; the files are
+    /// listed in `outbox.section`.
+    func deliveryCard(battery id: String, period p: DashboardPeriod, outbox: OutboxDelivery) async -> String {
         var q = OpenADRQuery(kind: .event, targetsAny: [id])
         q.limit = 1000
-        guard let oadr = try? storage.openADR(), let events = try? await oadr.openADRObjects(q) else {
-            return card("설정값 전달 Setpoint delivery", "–", coverage: "this store keeps no OpenADR objects")
+        var value: [String] = [], lines: [String] = []
+        if let n = outbox.count { value.append("\(n) outbox file\(n == 1 ? "" : "s")") }
+        lines.append("outbox: " + outbox.note)
+        if let oadr = try? storage.openADR(), let events = try? await oadr.openADRObjects(q) {
+            let inPeriod = events.filter { $0.createdAt >= p.start && $0.createdAt < p.end }
+            value.append("\(inPeriod.count) OpenADR event\(inPeriod.count == 1 ? "" : "s")")
+            lines.append("OpenADR: published in the period; newest " + (events.map(\.createdAt).max().map { KSTDateTime(epochSeconds: $0).description + " KST" } ?? "never"))
+        } else {
+            lines.append("OpenADR: this store keeps no OpenADR objects")
         }
-        let inPeriod = events.filter { $0.createdAt >= p.start && $0.createdAt < p.end }
-        let newest = events.map(\.createdAt).max()
-        return card("설정값 전달 Setpoint delivery", "\(inPeriod.count) OpenADR events",
-                    coverage: "published for \(id) in the period; newest " + (newest.map { KSTDateTime(epochSeconds: $0).description + " KST" } ?? "never")
-                        + ". File-outbox deliveries are not recorded in the store.")
+        return card("설정값 전달 Setpoint delivery", value.isEmpty ? "–" : value.joined(separator: " · "), coverage: lines.joined(separator: "; "))
+    }
+
+    /// The outbox files of a battery whose setpoints cover the period: how many (nil when the
+    /// store cannot tell), a note naming the newest, and the table.
+    struct OutboxDelivery { var count: Int?; var note: String; var section: String }
+
+    func outboxDelivery(battery id: String, period p: DashboardPeriod) async -> OutboxDelivery {
+        let store: any SetpointDeliveryStore
+        do { store = try storage.setpointDeliveryStore() } catch {
+            return OutboxDelivery(count: nil, note: "\(error)", section: "")
+        }
+        let rows: [SetpointDelivery], newest: SetpointDelivery?
+        do {
+            rows = try await store.setpointDeliveries(batteryID: id, from: p.start, to: p.end, limit: 500)
+            newest = try await store.latestSetpointDelivery(batteryID: id)
+        } catch {
+            return OutboxDelivery(count: nil, note: "the store could not list the deliveries: \(error)", section: "")
+        }
+        let note = "files covering the period\(rows.count >= 500 ? " (first 500)" : ""); newest written "
+            + (newest.map { KSTDateTime(epochSeconds: $0.writtenAt).description + " KST (run \($0.runID))" } ?? "never")
+        var b = "<section id=\"outbox\"><h2>파일 전달 Outbox delivery: setpoint files covering the period (KST)</h2>"
+        guard !rows.isEmpty else {
+            return OutboxDelivery(count: 0, note: note, section: b + "<p class=muted>no setpoint file written for \(esc(id)) covers this period" + (newest == nil ? " (none ever written)" : "") + "</p></section>")
+        }
+        b += "<div class=\"scroll\"><table id=\"deliveries\"><tr><th>written (KST)</th><th class=n>run</th><th>file</th><th class=n>slots</th><th>covers (KST, slot starts to end)</th></tr>"
+        for d in rows.prefix(50) {
+            b += "<tr><td>\(KSTDateTime(epochSeconds: d.writtenAt))</td><td class=n>\(d.runID)</td><td><code>\(esc(d.path))</code></td><td class=n>\(d.slots)</td>"
+            b += "<td>\(KSTDateTime(epochSeconds: d.firstSlotStart)) – \(KSTDateTime(epochSeconds: d.lastSlotEnd))</td></tr>"
+        }
+        b += "</table></div>"
+        if rows.count > 50 { b += "<p class=muted>newest 50 of \(rows.count) shown</p>" }
+        return OutboxDelivery(count: rows.count, note: note, section: b + "</section>")
     }
 }

@@ -46,8 +46,9 @@ struct Pages: Sendable {
         .maplegend h3{font-size:14px;margin:0 0 6px}.maplegend div{margin:2px 0}.sw.hatch{background:repeating-linear-gradient(45deg,#f4f4f4 0 3px,#bbb 3px 5px)}
         svg .area:hover{stroke:#17324d;stroke-width:3}main svg{max-width:100%;height:auto}.scroll,section{overflow-x:auto}
         .crumbs{font-size:13px;margin:0 0 8px}table.grid td{padding:2px 4px;font-size:12px;text-align:center}
-        .full{background:#cdebd6}.part{background:#fbe7b5}.miss{background:#f3c1c1}.pending{background:#eceff3}.monthly{background:#dce6f5}tr.warn td{background:#fff7e6}
+        .full{background:#cdebd6}.part{background:#fbe7b5}.miss{background:#f3c1c1}.pending{background:#eceff3}.monthly{background:#dce6f5}td.late{box-shadow:inset 0 0 0 2px #7a4fb5}td.late a{color:#3d1f66;text-decoration:none;font-weight:600}.sw.late{box-shadow:inset 0 0 0 2px #7a4fb5;background:#fff}tr.warn td{background:#fff7e6}
         td:first-child,th{white-space:nowrap}
+        table.city td,table.city th{white-space:nowrap;padding:4px 6px}.bar{display:inline-block;width:60px;height:10px;background:#eceff3;vertical-align:middle;margin-right:4px}.bar i{display:block;height:10px}tr.total td{border-top:2px solid #17324d}
         @media (max-width:600px){main{padding:10px}header{padding:10px 12px}.card{min-width:130px}.card b{font-size:18px}
         .chartbox{overflow-x:auto}.chartbox svg{max-width:none;height:auto}section{padding:10px}}
         """
@@ -204,7 +205,7 @@ struct Pages: Sendable {
         var b = "<nav class=\"top\">"
         let p = viewer?.principal
         if p == nil || p?.role == .operator {
-            b += "<a href=\"/dashboard\">대시보드 Dashboard</a><a href=\"/completeness\">데이터 현황 Completeness</a>"
+            b += "<a href=\"/dashboard\">대시보드 Dashboard</a><a href=\"/city\" id=\"city-link\">도시 City</a><a href=\"/completeness\">데이터 현황 Completeness</a>"
         }
         b += "<a href=\"/upload\">업로드 Upload</a>"
         if p != nil { b += "<a href=\"/uploads\">업로드 목록 Uploads</a>" }

@@ -127,6 +127,7 @@ extension HTTPServer {
             try await pg.batteryPage(id: context.parameters.get("id") ?? "", query: Self.query(request))
         }
         operatorPage(routes, "/completeness", pages) { request, _, pg in try await pg.completenessPage(query: Self.query(request)) }
+        operatorPage(routes, "/city", pages) { request, _, pg in try await pg.cityPage(query: Self.query(request)) }
         routes.get("/uploads") { request, context in
             let p = try context.requirePrincipal()
             let pg = pages.viewing(sessions.session(request))

@@ -667,6 +667,23 @@ public enum VPPMigrations {
                 INSERT INTO rollup_monthly_refresh (id, log_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM sync_rollup_log;
                 """)
         }
+        // Dashboard (issue 16): every setpoint file `vpp dispatch run` writes to the outbox, one row per
+        // run and battery, so the battery page can show file-outbox delivery next to OpenADR events.
+        m.registerMigration("dash-v1-setpoint-delivery") { db in
+            try db.execute(sql: """
+                CREATE TABLE setpoint_delivery (
+                    run_id INTEGER NOT NULL REFERENCES dispatch_run(id),
+                    battery_id TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    written_at INTEGER NOT NULL,
+                    slots INTEGER NOT NULL CHECK (slots >= 0),
+                    first_slot_start INTEGER NOT NULL,
+                    last_slot_end INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, battery_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX setpoint_delivery_battery ON setpoint_delivery(battery_id, written_at);
+                """)
+        }
         return m
     }
 }

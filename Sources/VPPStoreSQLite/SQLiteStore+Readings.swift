@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import VPPCore
 import VPPStore
 import VPPAuth
@@ -18,14 +19,36 @@ extension SQLiteStore {
                 FROM rollup_hourly WHERE dong_code = ? AND hour_start >= ? AND hour_start < ?
                 ORDER BY hour_start
                 """)
+            // Stepped with sqlite3 directly (all nine columns are NOT NULL integers): every cold
+            // dashboard period reads a district-year, ~123 k rows, and GRDB's per-column Row
+            // decoding was most of that read (issue 16, perf profile).
+            let raw = stmt.sqliteStatement
+            defer { sqlite3_reset(raw); sqlite3_clear_bindings(raw) }
             for code in dongCodes {
                 var rows: [HourlyRollup] = []
-                rows.reserveCapacity(Int(max(0, (to - from) / 3600)))
-                let cursor = try Row.fetchCursor(stmt, arguments: [code, from, to])
-                while let r = try cursor.next() {
-                    rows.append(HourlyRollup(
-                        hourStart: r[0], generationWh: r[1], consumptionWh: r[2], chargeWh: r[3], dischargeWh: r[4],
-                        importWh: r[5], exportWh: r[6], generationCoveredS: r[7], consumptionCoveredS: r[8]))
+                rows.reserveCapacity(Int(max(0, min(to - from, 400 * 86_400) / 3600)))
+                try code.withCString { cCode in
+                    sqlite3_reset(raw)
+                    sqlite3_bind_text(raw, 1, cCode, -1, nil)
+                    sqlite3_bind_int64(raw, 2, from)
+                    sqlite3_bind_int64(raw, 3, to)
+                    while true {
+                        let rc = sqlite3_step(raw)
+                        if rc == SQLITE_DONE { break }
+                        guard rc == SQLITE_ROW else {
+                            throw VPPError.database(resultCode: rc, message: String(cString: sqlite3_errmsg(sqlite3_db_handle(raw))),
+                                                    "database read of hourly rollups failed")
+                        }
+                        rows.append(HourlyRollup(
+                            hourStart: sqlite3_column_int64(raw, 0), generationWh: sqlite3_column_int64(raw, 1),
+                            consumptionWh: sqlite3_column_int64(raw, 2), chargeWh: sqlite3_column_int64(raw, 3),
+                            dischargeWh: sqlite3_column_int64(raw, 4), importWh: sqlite3_column_int64(raw, 5),
+                            exportWh: sqlite3_column_int64(raw, 6), generationCoveredS: sqlite3_column_int64(raw, 7),
+                            consumptionCoveredS: sqlite3_column_int64(raw, 8)))
+                    }
+                    // The bound C string lives only in this closure.
+                    sqlite3_reset(raw)
+                    sqlite3_clear_bindings(raw)
                 }
                 out[code] = rows
             }

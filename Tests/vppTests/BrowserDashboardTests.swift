@@ -66,16 +66,24 @@ enum BrowserDashboard {
         }
         try await s.store.finishDispatchRun(id: run, finishedAt: day - 3500, status: "optimal", objectiveValue: 0, breakdownJSON: "{}",
                                             solveMs: 1, message: nil, schedule: rows)
+        // The run's setpoint files, as `vpp dispatch run --outbox` records them (the battery page lists them).
+        try await s.store.recordSetpointDeliveries(site.batteries.map { _, bat in
+            SetpointDelivery(runID: run, batteryID: bat.id, path: "outbox/setpoints/\(bat.id).json", writtenAt: day - 3500, slots: 24,
+                             firstSlotStart: day, lastSlotEnd: day + 86_400)
+        })
         _ = try await s.store.appendTelemetry(samples, source: "browser-test", directory: try await s.store.assetDirectory(),
                                               receivedAt: day + 86_400, sha256: "browser-test-\(samples.count)")
         #expect(try await s.uploadRaw(ServerFixtures.monthlyCSV(rows: 8, bad: 1), query: "kind=monthly&month=2024-07", token: s.officeToken).status == 201)
+        // Interval data for 2024-07-15 received now (the system clock): long after the day's end, so late.
+        let late = "검침일시,계량기번호,사용량(kWh)\n" + (1...23).map { "2024-07-15 \($0 < 10 ? "0" : "")\($0):00,CHEONYEON-FEEDER,\(300 + $0).0\n" }.joined()
+        #expect(try await s.uploadRaw(Array(late.utf8), query: "kind=interval", token: s.operatorToken).status == 201)
         try FileManager.default.createDirectory(at: BrowserDashboard.screenshots, withIntermediateDirectories: true)
         let r = OpenADRInterop.run(BrowserDashboard.python, [
             "scripts/browser-dashboard.py", "--base", "http://127.0.0.1:\(s.port)", "--operator", s.operatorToken, "--office", s.officeToken,
             "--dong", "1141058500", "--day", "2024-07-15", "--out", BrowserDashboard.screenshots.path,
         ], cwd: Paths.packageRoot)
         #expect(r.status == 0 && r.out.contains("browser: PASSED"), "\(r.out)\n\(r.err.suffix(2000))")
-        for name in ["login-1280", "dashboard-1280", "dashboard-390", "dong-1280", "dong-390", "battery-1280", "battery-390", "office-upload-390", "office-forbidden-390"] {
+        for name in ["login-1280", "dashboard-1280", "dashboard-390", "dong-1280", "dong-390", "battery-1280", "battery-390", "city-1280", "city-390", "office-upload-390", "office-forbidden-390"] {
             let size = (try? FileManager.default.attributesOfItem(atPath: BrowserDashboard.screenshots.appendingPathComponent(name + ".png").path)[.size] as? Int) ?? 0
             #expect(size > 10_000, "\(name).png: \(size) bytes")
         }

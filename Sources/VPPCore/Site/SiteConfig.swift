@@ -20,6 +20,8 @@ public struct SiteConfig: Sendable, Equatable, Codable {
     public var openadr: OpenADRProgramConfig? = nil
     /// Dong outlines for the dashboard map (`[map]`, issue 16); nil: no map.
     public var map: SiteMap? = nil
+    /// `[completeness]` (issue 16; optional; nil: the defaults of `CompletenessSettings`).
+    public var completeness: CompletenessSettings? = nil
 
     public init(version: Int = 1, site: SiteInfo, dongs: [DongConfig], tariffs: [TariffTable] = [],
                 emissionFactors: [EmissionFactorEntry] = [], targets: Targets = Targets(),
