@@ -113,10 +113,11 @@ let package = Package(
         ]),
         // One set of store tests run against both drivers (issue 14); PostgreSQL via $VPP_TEST_POSTGRES_URL.
         .testTarget(name: "StoreConformanceTests", dependencies: [
-            "VPPStore", "VPPStoreSQLite", "VPPStorePostgres", "VPPTestSupport", "Ingestion", "VPPConfig", "VPPAuth", "VPPCore",
+            "VPPStore", "VPPStoreSQLite", "VPPStorePostgres", "VPPTestSupport", "Ingestion", "VPPConfig", "VPPAuth", "VPPCore", "Tracking",
         ]),
         .testTarget(name: "vppTests", dependencies: [
             "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPConfig", "OpenADR",
+            "VPPStorePostgres",
         ]),
     ],
     swiftLanguageModes: [.v6]
