@@ -325,6 +325,27 @@ struct PostgresCityTests {
         }
     }
 
+    @Test("two syncs of the same district and stream at once: one batch commits, the other is refused (75), nothing twice")
+    func concurrentSyncsSerialize() async throws {
+        try await Self.withFixture { f in
+            try await f.source.replaceRollups(Self.rollups(f.site, hours: 200))
+            _ = try await f.target.sites.loadSite(f.site)
+            let src = try f.source.storage.syncSource(), dst = try f.target.syncTarget()
+            let batch = try await src.syncBatch(.rollups, after: 0, limit: 600)
+            let id = f.site.site.id
+            async let a: Result<Int, Error> = { do { return .success(try await dst.applySyncBatch(source: id, batch, failAfterRows: nil)) } catch { return .failure(error) } }()
+            async let b: Result<Int, Error> = { do { return .success(try await dst.applySyncBatch(source: id, batch, failAfterRows: nil)) } catch { return .failure(error) } }()
+            let results = [await a, await b]
+            let ok = results.compactMap { try? $0.get() }
+            let refused = results.compactMap { r -> VPPError? in if case .failure(let e) = r { return e as? VPPError } else { return nil } }
+            #expect(ok == [600])
+            #expect(refused.count == 1 && refused.first?.category == .temporary)
+            #expect(try await dst.syncWatermark(source: id, stream: .rollups) == batch.through)
+            #expect(try await f.count("rollup_hourly") == 600)
+            try await f.expectEqual(from: Self.july, to: Self.july + 200 * 3600)
+        }
+    }
+
     @Test("sync refuses dongs of another district, and a second district lands beside the first")
     func refusalsAndSeveralDistricts() async throws {
         try await Self.withFixture { f in
