@@ -113,7 +113,7 @@ let package = Package(
         ]),
         // One set of store tests run against both drivers (issue 14); PostgreSQL via $VPP_TEST_POSTGRES_URL.
         .testTarget(name: "StoreConformanceTests", dependencies: [
-            "VPPStore", "VPPStoreSQLite", "VPPStorePostgres", "VPPTestSupport", "Ingestion", "VPPConfig", "VPPAuth", "VPPCore",
+            "VPPStore", "VPPStoreSQLite", "VPPStorePostgres", "VPPTestSupport", "Ingestion", "VPPConfig", "VPPAuth", "VPPCore", "Tracking",
         ]),
         .testTarget(name: "vppTests", dependencies: [
             "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPStorePostgres", "VPPConfig", "OpenADR",

@@ -380,6 +380,9 @@ public enum PostgresMigrations {
             CREATE INDEX reading_upload ON reading(upload_id);
             """),
         // ---- end of pgmore block --------------------------------------------------------------------
+        // City (issue 14): the target tables of `vpp sync` and the per-KST-month rollup sums (see PostgresStore+City.swift).
+        ("city-v1-sync", PostgresCityMigrations.sync),
+        ("city-v1-rollup-monthly", PostgresCityMigrations.rollupMonthly),
     ]
 
     /// The statements of a migration's text (each ends with `;` at the end of a line; `--` comment lines dropped).

@@ -160,9 +160,11 @@ extension PostgresStore: ReadingStore {
         let r = try await rows("""
             SELECT (SELECT MAX(id) FROM upload) AS a, (SELECT MAX(id) FROM forecast_run) AS b, (SELECT MAX(id) FROM dispatch_run) AS c,
                    (SELECT MAX(loaded_at) FROM site) AS d, (SELECT MAX(id) FROM config_change) AS e,
-                   (SELECT COUNT(*) FROM upload WHERE status = 'ingesting') AS f, (SELECT COUNT(*) FROM upload) AS g
+                   (SELECT COUNT(*) FROM upload WHERE status = 'ingesting') AS f, (SELECT COUNT(*) FROM upload) AS g,
+                   (SELECT SUM(value)::BIGINT FROM sync_watermark) AS h
             """)[0]
-        return try ["a", "b", "c", "d", "e", "f", "g"].map { try r.v($0, Int64?.self).map(String.init) ?? "-" }.joined(separator: ":")
+        // h: watermarks only grow, so their sum moves with every batch a `vpp sync` commits into a city store.
+        return try ["a", "b", "c", "d", "e", "f", "g", "h"].map { try r.v($0, Int64?.self).map(String.init) ?? "-" }.joined(separator: ":")
     }
 }
 
