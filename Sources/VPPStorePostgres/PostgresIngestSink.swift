@@ -43,8 +43,8 @@ final class PostgresIngestSink: ReadingSink {
     var lastSlot: Int64 = .min
     private(set) var rollupRowsWritten = 0
 
-    /// Rows per COPY batch.
-    static let batchRows = 50_000
+    /// Rows per COPY batch (`PostgresStore.defaultIngestBatchRows` unless a test sets fewer).
+    let batchRows: Int
 
     private var lastSlotOfAsset: [Int64]
     private let flows: [AssetDirectory.Flow]
@@ -81,8 +81,9 @@ final class PostgresIngestSink: ReadingSink {
     var telemetryChecks: PostgresTelemetryChecks?
 
     init(conn: PostgresConnection, logger: Logger, uploadID: Int64, dir: AssetDirectory, keys: [Int32], location: String,
-         rowByRow: Bool = false) {
+         rowByRow: Bool = false, batchRows: Int = PostgresStore.defaultIngestBatchRows) {
         self.location = location
+        self.batchRows = max(1, batchRows)
         self.conn = conn; self.logger = logger; self.uploadID = uploadID; self.dir = dir; self.keys = keys; self.rowByRow = rowByRow
         lastSlotOfAsset = Array(repeating: .min, count: dir.assets.count)
         flows = dir.assets.map(\.flow)
@@ -157,7 +158,7 @@ final class PostgresIngestSink: ReadingSink {
         if slotStart < firstSlot { firstSlot = slotStart }
         if slotStart > lastSlot { lastSlot = slotStart }
         ok += 1
-        if bSlot.count >= Self.batchRows { try flushBatch() }
+        if bSlot.count >= batchRows { try flushBatch() }
         // Bounded memory, as in SQLite: partial rollup sums are added when the map grows past 64k dong-hours.
         if rollups.count >= 65_536 { rollupRowsWritten += try flushRollups() }
     }
@@ -312,7 +313,7 @@ final class PostgresIngestSink: ReadingSink {
         let spans = bSpan.sorted { $0.key < $1.key }
         let batch = Batch(asset: bAsset, slot: bSlot, dur: bDur, wh: bWh, quality: bQuality,
                           spanAsset: spans.map(\.key), spanLo: spans.map(\.value.lo), spanHi: spans.map(\.value.hi), uploadID: uploadID)
-        let reserve = min(bSlot.count, Self.batchRows)
+        let reserve = min(bSlot.count, batchRows)
         bAsset = []; bSlot = []; bDur = []; bWh = []; bQuality = []
         bAsset.reserveCapacity(reserve); bSlot.reserveCapacity(reserve); bDur.reserveCapacity(reserve)
         bWh.reserveCapacity(reserve); bQuality.reserveCapacity(reserve)
@@ -409,7 +410,7 @@ final class PostgresIngestSink: ReadingSink {
     /// The batch as COPY text rows (tab-separated integers), handed on in chunks of about 256 KiB
     /// so the server starts storing while the rest is encoded.
     private static func encode(_ b: Batch, _ emit: (ByteBuffer) async throws -> Void) async throws {
-        let rowsPerChunk = 4096
+        let rowsPerChunk = 16_384
         var start = 0
         while start < b.slot.count {
             let end = min(b.slot.count, start + rowsPerChunk)

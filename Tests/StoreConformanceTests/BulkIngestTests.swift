@@ -5,13 +5,14 @@ import VPPCore
 import VPPStore
 import VPPTestSupport
 
-/// Files large enough to take several of the PostgreSQL driver's COPY batches (50,000 rows,
-/// stored in the background while the next batch is parsed), checked on both drivers: a failure
+/// Files that take several of the PostgreSQL driver's COPY batches (50,000 rows here, set for the
+/// test; each stored in the background while the next batch is parsed), checked on both drivers: a failure
 /// while a batch is in flight leaves nothing, and a corrected re-upload whose batches straddle
 /// stored rows counts each change once and moves the rollups by the difference.
 @Suite("bulk ingest across batches")
 struct BulkIngestTests {
     static let meters = ["YEONHUI-FEEDER", "SINCHON-FEEDER", "CHEONYEON-FEEDER"]
+    static let batchRows = 50_000
     static let slotsPerMeter = 40_000  // 120,000 rows: three batches, each meter straddling a batch end
 
     /// Quarter-hour rows meter by meter (as a head-end exports them) from 2024-01-01 00:00 KST,
@@ -43,7 +44,7 @@ struct BulkIngestTests {
 
     @Test("a failure while a batch is being stored leaves nothing; a retry stores every row once", arguments: Driver.available)
     func failureWithBatchInFlight(driver: Driver) async throws {
-        try await withStore(driver) { s in
+        try await withStore(driver, pgBatchRows: Self.batchRows) { s in
             try await s.sites.loadSite(try Samples.seodaemun)
             let f = try Self.file("big.csv") { m, i in 20_000 + (i * 37 + m * 11) % 9_000 }
             defer { TempDirectory.remove(f.dir) }
@@ -73,7 +74,7 @@ struct BulkIngestTests {
     @Test("a corrected re-upload across batches counts each change once and moves the rollups by the difference",
           arguments: Driver.available)
     func correctedAcrossBatches(driver: Driver) async throws {
-        try await withStore(driver) { s in
+        try await withStore(driver, pgBatchRows: Self.batchRows) { s in
             try await s.sites.loadSite(try Samples.seodaemun)
             let value = { (m: Int, i: Int) in 20_000 + (i * 37 + m * 11) % 9_000 }
             let a = try Self.file("a.csv", wh: value)

@@ -34,7 +34,9 @@ struct StoreUnderTest {
 
     static let clock = FixedWallClock(KSTDateTime(year: 2026, month: 11, day: 22, hour: 9))
 
-    static func make(_ driver: Driver) async throws -> StoreUnderTest {
+    /// `pgBatchRows`: the PostgreSQL ingest's COPY batch size (smaller than the default to test
+    /// files of several batches).
+    static func make(_ driver: Driver, pgBatchRows: Int = PostgresStore.defaultIngestBatchRows) async throws -> StoreUnderTest {
         switch driver {
         case .sqlite:
             let dir = try TempDirectory.make()
@@ -44,7 +46,7 @@ struct StoreUnderTest {
             guard let server = Driver.postgresURL else { throw VPPError(.usage, "VPP_TEST_POSTGRES_URL is unset") }
             let name = "vpp_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             try await PostgresStore.createDatabase(name, on: server)
-            let store = PostgresStore(url: server.with(database: name), clock: clock)
+            let store = PostgresStore(url: server.with(database: name), clock: clock, ingestBatchRows: pgBatchRows)
             return StoreUnderTest(storage: store.storage, close: {
                 await store.close()
                 try? await PostgresStore.dropDatabase(name, on: server)
@@ -54,8 +56,9 @@ struct StoreUnderTest {
 }
 
 /// Runs `body` on a fresh store of `driver` and removes the store afterwards, also when it throws.
-func withStore(_ driver: Driver, _ body: (Storage) async throws -> Void) async throws {
-    let s = try await StoreUnderTest.make(driver)
+func withStore(_ driver: Driver, pgBatchRows: Int = PostgresStore.defaultIngestBatchRows,
+               _ body: (Storage) async throws -> Void) async throws {
+    let s = try await StoreUnderTest.make(driver, pgBatchRows: pgBatchRows)
     do { try await body(s.storage) } catch {
         await s.close()
         throw error
