@@ -101,7 +101,7 @@ struct UploadSemanticsCLITests {
             try? holder.pool.write { db in
                 try db.execute(sql: "INSERT INTO audit_log (at, actor, action, outcome) VALUES (0, 'test', 'lock', 'ok')")
                 locked.signal()
-                _ = release.wait(timeout: .now() + 60)
+                _ = release.wait(timeout: .now() + 600)
             }
             done.signal()
         }
@@ -155,7 +155,7 @@ struct UploadSemanticsCLITests {
             try? holder.pool.write { db in
                 try db.execute(sql: "INSERT INTO audit_log (at, actor, action, outcome) VALUES (0, 'test', 'lock', 'ok')")
                 locked.signal()
-                _ = release.wait(timeout: .now() + 90)
+                _ = release.wait(timeout: .now() + 600)
             }
             done.signal()
         }
