@@ -264,7 +264,8 @@ struct ServerTests {
     }
 
     @Test func perTokenRateLimit() async throws {
-        let s = try await LiveServer.start { $0.rateLimitPerS = 0.5; $0.rateBurst = 3 }
+        // One token per 1000 s: no refill can happen during the test, however slow the machine.
+        let s = try await LiveServer.start { $0.rateLimitPerS = 0.001; $0.rateBurst = 3 }
         defer { Task { await s.stop() } }
         var statuses: [Int] = []
         for _ in 0..<5 { statuses.append(try await s.get("/api/v1/dongs", token: s.operatorToken).status) }
