@@ -385,6 +385,7 @@ public enum PostgresMigrations {
         // City (issue 14): the target tables of `vpp sync` and the per-KST-month rollup sums (see PostgresStore+City.swift).
         ("city-v1-sync", PostgresCityMigrations.sync),
         ("city-v1-rollup-monthly", PostgresCityMigrations.rollupMonthly),
+        ("city-v2-rollup-writes", PostgresCityMigrations.rollupWrites),
     ]
 
     /// The statements of a migration's text (each ends with `;` at the end of a line; `--` comment lines dropped).

@@ -347,3 +347,21 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    /// For `vpp bench pg-ingest`: streams a file of COPY text rows into `reading` through this
+    /// driver's connection alone (no parsing, no checks, no rollups), in `chunkBytes` pieces —
+    /// what the driver's transport costs, next to the full ingest and `psql \copy`.
+    public func benchRawCopy(file: String, chunkBytes: Int = 256 * 1024) async throws {
+        guard let fh = FileHandle(forReadingAtPath: file) else { throw VPPError(.noInput, "\(file): cannot open") }
+        defer { try? fh.close() }
+        try await withConnection("raw COPY") { conn in
+            try await conn.copyFrom(table: "reading", columns: ["asset_key", "slot_start", "duration_s", "energy_wh", "quality", "upload_id"],
+                                    logger: logger) { w in
+                while let d = try fh.read(upToCount: chunkBytes), !d.isEmpty {
+                    try await w.write(ByteBuffer(bytes: d))
+                }
+            }
+        }
+    }
+}

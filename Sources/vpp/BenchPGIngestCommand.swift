@@ -22,9 +22,15 @@ struct BenchPGIngest: AsyncParsableCommand {
     @Option(help: "Interval rows to ingest.") var rows: Int = 1_000_000
     @Option(name: .customLong("row-by-row"), help: "Also time this many rows through the row-by-row path (0: skip).") var rowByRow: Int = 20_000
     @Option(help: "psql client.") var psql: String = "psql"
+    @Option(help: "Rounds of vpp, psql and driver-only COPY, interleaved; medians are printed.") var rounds: Int = 3
+    @Option(help: "Also time two files of this many rows each sharing every dong-hour (0: skip).") var shared: Int = 0
+    @Option(name: .customLong("batch-rows"), help: "Rows per COPY batch of the ingest (default: the store's).") var batchRows: Int?
 
     func validate() throws {
         guard (1_000...50_000_000).contains(rows) else { throw ValidationError("--rows must be 1000…50000000") }
+        if let b = batchRows { guard (1_000...50_000_000).contains(b) else { throw ValidationError("--batch-rows must be 1000…50000000") } }
+        guard (1...20).contains(rounds) else { throw ValidationError("--rounds must be 1…20") }
+        guard (0...50_000_000).contains(shared) else { throw ValidationError("--shared must be 0…50000000") }
         guard (0...1_000_000).contains(rowByRow) else { throw ValidationError("--row-by-row must be 0…1000000") }
     }
 
@@ -39,48 +45,107 @@ struct BenchPGIngest: AsyncParsableCommand {
         try IngestBenchmark.generate(path: csv, rows: rows, meters: meters, kW: [4.0, 3.5, 5.25, 2.75])
         print("pg-ingest bench: \(rows) rows, \(meters.count) meters × 15-min slots (synthetic: a repeating 4-value kW pattern), server \(server.redacted)")
 
-        let name = "vpp_bench_\(getpid())"
+        var mapping = IngestMapping()
+        mapping.convention = .hourBeginning
+        let copyFile = dir.appendingPathComponent("rows.copy").path
+        var ours: [Double] = [], theirs: [Double] = [], raw: [Double] = []
+        // Rounds interleave the three so that the machine's changing load hits each alike.
+        for round in 1...rounds {
+            let name = "vpp_bench_\(getpid())_\(round)"
+            try await PostgresStore.createDatabase(name, on: server)
+            let target = server.with(database: name)
+            let store = batchRows.map { PostgresStore(url: target, clock: FixedWallClock(0), ingestBatchRows: $0) }
+                ?? PostgresStore(url: target, clock: FixedWallClock(0))
+            do {
+                try await store.loadSite(site)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let report = try await Ingestor(storage: store.storage).ingest(
+                    file: csv, options: IngestOptions(kind: .interval, source: "bench", mapping: mapping))
+                let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                guard report.rowsOK == rows else { throw VPPError(.internal, "bench ingest stored \(report.rowsOK) of \(rows) rows") }
+                ours.append(secs)
+                print(String(format: "  round %d  vpp ingest (COPY path): %d ok, %d rejected, %d dong-hours in %.3f s → %.0f rows/s (sha256, parse, validate, COPY, rollups, commit)",
+                             round, report.rowsOK, report.rowsRejected, report.rollupHours, secs, Double(rows) / secs))
+
+                // The same rows as COPY text, then psql \copy into the same (emptied) table.
+                if round == 1 {
+                    try runPsql(target, "\\copy (SELECT asset_key, slot_start, duration_s, energy_wh, quality, upload_id FROM reading) TO '\(copyFile)'")
+                }
+                try runPsql(target, "TRUNCATE reading")
+                let p0 = DispatchTime.now().uptimeNanoseconds
+                try runPsql(target, "\\copy reading (asset_key, slot_start, duration_s, energy_wh, quality, upload_id) FROM '\(copyFile)'")
+                let psecs = Double(DispatchTime.now().uptimeNanoseconds - p0) / 1e9
+                theirs.append(psecs)
+                print(String(format: "  round %d  psql \\copy (same rows, same table, psql process start included): %.3f s → %.0f rows/s",
+                             round, psecs, Double(rows) / psecs))
+                // The driver alone: the same COPY text through postgres-nio, no parsing or rollups.
+                try runPsql(target, "TRUNCATE reading")
+                let d0 = DispatchTime.now().uptimeNanoseconds
+                try await store.benchRawCopy(file: copyFile)
+                let dsecs = Double(DispatchTime.now().uptimeNanoseconds - d0) / 1e9
+                raw.append(dsecs)
+                print(String(format: "  round %d  postgres-nio COPY of the same text (the driver alone: no parsing, checks or rollups): %.3f s → %.0f rows/s",
+                             round, dsecs, Double(rows) / dsecs))
+                print(String(format: "  round %d  ratio vpp / psql: %.2f", round, psecs / secs))
+
+                if round == rounds && rowByRow > 0 {
+                    try runPsql(target, "TRUNCATE reading, rollup_hourly")
+                    let small = dir.appendingPathComponent("small.csv").path
+                    try IngestBenchmark.generate(path: small, rows: rowByRow, meters: meters, kW: [4.0, 3.5, 5.25, 2.75])
+                    // Row-by-row: the same reader through the sink's per-row path.
+                    let rowStore = PostgresStore(url: target, clock: FixedWallClock(0), ingestRowByRow: true)
+                    let r0 = DispatchTime.now().uptimeNanoseconds
+                    let rb = try await Ingestor(storage: rowStore.storage).ingest(
+                        file: small, options: IngestOptions(kind: .interval, source: "bench-row", mapping: mapping))
+                    let rsecs = Double(DispatchTime.now().uptimeNanoseconds - r0) / 1e9
+                    print(String(format: "  row-by-row path: %d rows in %.3f s → %.0f rows/s (bulk/row-by-row: %.1f×)",
+                                 rb.rowsOK, rsecs, Double(rb.rowsOK) / rsecs, (Double(rows) / secs) / (Double(rb.rowsOK) / rsecs)))
+                    await rowStore.close()
+                }
+                await store.close()
+            } catch {
+                await store.close()
+                try? await PostgresStore.dropDatabase(name, on: server)
+                throw error
+            }
+            try await PostgresStore.dropDatabase(name, on: server)
+        }
+        let mo = median(ours), mp = median(theirs), mr = median(raw)
+        print(String(format: "  median of %d rounds: vpp %.3f s → %.0f rows/s; psql \\copy %.3f s → %.0f rows/s; postgres-nio COPY %.3f s → %.0f rows/s",
+                     rounds, mo, Double(rows) / mo, mp, Double(rows) / mp, mr, Double(rows) / mr))
+        print(String(format: "  ratio vpp / psql (medians): %.2f; per round: %@", mp / mo,
+                     zip(ours, theirs).map { String(format: "%.2f", $1 / $0) }.joined(separator: " ")))
+        if shared > 0 { try await sharedDongHours(server: server, site: site, meters: meters, mapping: mapping, dir: dir) }
+    }
+
+    private func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// Two files of `shared` rows each over the same period, one meter of every dong in each (even
+    /// and odd meters): the second file's readings are new but every one of its dong-hours is
+    /// already stored, so its rollups take the merge path (COPY into a temporary table, one
+    /// additive INSERT … ON CONFLICT) — the usual case once several offices of a dong upload.
+    private func sharedDongHours(server: PostgresURL, site: SiteConfig, meters: [String], mapping: IngestMapping, dir: URL) async throws {
+        let a = dir.appendingPathComponent("even.csv").path, b = dir.appendingPathComponent("odd.csv").path
+        try IngestBenchmark.generate(path: a, rows: shared, meters: meters.enumerated().filter { $0.offset % 2 == 0 }.map(\.element), kW: [4.0, 3.5, 5.25, 2.75])
+        try IngestBenchmark.generate(path: b, rows: shared, meters: meters.enumerated().filter { $0.offset % 2 == 1 }.map(\.element), kW: [4.0, 3.5, 5.25, 2.75])
+        let name = "vpp_bench_\(getpid())_shared"
         try await PostgresStore.createDatabase(name, on: server)
-        let target = server.with(database: name)
+        let store = PostgresStore(url: server.with(database: name), clock: FixedWallClock(0))
         do {
-            let store = PostgresStore(url: target, clock: FixedWallClock(0))
             try await store.loadSite(site)
-            var mapping = IngestMapping()
-            mapping.convention = .hourBeginning
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let report = try await Ingestor(storage: store.storage).ingest(
-                file: csv, options: IngestOptions(kind: .interval, source: "bench", mapping: mapping))
-            let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            let ours = Double(report.rowsOK) / secs
-            print(String(format: "  vpp ingest (COPY path): %d ok, %d rejected in %.3f s → %.0f rows/s (sha256, parse, validate, COPY, rollups, commit)",
-                         report.rowsOK, report.rowsRejected, secs, ours))
-
-            // The same rows as COPY text, then psql \copy into the same (emptied) table.
-            let copyFile = dir.appendingPathComponent("rows.copy").path
-            try runPsql(target, "\\copy (SELECT asset_key, slot_start, duration_s, energy_wh, quality, upload_id FROM reading) TO '\(copyFile)'")
-            try runPsql(target, "TRUNCATE reading")
-            let p0 = DispatchTime.now().uptimeNanoseconds
-            try runPsql(target, "\\copy reading (asset_key, slot_start, duration_s, energy_wh, quality, upload_id) FROM '\(copyFile)'")
-            let psecs = Double(DispatchTime.now().uptimeNanoseconds - p0) / 1e9
-            let theirs = Double(report.rowsOK) / psecs
-            print(String(format: "  psql \\copy (same rows, same table, psql process start included): %.3f s → %.0f rows/s", psecs, theirs))
-            print(String(format: "  ratio vpp / psql: %.2f", ours / theirs))
-
-            if rowByRow > 0 {
-                try runPsql(target, "TRUNCATE reading, rollup_hourly")
-                let small = dir.appendingPathComponent("small.csv").path
-                try IngestBenchmark.generate(path: small, rows: rowByRow, meters: meters, kW: [4.0, 3.5, 5.25, 2.75])
-                // Row-by-row: the same reader through the sink's per-row path.
-                let rowStore = PostgresStore(url: target, clock: FixedWallClock(0), ingestRowByRow: true)
-                let r0 = DispatchTime.now().uptimeNanoseconds
-                let rb = try await Ingestor(storage: rowStore.storage).ingest(
-                    file: small, options: IngestOptions(kind: .interval, source: "bench-row", mapping: mapping))
-                let rsecs = Double(DispatchTime.now().uptimeNanoseconds - r0) / 1e9
-                print(String(format: "  row-by-row path: %d rows in %.3f s → %.0f rows/s (bulk/row-by-row: %.1f×)",
-                             rb.rowsOK, rsecs, Double(rb.rowsOK) / rsecs, ours / (Double(rb.rowsOK) / rsecs)))
+            for (label, file) in [("first file (even meters; its dong-hours are new)", a), ("second file (odd meters; every dong-hour already stored)", b)] {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let r = try await Ingestor(storage: store.storage).ingest(
+                    file: file, options: IngestOptions(kind: .interval, source: "bench", mapping: mapping))
+                let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                print(String(format: "  %@: %d rows, %d dong-hours in %.3f s → %.0f rows/s", label, r.rowsOK, r.rollupHours, secs, Double(r.rowsOK) / secs))
             }
             await store.close()
         } catch {
+            await store.close()
             try? await PostgresStore.dropDatabase(name, on: server)
             throw error
         }

@@ -49,7 +49,7 @@ struct BulkIngestTests {
             let f = try Self.file("big.csv") { m, i in 20_000 + (i * 37 + m * 11) % 9_000 }
             defer { TempDirectory.remove(f.dir) }
             let ingestor = Ingestor(storage: s)
-            // 70,000 rows in: the first batch (rows 1…50,000) has been handed to the server, the second is being read.
+            // 70,000 rows in (PostgreSQL, 50,000-row batches ramping up from 6,250): batches up to row 43,750 have been handed to the server, the next is being read.
             await #expect(throws: IngestError.self) {
                 _ = try await ingestor.ingest(file: f.path, options: Self.options(70_000))
             }

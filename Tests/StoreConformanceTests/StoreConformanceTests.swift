@@ -493,3 +493,51 @@ struct PostgresURLTests {
         #expect(throws: VPPError.self) { try PostgresURL(parsing: "postgresql://host-only", environment: [:]) }
     }
 }
+
+extension StoreConformanceTests {
+    @Test("files of one dong's two meters add to its rollups and monthly sums: one after the other (stored dong-hours) and at once",
+          arguments: Driver.available)
+    func sharedDongHours(driver: Driver) async throws {
+        try await withStore(driver) { s in
+            try await s.sites.loadSite(try Samples.seodaemun)
+            let header = "검침일시,계량기번호,사용량(kWh)\n"
+            func rows(_ meter: String, day: Int) -> String {
+                header + (1...23).map { String(format: "2022-07-%02d %02d:00,\(meter),%d.0", day, $0, 100 + $0) }.joined(separator: "\n") + "\n"
+            }
+            var dirs: [URL] = []
+            defer { dirs.forEach(TempDirectory.remove) }
+            func file(_ name: String, _ text: String) throws -> String {
+                let (f, d) = try Samples.tempFile(name, text)
+                dirs.append(d)
+                return f
+            }
+            // Day 3 one after the other: every dong-hour of the second file is stored already.
+            for (i, meter) in ["SINCHON-APT", "SINCHON-FEEDER"].enumerated() {
+                let r = try await Ingestor(storage: s).ingest(file: try file("d3-\(i).csv", rows(meter, day: 3)),
+                                                              options: IngestOptions(kind: .interval, source: "d3-\(i)"))
+                #expect(r.rowsOK == 23 && r.rowsRejected == 0)
+            }
+            // Day 4 at once: both files find the dong-hours new; one waits for the other's rollups.
+            let a = try file("d4-a.csv", rows("SINCHON-APT", day: 4)), b = try file("d4-b.csv", rows("SINCHON-FEEDER", day: 4))
+            async let ra = Ingestor(storage: s).ingest(file: a, options: IngestOptions(kind: .interval, source: "d4-a"))
+            async let rb = Ingestor(storage: s).ingest(file: b, options: IngestOptions(kind: .interval, source: "d4-b"))
+            let (x, y) = try await (ra, rb)
+            #expect(x.rowsOK == 23 && y.rowsOK == 23)
+
+            let dong = "1141058500"
+            let hours = try await s.readings.hourlyRollups(dongCodes: [dong], from: 0, to: Int64.max / 2)[dong] ?? []
+            let perMeterHour = (1...23).map { Int64(100 + $0) * 1000 }
+            #expect(hours.count == 46)
+            let got: Set<Int64> = Set(hours.map(\.consumptionWh))
+            let want: Set<Int64> = Set(perMeterHour.map { 2 * $0 })
+            #expect(got == want)
+            let total: Int64 = hours.map(\.consumptionWh).reduce(0, +)
+            let perDay: Int64 = perMeterHour.reduce(0, +)
+            #expect(total == 4 * perDay)
+            let month = try await s.cityStore().dongMonthTotals(from: YearMonth(year: 2022, month: 7), until: YearMonth(year: 2022, month: 8))
+            let m = try #require(month.first { $0.dongCode == dong })
+            #expect(m.hours == 46)
+            #expect(m.consumptionWh == 4 * perDay)
+        }
+    }
+}
