@@ -90,6 +90,8 @@ final class PostgresIngestSink: ReadingSink {
 
     /// Telemetry checks of this upload, read on first use (PostgresStore+Telemetry.swift).
     var telemetryChecks: PostgresTelemetryChecks?
+    /// Telemetry samples newer than anything stored for their battery, written in bulk.
+    var telemetryBuffer = TelemetryBuffer()
 
     init(conn: PostgresConnection, logger: Logger, uploadID: Int64, dir: AssetDirectory, keys: [Int32], location: String,
          rowByRow: Bool = false, batchRows: Int = PostgresStore.defaultIngestBatchRows) {
@@ -361,6 +363,7 @@ final class PostgresIngestSink: ReadingSink {
 
     /// Everything still buffered (called by the store after the reader's body returned).
     func finish() throws {
+        try flushTelemetry()
         rollupRowsWritten += try flushRollups()
     }
 

@@ -107,6 +107,17 @@ extension PostgresIngestSink: TelemetrySink {
             let newest = state.batteries[s.batteryID]?.storedNewest
             let lookUp = newest.map { s.measuredAt <= $0 } ?? false
             let up = uploadID
+            if !lookUp {
+                // Newer than every stored sample of its battery: nothing can be stored at this
+                // instant but by an upload committing meanwhile. Buffered, written in bulk.
+                telemetryBuffer.append(s, socWh: socWh)
+                if telemetryBuffer.count >= TelemetryBuffer.flushAt { try flushTelemetry() }
+                state.batteries[s.batteryID]?.lastInFile = s.measuredAt
+                ok += 1
+                if s.measuredAt < firstSlot { firstSlot = s.measuredAt }
+                if s.measuredAt > lastSlot { lastSlot = s.measuredAt }
+                return nil
+            }
             let existed: Bool?  // nil: nothing stored at this instant; else whether the stored values differ
             existed = try blocking { [conn, logger] () -> Bool? in
                 var differs: Bool?
@@ -144,11 +155,50 @@ extension PostgresIngestSink: TelemetrySink {
         }
     }
 
+    /// Writes the buffered samples with one statement (`ON CONFLICT` replaces, as the row path
+    /// does, should a concurrent upload have stored the same instant first).
+    func flushTelemetry() throws {
+        guard telemetryBuffer.count > 0 else { return }
+        let b = telemetryBuffer, up = uploadID
+        telemetryBuffer = TelemetryBuffer()
+        if conn.isClosed { throw PostgresIngestSink.dropped(location) }
+        try blocking { [conn, logger] in
+            try await conn.query("""
+                INSERT INTO battery_telemetry (battery_id, measured_at, soc_wh, power_w, charged_wh, discharged_wh, upload_id)
+                SELECT b, t, soc, CASE WHEN hp THEN p END, CASE WHEN hc THEN c END, CASE WHEN hd THEN d END, \(up)
+                FROM unnest(\(b.battery)::TEXT[], \(b.at)::BIGINT[], \(b.soc)::BIGINT[], \(b.power)::BIGINT[], \(b.hasPower)::BOOL[],
+                            \(b.charged)::BIGINT[], \(b.hasCharged)::BOOL[], \(b.discharged)::BIGINT[], \(b.hasDischarged)::BOOL[])
+                     AS x(b, t, soc, p, hp, c, hc, d, hd)
+                ON CONFLICT (battery_id, measured_at) DO UPDATE SET soc_wh = excluded.soc_wh, power_w = excluded.power_w,
+                  charged_wh = excluded.charged_wh, discharged_wh = excluded.discharged_wh, upload_id = excluded.upload_id
+                """, logger: logger)
+        }
+    }
+
     private func telemetryState() throws -> PostgresTelemetryChecks {
         if let s = telemetryChecks { return s }
         if conn.isClosed { throw PostgresIngestSink.dropped(location) }
         let s = try PostgresTelemetryChecks(conn: conn, logger: logger, uploadID: uploadID)
         telemetryChecks = s
         return s
+    }
+}
+
+/// Telemetry samples of an upload waiting to be written in bulk (optional values as a value and
+/// a flag, since the arrays carry no NULLs).
+struct TelemetryBuffer: Sendable {
+    /// Samples per statement: 10,000 × 9 array elements.
+    static let flushAt = 10_000
+    var battery: [String] = [], at: [Int64] = [], soc: [Int64] = []
+    var power: [Int64] = [], hasPower: [Bool] = []
+    var charged: [Int64] = [], hasCharged: [Bool] = []
+    var discharged: [Int64] = [], hasDischarged: [Bool] = []
+    var count: Int { at.count }
+
+    mutating func append(_ s: TelemetrySample, socWh: Int64) {
+        battery.append(s.batteryID); at.append(s.measuredAt); soc.append(socWh)
+        power.append(s.powerW ?? 0); hasPower.append(s.powerW != nil)
+        charged.append(s.chargedWh ?? 0); hasCharged.append(s.chargedWh != nil)
+        discharged.append(s.dischargedWh ?? 0); hasDischarged.append(s.dischargedWh != nil)
     }
 }

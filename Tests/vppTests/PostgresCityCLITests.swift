@@ -56,8 +56,9 @@ struct PostgresCityCLITests {
         try await source.replaceRollups(SyntheticRollups.rows(dongs: d.config.dongs.map(\.code), from: from, hours: 8784, seed: 5))
         try await Self.withDatabase { city, store in
             var rng = SplitMix64(seed: 14)
-            var killedMidway = 0
+            var killedMidway = 0, killedAfterCommits = 0
             var delays: [UInt64] = []
+            var mark = try await store.syncWatermark(source: d.config.site.id, stream: .rollups)
             for _ in 0..<10 {
                 let p = Process()
                 p.executableURL = CLITests.binary
@@ -70,9 +71,16 @@ struct PostgresCityCLITests {
                 try await Task.sleep(nanoseconds: delay * 1_000_000)
                 if p.isRunning { kill(p.processIdentifier, SIGKILL) }
                 p.waitUntilExit()
-                if p.terminationReason == .uncaughtSignal { killedMidway += 1 }
+                let now = try await store.syncWatermark(source: d.config.site.id, stream: .rollups)
+                if p.terminationReason == .uncaughtSignal {
+                    killedMidway += 1
+                    // This run committed batches before it was killed: a partial sync stayed behind.
+                    if now > mark { killedAfterCommits += 1 }
+                }
+                mark = now
             }
             #expect(killedMidway >= 1, "no kill landed while vpp sync was running (delays \(delays) ms)")
+            #expect(killedAfterCommits >= 1, "no kill left committed batches behind (delays \(delays) ms)")
             // The kills left something behind (else the test proves nothing about a partial sync).
             let partial = try await store.syncWatermark(source: d.config.site.id, stream: .rollups)
             let last = try CLITests().run(["sync", "--db", district, "--to", city, "--format", "json"])
