@@ -91,8 +91,3 @@ func kst(_ s: String, _ name: String) throws -> Int64 {
     guard let k = KSTDateTime.parse(s), k.isValid, (2000...2100).contains(k.year) else { throw ValidationError("\(name): '\(s)' is not a KST date/time") }
     return k.epochSeconds
 }
-
-extension GlobalOptions {
-    /// The embedded store as its driver type (the outage simulator still reads it directly).
-    func openSQLiteStore() throws -> SQLiteStore { try StoreOpener.openSQLite(databasePath) }
-}

@@ -25,6 +25,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var global: GlobalOptions
         @Option(help: "Site config TOML (default: the site loaded in the store).") var config: String?
+        @Option(name: .customLong("site"), help: "The loaded site (id or sigungu code) when the store holds several.") var siteCode: String?
         @Option(help: "Dong (10-digit administrative code).") var dong: String
         @Option(help: "Outage start, KST (YYYY-MM-DDTHH:MM).") var from: String
         @Option(help: "Outage length [h], up to 168.") var hours: Double
@@ -38,19 +39,20 @@ struct SimulateCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try global.openSQLiteStore()
+            // Either driver (issue 14): the plan, the alerts and the site come through the store's protocols.
+            let store = try global.openStore()
             let site: SiteConfig
             if let config { site = try SiteConfigParser().parse(fileAt: config) } else {
-                guard let s = try await store.loadedSiteConfig() else {
-                    throw VPPError(.noInput, "no site loaded in \(global.databasePath); pass --config or run `vpp site load site-configs/seodaemun.toml`")
+                guard let s = try await store.selectSite(siteCode) else {
+                    throw VPPError(.noInput, "no site loaded in \(store.location); pass --config or run `vpp site load site-configs/seodaemun.toml`")
                 }
                 site = s
             }
             guard let d = site.dong(code: dong) else { throw ResilienceError.unknownDong(dong) }
             let start = Slot(containing: try kst(from, "--from"), length: .quarterHour).start
-            let planned = try await store.plannedSoC(at: start)
+            let planned = try await store.dispatch.plannedSoC(at: start)
             let soc = planned.mapValues { Double($0) / 1000 }
-            let alerts = try await store.alerts(from: start - 86_400, to: start + 86_400)
+            let alerts = try await store.alertStore().alerts(from: start - 86_400, to: start + 86_400)
             var lv = level
             var why = "--level"
             if lv == nil, let s = d.shelters.first {

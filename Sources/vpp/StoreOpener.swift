@@ -13,13 +13,4 @@ enum StoreOpener {
         }
         return try SQLiteStore(path: location, clock: clock).storage
     }
-
-    /// Commands that still need the SQLite driver itself (the outage simulator).
-    static func openSQLite(_ location: String) throws -> SQLiteStore {
-        if PostgresURL.isPostgres(location) {
-            let shown = (try? PostgresURL(parsing: location).redacted) ?? "postgresql://…"
-            throw VPPError(.unavailable, "this command needs the SQLite store; it is not supported by the PostgreSQL store at \(shown) yet")
-        }
-        return try SQLiteStore(path: location)
-    }
 }

@@ -4,10 +4,10 @@ import VPPStorePostgres
 import VPPTestSupport
 
 /// The CLI on a PostgreSQL store (issue 14) for the concerns that used to be SQLite-only:
-/// `vpp dispatch run` publishes its OpenADR events, `vpp alerts import` stores alerts and
-/// `vpp uploads delete` removes an upload. Runs when `VPP_TEST_POSTGRES_URL` names a server
+/// `vpp dispatch run` publishes its OpenADR events, `vpp alerts import` stores alerts,
+/// `vpp simulate outage` drills from the stored plan and alerts, and `vpp uploads delete` removes an upload. Runs when `VPP_TEST_POSTGRES_URL` names a server
 /// (`scripts/with-postgres.sh`), each test in its own throw-away database.
-@Suite("CLI on PostgreSQL: OpenADR publish, alerts, upload delete")
+@Suite("CLI on PostgreSQL: OpenADR publish, alerts, outage drill, upload delete")
 struct PostgresConcernsCLITests {
     static var server: PostgresURL? {
         guard let text = ProcessInfo.processInfo.environment["VPP_TEST_POSTGRES_URL"], !text.isEmpty else { return nil }
@@ -44,6 +44,22 @@ struct PostgresConcernsCLITests {
             #expect(a1.stdout.contains("1 new, 0 already stored"), "\(a1.stdout)")
             let a2 = try cli.run(["alerts", "import", "--db", db, alerts.path])
             #expect(a2.stdout.contains("0 new, 1 already stored"), "\(a2.stdout)")
+
+            // The outage drill reads the newest plan and the alert in force from PostgreSQL, and
+            // prints what it prints for a SQLite store given the same commands.
+            let sqlite = dir.appendingPathComponent("same.sqlite").path
+            #expect(try cli.run(["site", "load", "--db", sqlite, "site-configs/seodaemun.toml"]).status == 0)
+            let sqliteRun = try cli.run(["dispatch", "run", "--db", sqlite, "--outbox", dir.appendingPathComponent("outbox2").path,
+                                         "--lock", dir.appendingPathComponent("lock2").path, "--horizon", "24h", "--step", "1h",
+                                         "--at", "2022-08-01T01:00"])
+            #expect(sqliteRun.status == 0, "\(sqliteRun.stderr)")
+            #expect(try cli.run(["alerts", "import", "--db", sqlite, alerts.path]).status == 0)
+            let drill = ["simulate", "outage", "--dong", "1141062000", "--from", "2022-08-01T12:00", "--hours", "8"]
+            let onPG = try cli.run(drill + ["--db", db]), onSQLite = try cli.run(drill + ["--db", sqlite])
+            #expect(onPG.stdout.contains("requirement: warning") && onPG.stdout.contains("starting SoC from the newest dispatch plan"),
+                    "\(onPG.stdout)\(onPG.stderr)")
+            #expect(onPG.status == onSQLite.status && [0, 65].contains(onPG.status), "\(onPG.stderr)")
+            #expect(onPG.stdout == onSQLite.stdout)
 
             let ingest = try cli.run(["ingest", "--db", db, "--kind", "interval", "--source", "AMI head-end", "samples/ami-feeders-2022-07.csv"])
             #expect(ingest.status == 0, "\(ingest.stderr)")
