@@ -78,9 +78,13 @@ final class PostgresIngestSink: ReadingSink {
         static func < (a: RollupKey, b: RollupKey) -> Bool { (a.hour, a.dong) < (b.hour, b.dong) }
     }
     private var rollups: [RollupKey: Cell] = [:]
+    /// Dong-hours moved to `ingest_rollup_spill` since the last rollup write, and each dong's
+    /// hour span over them and the in-memory ones.
+    private var spilledRows = 0
+    private var spillSpans: [Int: (lo: Int64, hi: Int64)] = [:]
 
-    /// Dong-hours held in memory before a mid-file flush.
-    static let rollupCap = 262_144
+    /// Dong-hours held in memory before they move to the spill table.
+    let rollupCap: Int
 
     /// For the bench: every row checked one by one (no COPY), to measure the bulk path against.
     let rowByRow: Bool
@@ -94,7 +98,8 @@ final class PostgresIngestSink: ReadingSink {
     var telemetryBuffer = TelemetryBuffer()
 
     init(conn: PostgresConnection, logger: Logger, uploadID: Int64, dir: AssetDirectory, keys: [Int32], location: String,
-         rowByRow: Bool = false, batchRows: Int = PostgresStore.defaultIngestBatchRows) {
+         rowByRow: Bool = false, batchRows: Int = PostgresStore.defaultIngestBatchRows, rollupCap: Int = PostgresStore.defaultIngestRollupCap) {
+        self.rollupCap = max(1, rollupCap)
         self.location = location
         self.batchRows = max(1, batchRows)
         self.batchLimit = max(1, batchRows / 8)
@@ -173,10 +178,9 @@ final class PostgresIngestSink: ReadingSink {
         if slotStart > lastSlot { lastSlot = slotStart }
         ok += 1
         if bSlot.count >= batchLimit { try flushBatch() }
-        // Bounded memory: partial rollup sums are added when the map grows past 256k dong-hours
-        // (about 20 MB; a district-year of 14 dongs is 123k). SQLite flushes at 64k, where a
-        // flush is cheap; here each flush is a round of statements while the reader waits.
-        if rollups.count >= Self.rollupCap { rollupRowsWritten += try flushRollups() }
+        // Bounded memory: past `rollupCap` dong-hours (PostgresStore.defaultIngestRollupCap) the partial sums move to a temporary table of this transaction; `rollup_hourly` itself is
+        // written once, at the end of the file (`flushRollups`).
+        if rollups.count >= rollupCap { try spillRollups() }
     }
 
     func reject(line: Int, column: Int?, raw: UnsafeBufferPointer<UInt8>, reason: String) throws {
@@ -231,30 +235,58 @@ final class PostgresIngestSink: ReadingSink {
         return changedValue
     }
 
-    /// Writes the pending batch, then adds the accumulated rollups; returns the dong-hours written.
+    /// Writes the pending batch, then adds the accumulated rollups (with any spilled mid-file) to
+    /// `rollup_hourly`; returns the dong-hours written.
     func flushRollups() throws -> Int {
         try flushBatch()
         try awaitPending()
         try flushRejects()
-        guard !rollups.isEmpty else { return 0 }
+        guard !rollups.isEmpty || spilledRows > 0 else { return 0 }
+        let r = rollupRows()
+        let spilled = spilledRows > 0
+        let n = try step { [conn, logger] in try await Self.storeRollups(r, spilled: spilled, conn: conn, logger: logger) }
+        rollups.removeAll()
+        spilledRows = 0
+        spillSpans.removeAll()
+        return n
+    }
+
+    /// Moves the in-memory rollups to this transaction's temporary table `ingest_rollup_spill`
+    /// (no lock, `rollup_hourly` untouched): the file holds its dongs' locks only for its final
+    /// rollup write, so two big files cannot lock each other's dongs in turn.
+    private func spillRollups() throws {
+        try flushBatch()
+        try awaitPending()
+        let r = rollupRows()
+        try step { [conn, logger] in
+            try await conn.query("""
+                CREATE TEMP TABLE IF NOT EXISTS ingest_rollup_spill (dong_code TEXT, hour_start BIGINT, generation_wh BIGINT,
+                    consumption_wh BIGINT, generation_covered_s BIGINT, consumption_covered_s BIGINT) ON COMMIT DROP
+                """, logger: logger)
+            try await conn.copyFrom(table: "ingest_rollup_spill", columns: Self.rollupColumns, logger: logger) { w in
+                try await Self.encodeRollups(r) { try await w.write($0) }
+            }
+        }
+        spilledRows += rollups.count
+        rollups.removeAll()
+    }
+
+    /// The in-memory rollups sorted by hour and dong, with each dong's hour span (including what
+    /// was spilled before).
+    private func rollupRows() -> RollupRows {
         let sorted = rollups.sorted { $0.key < $1.key }
         var r = RollupRows()
         r.dong.reserveCapacity(sorted.count); r.hour.reserveCapacity(sorted.count)
-        var span: [Int: (lo: Int64, hi: Int64)] = [:]
         for (k, c) in sorted {
             let hour = k.hour * 3600
             r.dong.append(k.dong); r.hour.append(hour)
             r.gen.append(c.gen); r.cons.append(c.cons); r.genS.append(c.genS); r.consS.append(c.consS)
-            if let sp = span[k.dong] { span[k.dong] = (min(sp.lo, hour), max(sp.hi, hour)) } else { span[k.dong] = (hour, hour) }
+            if let sp = spillSpans[k.dong] { spillSpans[k.dong] = (min(sp.lo, hour), max(sp.hi, hour)) } else { spillSpans[k.dong] = (hour, hour) }
         }
         r.codes = dir.dongs
-        let spans = span.sorted { $0.key < $1.key }
+        let spans = spillSpans.sorted { $0.key < $1.key }
         r.spanDong = spans.map { dir.dongs[$0.key] }; r.spanLo = spans.map(\.value.lo); r.spanHi = spans.map(\.value.hi)
-        let rows = r
-        try step { [conn, logger] in try await Self.storeRollups(rows, conn: conn, logger: logger) }
-        let n = rollups.count
-        rollups.removeAll()
-        return n
+        return r
     }
 
     /// The accumulated dong-hours of one flush, sorted by hour and dong.
@@ -266,19 +298,22 @@ final class PostgresIngestSink: ReadingSink {
         var spanDong: [String] = [], spanLo: [Int64] = [], spanHi: [Int64] = []
     }
 
-    /// Adds one flush of dong-hours to `rollup_hourly`.
-    /// - First it takes a transaction lock per dong of the flush (in one order, so two files
-    ///   cannot deadlock on them): two files of one dong ingested at once write its rollups one
-    ///   after the other, so the check below sees what the other committed.
-    /// - No stored row of a dong in that dong's hours of the flush (a file's first data for its
-    ///   dongs and period): COPY straight into the table.
-    /// - Else COPY into a temporary table, one additive `UPDATE … FROM` of the stored dong-hours
-    ///   and one `INSERT` of the rest (`ON CONFLICT` adds, should a writer without these locks —
-    ///   a sync — have added one meanwhile).
+    static let rollupColumns = ["dong_code", "hour_start", "generation_wh", "consumption_wh", "generation_covered_s", "consumption_covered_s"]
+
+    /// Adds the file's dong-hours to `rollup_hourly` (the in-memory ones in `r`, plus those in
+    /// `ingest_rollup_spill` when `spilled`); returns how many dong-hours were written.
+    /// - First it takes a transaction lock per dong (in one order, so two files cannot deadlock on
+    ///   them): two files of one dong write their sums one after the other, so the check below
+    ///   sees what the other committed.
+    /// - No stored row of a dong in that dong's hours of the file (its first data for its dongs
+    ///   and period): straight into the table (COPY, or one INSERT from the spilled sums).
+    /// - Else into a temporary table, one additive `UPDATE … FROM` of the stored dong-hours that
+    ///   also drops them from the temporary table, then one additive `INSERT … ON CONFLICT` of the
+    ///   rest — correct whatever else writes meanwhile.
     /// The monthly sums follow by the table's statement triggers either way. Measured with
     /// `vpp bench pg-ingest` and in psql (Benchmarks/RESULTS.md): the earlier upsert of
     /// `unnest`ed arrays took 1.2–1.7 s of server time for 128k new dong-hours.
-    private static func storeRollups(_ r: RollupRows, conn: PostgresConnection, logger: Logger) async throws {
+    private static func storeRollups(_ r: RollupRows, spilled: Bool, conn: PostgresConnection, logger: Logger) async throws -> Int {
         try await conn.query("""
             SELECT pg_advisory_xact_lock(\(rollupLockClass), h)
             FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest(\(r.spanDong)::TEXT[]) AS d ORDER BY 1 OFFSET 0) s
@@ -288,41 +323,61 @@ final class PostgresIngestSink: ReadingSink {
             WHERE EXISTS (SELECT 1 FROM rollup_hourly h WHERE h.dong_code = s.d AND h.hour_start BETWEEN s.lo AND s.hi)
             LIMIT 1
             """, logger: logger)
-        let columns = ["dong_code", "hour_start", "generation_wh", "consumption_wh", "generation_covered_s", "consumption_covered_s"]
-        if hit.isEmpty {
-            try await conn.copyFrom(table: "rollup_hourly", columns: columns, logger: logger) { w in
+        let columns = rollupColumns.joined(separator: ", ")
+        if hit.isEmpty && !spilled {
+            try await conn.copyFrom(table: "rollup_hourly", columns: rollupColumns, logger: logger) { w in
                 try await encodeRollups(r) { try await w.write($0) }
             }
-            return
+            return r.dong.count
         }
         try await conn.query("""
             CREATE TEMP TABLE IF NOT EXISTS ingest_rollup (dong_code TEXT, hour_start BIGINT, generation_wh BIGINT, consumption_wh BIGINT,
                                                            generation_covered_s BIGINT, consumption_covered_s BIGINT) ON COMMIT DROP
             """, logger: logger)
         try await conn.query("TRUNCATE ingest_rollup", logger: logger)
-        try await conn.copyFrom(table: "ingest_rollup", columns: columns, logger: logger) { w in
-            try await encodeRollups(r) { try await w.write($0) }
+        if spilled {
+            // The spilled sums and the in-memory ones, one row per dong-hour.
+            try await conn.copyFrom(table: "ingest_rollup_spill", columns: rollupColumns, logger: logger) { w in
+                try await encodeRollups(r) { try await w.write($0) }
+            }
+            try await conn.query("""
+                INSERT INTO ingest_rollup (\(unescaped: columns))
+                SELECT dong_code, hour_start, SUM(generation_wh), SUM(consumption_wh), SUM(generation_covered_s), SUM(consumption_covered_s)
+                FROM ingest_rollup_spill GROUP BY 1, 2
+                """, logger: logger)
+            try await conn.query("TRUNCATE ingest_rollup_spill", logger: logger)
+        } else {
+            try await conn.copyFrom(table: "ingest_rollup", columns: rollupColumns, logger: logger) { w in
+                try await encodeRollups(r) { try await w.write($0) }
+            }
+        }
+        let n = try await PostgresStore.rows(conn, "SELECT COUNT(*)::BIGINT AS n FROM ingest_rollup", logger: logger)[0].v("n", Int64.self)
+        if hit.isEmpty {
+            try await conn.query("INSERT INTO rollup_hourly (\(unescaped: columns)) SELECT \(unescaped: columns) FROM ingest_rollup", logger: logger)
+            return Int(n)
         }
         try await conn.query("ANALYZE ingest_rollup", logger: logger)
         try await conn.query("""
-            UPDATE rollup_hourly h SET
-              generation_wh = h.generation_wh + t.generation_wh,
-              consumption_wh = h.consumption_wh + t.consumption_wh,
-              generation_covered_s = h.generation_covered_s + t.generation_covered_s,
-              consumption_covered_s = h.consumption_covered_s + t.consumption_covered_s
-            FROM ingest_rollup t WHERE h.dong_code = t.dong_code AND h.hour_start = t.hour_start
+            WITH u AS (
+              UPDATE rollup_hourly h SET
+                generation_wh = h.generation_wh + t.generation_wh,
+                consumption_wh = h.consumption_wh + t.consumption_wh,
+                generation_covered_s = h.generation_covered_s + t.generation_covered_s,
+                consumption_covered_s = h.consumption_covered_s + t.consumption_covered_s
+              FROM ingest_rollup t WHERE h.dong_code = t.dong_code AND h.hour_start = t.hour_start
+              RETURNING h.dong_code, h.hour_start)
+            DELETE FROM ingest_rollup t USING u WHERE t.dong_code = u.dong_code AND t.hour_start = u.hour_start
             """, logger: logger)
         try await conn.query("""
-            INSERT INTO rollup_hourly (dong_code, hour_start, generation_wh, consumption_wh, generation_covered_s, consumption_covered_s)
-            SELECT t.dong_code, t.hour_start, t.generation_wh, t.consumption_wh, t.generation_covered_s, t.consumption_covered_s
-            FROM ingest_rollup t
-            WHERE NOT EXISTS (SELECT 1 FROM rollup_hourly h WHERE h.dong_code = t.dong_code AND h.hour_start = t.hour_start)
+            INSERT INTO rollup_hourly (\(unescaped: columns))
+            SELECT \(unescaped: columns) FROM ingest_rollup
             ON CONFLICT (dong_code, hour_start) DO UPDATE SET
               generation_wh = rollup_hourly.generation_wh + excluded.generation_wh,
               consumption_wh = rollup_hourly.consumption_wh + excluded.consumption_wh,
               generation_covered_s = rollup_hourly.generation_covered_s + excluded.generation_covered_s,
               consumption_covered_s = rollup_hourly.consumption_covered_s + excluded.consumption_covered_s
             """, logger: logger)
+        return Int(n)
     }
 
     /// The advisory-lock class of a dong's rollups during ingest (`pg_advisory_xact_lock(class, hashtext(dong))`).
@@ -371,7 +426,7 @@ final class PostgresIngestSink: ReadingSink {
 
     /// One database step, awaited on this thread. A connection the server already closed fails
     /// at once (postgres-nio would wait forever for a reply on a closed channel).
-    private func step<T: Sendable>(_ op: @escaping @Sendable () async throws -> T) throws -> T {
+    func step<T: Sendable>(_ op: @escaping @Sendable () async throws -> T) throws -> T {
         try awaitPending()
         if conn.isClosed { throw PostgresIngestSink.dropped(location) }
         return try blocking(op)

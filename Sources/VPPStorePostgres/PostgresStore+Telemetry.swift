@@ -161,8 +161,7 @@ extension PostgresIngestSink: TelemetrySink {
         guard telemetryBuffer.count > 0 else { return }
         let b = telemetryBuffer, up = uploadID
         telemetryBuffer = TelemetryBuffer()
-        if conn.isClosed { throw PostgresIngestSink.dropped(location) }
-        try blocking { [conn, logger] in
+        try step { [conn, logger] in
             try await conn.query("""
                 INSERT INTO battery_telemetry (battery_id, measured_at, soc_wh, power_w, charged_wh, discharged_wh, upload_id)
                 SELECT b, t, soc, CASE WHEN hp THEN p END, CASE WHEN hc THEN c END, CASE WHEN hd THEN d END, \(up)

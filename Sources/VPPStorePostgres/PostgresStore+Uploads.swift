@@ -169,7 +169,7 @@ extension PostgresStore: UploadStore {
                 keys.append(k)
             }
             let sink = PostgresIngestSink(conn: conn, logger: logger, uploadID: uploadID, dir: dir, keys: keys, location: url.redacted,
-                                          rowByRow: rowByRow, batchRows: ingestBatchRows)
+                                          rowByRow: rowByRow, batchRows: ingestBatchRows, rollupCap: ingestRollupCap)
             let (value, outcome) = try await Self.onOwnThread(sink: sink, body)
             try await Self.onOwnThread(sink: sink) { _ in try sink.finish() }
             if conn.isClosed { throw PostgresIngestSink.dropped(url.redacted) }

@@ -24,11 +24,16 @@ public final class PostgresStore: Sendable {
     /// Measured with `vpp bench pg-ingest` (1M rows, idle machine): 200,000-row batches took
     /// 6.7–6.9 s against 7.4–7.7 s for 50,000 (fewer waits between batches); a batch is a few MB.
     public static let defaultIngestBatchRows = 200_000
+    /// Dong-hours an ingest holds in memory before it moves them to a temporary table (about
+    /// 20 MB; a district-year of 14 dongs is 123k). Tests set fewer.
+    public static let defaultIngestRollupCap = 262_144
+    let ingestRollupCap: Int
 
     /// `url`: `postgresql://user[:password]@host[:port]/database` (password also from `$PGPASSWORD`).
     public init(url: PostgresURL, clock: any WallClock = SystemWallClock(), ingestRowByRow: Bool = false,
-                ingestBatchRows: Int = PostgresStore.defaultIngestBatchRows) {
+                ingestBatchRows: Int = PostgresStore.defaultIngestBatchRows, ingestRollupCap: Int = PostgresStore.defaultIngestRollupCap) {
         self.ingestBatchRows = max(1, ingestBatchRows)
+        self.ingestRollupCap = max(1, ingestRollupCap)
         self.url = url
         self.ingestRowByRow = ingestRowByRow
         self.clock = clock

@@ -8,11 +8,15 @@ import VPPTestSupport
 /// Files that take several of the PostgreSQL driver's COPY batches (50,000 rows here, set for the
 /// test; each stored in the background while the next batch is parsed), checked on both drivers: a failure
 /// while a batch is in flight leaves nothing, and a corrected re-upload whose batches straddle
-/// stored rows counts each change once and moves the rollups by the difference.
+/// stored rows counts each change once and moves the rollups by the difference. The PostgreSQL
+/// ingest also spills its dong-hours every 2,000 here, so the spill table's paths are covered.
 @Suite("bulk ingest across batches")
 struct BulkIngestTests {
     static let meters = ["YEONHUI-FEEDER", "SINCHON-FEEDER", "CHEONYEON-FEEDER"]
     static let batchRows = 50_000
+    /// The PostgreSQL ingest holds 2,000 dong-hours, then spills them (30,000 per file here: the
+    /// spill table and its merge are exercised by every test of this suite).
+    static let rollupCap = 2_000
     static let slotsPerMeter = 40_000  // 120,000 rows: three batches, each meter straddling a batch end
 
     /// Quarter-hour rows meter by meter (as a head-end exports them) from 2024-01-01 00:00 KST,
@@ -44,7 +48,7 @@ struct BulkIngestTests {
 
     @Test("a failure while a batch is being stored leaves nothing; a retry stores every row once", arguments: Driver.available)
     func failureWithBatchInFlight(driver: Driver) async throws {
-        try await withStore(driver, pgBatchRows: Self.batchRows) { s in
+        try await withStore(driver, pgBatchRows: Self.batchRows, pgRollupCap: Self.rollupCap) { s in
             try await s.sites.loadSite(try Samples.seodaemun)
             let f = try Self.file("big.csv") { m, i in 20_000 + (i * 37 + m * 11) % 9_000 }
             defer { TempDirectory.remove(f.dir) }
@@ -74,7 +78,7 @@ struct BulkIngestTests {
     @Test("a corrected re-upload across batches counts each change once and moves the rollups by the difference",
           arguments: Driver.available)
     func correctedAcrossBatches(driver: Driver) async throws {
-        try await withStore(driver, pgBatchRows: Self.batchRows) { s in
+        try await withStore(driver, pgBatchRows: Self.batchRows, pgRollupCap: Self.rollupCap) { s in
             try await s.sites.loadSite(try Samples.seodaemun)
             let value = { (m: Int, i: Int) in 20_000 + (i * 37 + m * 11) % 9_000 }
             let a = try Self.file("a.csv", wh: value)
@@ -101,6 +105,12 @@ struct BulkIngestTests {
                 #expect(stored[id]?.energyWh == b.totals[m], "\(id)")
                 #expect(stored[id]?.coveredS == Int64(Self.slotsPerMeter) * 900, "\(id)")
             }
+            // The monthly sums (statement triggers on PostgreSQL) agree with the hourly rollups.
+            let jan = KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds, mar25 = KSTDateTime(year: 2025, month: 3, day: 1).epochSeconds
+            let months = try await s.cityStore().dongMonthTotals(from: YearMonth(year: 2024, month: 1), until: YearMonth(year: 2025, month: 3))
+            let hourly = try await s.readings.dongPeriodTotals(from: jan, to: mar25)
+            #expect(months.filter { $0.hours > 0 } == hourly.filter { $0.hours > 0 })
+            #expect(months.reduce(0) { $0 + $1.consumptionWh } == b.totals.reduce(0, +))
         }
     }
 }

@@ -35,8 +35,9 @@ struct StoreUnderTest {
     static let clock = FixedWallClock(KSTDateTime(year: 2026, month: 11, day: 22, hour: 9))
 
     /// `pgBatchRows`: the PostgreSQL ingest's COPY batch size (smaller than the default to test
-    /// files of several batches).
-    static func make(_ driver: Driver, pgBatchRows: Int = PostgresStore.defaultIngestBatchRows) async throws -> StoreUnderTest {
+    /// files of several batches); `pgRollupCap`: the dong-hours it holds before spilling them.
+    static func make(_ driver: Driver, pgBatchRows: Int = PostgresStore.defaultIngestBatchRows,
+                     pgRollupCap: Int = PostgresStore.defaultIngestRollupCap) async throws -> StoreUnderTest {
         switch driver {
         case .sqlite:
             let dir = try TempDirectory.make()
@@ -46,7 +47,7 @@ struct StoreUnderTest {
             guard let server = Driver.postgresURL else { throw VPPError(.usage, "VPP_TEST_POSTGRES_URL is unset") }
             let name = "vpp_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             try await PostgresStore.createDatabase(name, on: server)
-            let store = PostgresStore(url: server.with(database: name), clock: clock, ingestBatchRows: pgBatchRows)
+            let store = PostgresStore(url: server.with(database: name), clock: clock, ingestBatchRows: pgBatchRows, ingestRollupCap: pgRollupCap)
             return StoreUnderTest(storage: store.storage, close: {
                 await store.close()
                 try? await PostgresStore.dropDatabase(name, on: server)
@@ -57,8 +58,8 @@ struct StoreUnderTest {
 
 /// Runs `body` on a fresh store of `driver` and removes the store afterwards, also when it throws.
 func withStore(_ driver: Driver, pgBatchRows: Int = PostgresStore.defaultIngestBatchRows,
-               _ body: (Storage) async throws -> Void) async throws {
-    let s = try await StoreUnderTest.make(driver, pgBatchRows: pgBatchRows)
+               pgRollupCap: Int = PostgresStore.defaultIngestRollupCap, _ body: (Storage) async throws -> Void) async throws {
+    let s = try await StoreUnderTest.make(driver, pgBatchRows: pgBatchRows, pgRollupCap: pgRollupCap)
     do { try await body(s.storage) } catch {
         await s.close()
         throw error
