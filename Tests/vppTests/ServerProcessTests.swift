@@ -84,7 +84,10 @@ struct ServerProcessTests {
         let (dir, db, token) = try setUp()
         defer { TempDirectory.remove(dir) }
         let bytes = ServerFixtures.intervalCSV(rows: 100_000)   // ~3 MiB: progress steps inside the transaction
-        let proc = try serve(db: db, dir: dir, extra: ["--debug-ingest-delay-ms", "3000"])
+        // 30 s at each progress step: the kill below lands inside the transaction even when a loaded
+        // machine makes this test see the progress line late (a CI run under load saw it after the
+        // 3 × 3 s of an earlier bound and the upload had committed); the kill ends the wait.
+        let proc = try serve(db: db, dir: dir, extra: ["--debug-ingest-delay-ms", "30000"])
         let port = proc.port
         let upload = Task {
             try? await LoopbackHTTP.async(port: port, method: "POST", path: "/api/v1/uploads?kind=interval&complex=cheonyeon-feeder&convention=hour-beginning",
