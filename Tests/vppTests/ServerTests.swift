@@ -259,7 +259,8 @@ struct ServerTests {
                                              headers: [("Content-Type", "text/csv"), ("Authorization", "Bearer \(s.officeToken)"), ("Content-Length", "1000")],
                                              sendContentLength: false)
         #expect(r.status == 408 && r.errorCode == "timeout", "\(r.status) \(r.text)")
-        #expect(Date().timeIntervalSince(started) < 10)
+        // Far above the 0.5 s deadline (the full suite's load starves the in-process server), far below "never".
+        #expect(Date().timeIntervalSince(started) < 60)
         await #expect(try s.store.uploads().isEmpty)
     }
 
