@@ -52,12 +52,10 @@ struct BenchPGIngest: AsyncParsableCommand {
         // Rounds interleave the three so that the machine's changing load hits each alike.
         for round in 1...rounds {
             let name = "vpp_bench_\(getpid())_\(round)"
-            try await PostgresStore.createDatabase(name, on: server)
-            let target = server.with(database: name)
-            let store = batchRows.map { PostgresStore(url: target, clock: FixedWallClock(0), ingestBatchRows: $0) }
-                ?? PostgresStore(url: target, clock: FixedWallClock(0))
-            do {
-                try await store.loadSite(site)
+            let make = { (url: PostgresURL) in
+                batchRows.map { PostgresStore(url: url, clock: FixedWallClock(0), ingestBatchRows: $0) } ?? PostgresStore(url: url, clock: FixedWallClock(0))
+            }
+            try await withBenchStore(name, on: server, site: site, make) { store, target in
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let report = try await Ingestor(storage: store.storage).ingest(
                     file: csv, options: IngestOptions(kind: .interval, source: "bench", mapping: mapping))
@@ -102,13 +100,7 @@ struct BenchPGIngest: AsyncParsableCommand {
                                  rb.rowsOK, rsecs, Double(rb.rowsOK) / rsecs, (Double(rows) / secs) / (Double(rb.rowsOK) / rsecs)))
                     await rowStore.close()
                 }
-                await store.close()
-            } catch {
-                await store.close()
-                try? await PostgresStore.dropDatabase(name, on: server)
-                throw error
             }
-            try await PostgresStore.dropDatabase(name, on: server)
         }
         let mo = median(ours), mp = median(theirs), mr = median(raw)
         print(String(format: "  median of %d rounds: vpp %.3f s → %.0f rows/s; psql \\copy %.3f s → %.0f rows/s; postgres-nio COPY %.3f s → %.0f rows/s",
@@ -128,16 +120,13 @@ struct BenchPGIngest: AsyncParsableCommand {
     /// Two files of `shared` rows each over the same period, one meter of every dong in each (even
     /// and odd meters): the second file's readings are new but every one of its dong-hours is
     /// already stored, so its rollups take the merge path (COPY into a temporary table, one
-    /// additive INSERT … ON CONFLICT) — the usual case once several offices of a dong upload.
+    /// additive UPDATE … FROM, then an INSERT of the rest) — the usual case once several offices
+    /// of a dong upload.
     private func sharedDongHours(server: PostgresURL, site: SiteConfig, meters: [String], mapping: IngestMapping, dir: URL) async throws {
         let a = dir.appendingPathComponent("even.csv").path, b = dir.appendingPathComponent("odd.csv").path
         try IngestBenchmark.generate(path: a, rows: shared, meters: meters.enumerated().filter { $0.offset % 2 == 0 }.map(\.element), kW: [4.0, 3.5, 5.25, 2.75])
         try IngestBenchmark.generate(path: b, rows: shared, meters: meters.enumerated().filter { $0.offset % 2 == 1 }.map(\.element), kW: [4.0, 3.5, 5.25, 2.75])
-        let name = "vpp_bench_\(getpid())_shared"
-        try await PostgresStore.createDatabase(name, on: server)
-        let store = PostgresStore(url: server.with(database: name), clock: FixedWallClock(0))
-        do {
-            try await store.loadSite(site)
+        try await withBenchStore("vpp_bench_\(getpid())_shared", on: server, site: site, { PostgresStore(url: $0, clock: FixedWallClock(0)) }) { store, _ in
             for (label, file) in [("first file (even meters; its dong-hours are new)", a), ("second file (odd meters; every dong-hour already stored)", b)] {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let r = try await Ingestor(storage: store.storage).ingest(
@@ -145,12 +134,25 @@ struct BenchPGIngest: AsyncParsableCommand {
                 let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 print(String(format: "  %@: %d rows, %d dong-hours in %.3f s → %.0f rows/s", label, r.rowsOK, r.rollupHours, secs, Double(r.rowsOK) / secs))
             }
-            await store.close()
+        }
+    }
+
+    /// A throw-away database `name` on `server` with a store (`make`) loaded with `site`: `body`
+    /// runs, then the store is closed and the database dropped, also when `body` throws.
+    private func withBenchStore(_ name: String, on server: PostgresURL, site: SiteConfig, _ make: (PostgresURL) -> PostgresStore,
+                                _ body: (PostgresStore, PostgresURL) async throws -> Void) async throws {
+        try await PostgresStore.createDatabase(name, on: server)
+        let target = server.with(database: name)
+        let store = make(target)
+        do {
+            try await store.loadSite(site)
+            try await body(store, target)
         } catch {
             await store.close()
             try? await PostgresStore.dropDatabase(name, on: server)
             throw error
         }
+        await store.close()
         try await PostgresStore.dropDatabase(name, on: server)
     }
 
