@@ -49,6 +49,8 @@ struct BenchPGIngest: AsyncParsableCommand {
         mapping.convention = .hourBeginning
         let copyFile = dir.appendingPathComponent("rows.copy").path
         var ours: [Double] = [], theirs: [Double] = [], raw: [Double] = []
+        // CPU time of the server's processes can be read where it runs on this machine.
+        let local = ["127.0.0.1", "localhost", "::1"].contains(server.host) || server.host.hasPrefix("/")
         // Rounds interleave the three so that the machine's changing load hits each alike.
         for round in 1...rounds {
             let name = "vpp_bench_\(getpid())_\(round)"
@@ -56,34 +58,42 @@ struct BenchPGIngest: AsyncParsableCommand {
                 batchRows.map { PostgresStore(url: url, clock: FixedWallClock(0), ingestBatchRows: $0) } ?? PostgresStore(url: url, clock: FixedWallClock(0))
             }
             try await withBenchStore(name, on: server, site: site, make) { store, target in
+                let c0 = CPUSample(server: local)
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let report = try await Ingestor(storage: store.storage).ingest(
                     file: csv, options: IngestOptions(kind: .interval, source: "bench", mapping: mapping))
                 let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                let cpu = CPUSample(server: local).since(c0)
                 guard report.rowsOK == rows else { throw VPPError(.internal, "bench ingest stored \(report.rowsOK) of \(rows) rows") }
                 ours.append(secs)
-                print(String(format: "  round %d  vpp ingest (COPY path): %d ok, %d rejected, %d dong-hours in %.3f s → %.0f rows/s (sha256, parse, validate, COPY, rollups, commit)",
-                             round, report.rowsOK, report.rowsRejected, report.rollupHours, secs, Double(rows) / secs))
+                print(String(format: "  round %d  vpp ingest (COPY path): %d ok, %d rejected, %d dong-hours in %.3f s → %.0f rows/s (sha256, parse, validate, COPY, rollups, commit)%@",
+                             round, report.rowsOK, report.rowsRejected, report.rollupHours, secs, Double(rows) / secs, cpu.text(client: cpu.own)))
 
                 // The same rows as COPY text, then psql \copy into the same (emptied) table.
                 if round == 1 {
                     try runPsql(target, "\\copy (SELECT asset_key, slot_start, duration_s, energy_wh, quality, upload_id FROM reading) TO '\(copyFile)'")
                 }
                 try runPsql(target, "TRUNCATE reading")
+                let pc0 = CPUSample(server: local)
                 let p0 = DispatchTime.now().uptimeNanoseconds
                 try runPsql(target, "\\copy reading (asset_key, slot_start, duration_s, energy_wh, quality, upload_id) FROM '\(copyFile)'")
                 let psecs = Double(DispatchTime.now().uptimeNanoseconds - p0) / 1e9
+                // The backend's time is in the postmaster's children's once it has been reaped.
+                usleep(200_000)
+                let pcpu = CPUSample(server: local).since(pc0)
                 theirs.append(psecs)
-                print(String(format: "  round %d  psql \\copy (same rows, same table, psql process start included): %.3f s → %.0f rows/s",
-                             round, psecs, Double(rows) / psecs))
+                print(String(format: "  round %d  psql \\copy (same rows, same table, psql process start included): %.3f s → %.0f rows/s%@",
+                             round, psecs, Double(rows) / psecs, pcpu.text(client: pcpu.children)))
                 // The driver alone: the same COPY text through postgres-nio, no parsing or rollups.
                 try runPsql(target, "TRUNCATE reading")
+                let dc0 = CPUSample(server: local)
                 let d0 = DispatchTime.now().uptimeNanoseconds
                 try await store.benchRawCopy(file: copyFile)
                 let dsecs = Double(DispatchTime.now().uptimeNanoseconds - d0) / 1e9
+                let dcpu = CPUSample(server: local).since(dc0)
                 raw.append(dsecs)
-                print(String(format: "  round %d  postgres-nio COPY of the same text (the driver alone: no parsing, checks or rollups): %.3f s → %.0f rows/s",
-                             round, dsecs, Double(rows) / dsecs))
+                print(String(format: "  round %d  postgres-nio COPY of the same text (the driver alone: no parsing, checks or rollups): %.3f s → %.0f rows/s%@",
+                             round, dsecs, Double(rows) / dsecs, dcpu.text(client: dcpu.own)))
                 print(String(format: "  round %d  ratio vpp / psql: %.2f", round, psecs / secs))
 
                 if round == rounds && rowByRow > 0 {
@@ -110,6 +120,24 @@ struct BenchPGIngest: AsyncParsableCommand {
         print(String(format: "  ratio vpp / psql: median of the rounds' ratios %.2f (per round: %@); ratio of the medians %.2f",
                      median(paired), paired.map { String(format: "%.2f", $0) }.joined(separator: " "), mp / mo))
         if shared > 0 { try await sharedDongHours(server: server, site: site, meters: meters, mapping: mapping, dir: dir) }
+    }
+
+    /// CPU seconds so far: this process, its waited-for children (psql), and the local server's
+    /// processes (nil when the server is not on this machine).
+    private struct CPUSample {
+        var own: Double, children: Double, server: Double?
+        init(server local: Bool) {
+            own = IngestBenchmark.cpuSeconds(); children = ProcessCPU.childrenSeconds()
+            server = local ? ProcessCPU.seconds(ofProcessesNamed: "postgres") : nil
+        }
+        private init(own: Double, children: Double, server: Double?) { self.own = own; self.children = children; self.server = server }
+        func since(_ a: CPUSample) -> CPUSample {
+            CPUSample(own: own - a.own, children: children - a.children, server: server.flatMap { s in a.server.map { s - $0 } })
+        }
+        /// "; CPU: client x s, server y s" (the server's part only when it is local).
+        func text(client: Double) -> String {
+            String(format: "; CPU: client %.2f s", client) + (server.map { String(format: ", server %.2f s", $0) } ?? "")
+        }
     }
 
     private func median(_ v: [Double]) -> Double {
