@@ -79,3 +79,59 @@ public enum ProcessRunner {
         return (p.terminationStatus, text)
     }
 }
+
+/// Runs a child process without blocking one of Swift's cooperative threads: the caller's task is
+/// suspended until the child exits, and stdout and stderr are drained on threads of their own
+/// (so a child that fills one pipe while the other is being read cannot hang the test, and a
+/// long CLI run cannot starve the in-process servers other tests run meanwhile).
+public enum ChildProcess {
+    public struct Output: Sendable { public var status: Int32; public var stdout: Data; public var stderr: Data }
+
+    /// Starts `p` (configured, without standardOutput/standardError set) and returns its exit
+    /// status and everything it wrote to stdout and stderr.
+    public static func run(_ p: Process) async throws -> Output {
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let exited = Exited()
+        p.terminationHandler = { _ in exited.signal() }
+        do {
+            try p.run()
+        } catch {
+            p.terminationHandler = nil
+            try? out.fileHandleForWriting.close(); try? err.fileHandleForWriting.close()
+            try? out.fileHandleForReading.close(); try? err.fileHandleForReading.close()
+            throw error
+        }
+        async let o = readToEnd(out.fileHandleForReading)
+        async let e = readToEnd(err.fileHandleForReading)
+        let (stdout, stderr) = await (o, e)
+        await exited.wait()
+        return Output(status: p.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    /// Everything up to end of file, read on a dedicated thread.
+    public static func readToEnd(_ h: FileHandle) async -> Data {
+        await withCheckedContinuation { (c: CheckedContinuation<Data, Never>) in
+            let t = Thread { c.resume(returning: h.readDataToEndOfFile()) }
+            t.start()
+        }
+    }
+
+    /// A one-shot event: `wait` returns once `signal` has been called (before or after).
+    private final class Exited: @unchecked Sendable {
+        private let lock = NSLock()
+        private var done = false
+        private var waiter: CheckedContinuation<Void, Never>?
+        func signal() {
+            lock.lock(); done = true; let w = waiter; waiter = nil; lock.unlock()
+            w?.resume()
+        }
+        func wait() async {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                lock.lock()
+                if done { lock.unlock(); c.resume() } else { waiter = c; lock.unlock() }
+            }
+        }
+    }
+}

@@ -47,7 +47,7 @@ struct APIPayloadTests {
         return []
     }
 
-    @Test func openAPISchemasMatchThePayloadTypes() throws {
+    @Test func openAPISchemasMatchThePayloadTypes() async throws {
         let components = try #require(try Self.document["components"] as? [String: Any])
         let schemas = try #require(components["schemas"] as? [String: Any])
         let examples = OpenAPIDocument.schemaExamples
@@ -68,7 +68,7 @@ struct APIPayloadTests {
         }
     }
 
-    @Test func responsesReferenceTheSchemas() throws {
+    @Test func responsesReferenceTheSchemas() async throws {
         let paths = try #require(try Self.document["paths"] as? [String: Any])
         for path in ["/api/v1/dongs", "/api/v1/dongs/{code}/series", "/api/v1/forecasts", "/api/v1/schedules/latest", "/api/v1/audit",
                      "/api/v1/uploads/{id}", "/api/v1/uploads/{id}/rejects"] {
@@ -82,7 +82,7 @@ struct APIPayloadTests {
         }
     }
 
-    @Test func oneNamingConvention() throws {
+    @Test func oneNamingConvention() async throws {
         let dong = try #require(OpenAPIDocument.schemaExamples["Dong"]?.first)
         let keys = Set((try Self.object(dong) as? [String: Any] ?? [:]).keys)
         #expect(keys == ["code", "name_ko", "name", "households", "pv_kwp", "mini_solar_units", "battery_kwh", "battery_kw", "meters"])
@@ -104,7 +104,7 @@ struct APIPayloadTests {
         #expect(api.status == 200)
         let apiRows = try #require(api.json?["dongs"] as? [[String: Any]])
         let db = s.store.path
-        let cli = try CLITests().run(["site", "show", "--db", db, "--format", "json"])
+        let cli = try await CLITests().run(["site", "show", "--db", db, "--format", "json"])
         #expect(cli.status == 0, "\(cli.stderr)")
         let cliRows = try #require(try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [[String: Any]])
         #expect(cliRows.count == 14 && apiRows.count == 14)
@@ -112,7 +112,7 @@ struct APIPayloadTests {
         #expect(cliRows[0]["pv_kwp"] != nil && apiRows[0]["pv_kwp"] != nil)
         #expect(cliRows.map { $0["code"] as? String } == apiRows.map { $0["code"] as? String })
         // The CSV header names the same columns ("dong" is the CSV's column for name_ko).
-        let csv = try CLITests().run(["site", "show", "--db", db, "--format", "csv"])
+        let csv = try await CLITests().run(["site", "show", "--db", db, "--format", "csv"])
         let header = Set(csv.stdout.split(separator: "\n")[0].split(separator: ",").map(String.init))
         #expect(header.subtracting(["dong"]).isSubset(of: Set(apiRows[0].keys)))
     }
@@ -123,7 +123,7 @@ struct APIPayloadTests {
         defer { Task { await s.stop() } }
         let api = try await s.get("/api/v1/audit?limit=5", token: s.operatorToken)
         let apiEvents = try #require(api.json?["events"] as? [[String: Any]])
-        let cli = try CLITests().run(["tokens", "audit", "--db", s.store.path, "--limit", "5", "--format", "json"])
+        let cli = try await CLITests().run(["tokens", "audit", "--db", s.store.path, "--limit", "5", "--format", "json"])
         #expect(cli.status == 0, "\(cli.stderr)")
         let cliObject = try #require(try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])
         let cliEvents = try #require(cliObject["events"] as? [[String: Any]])
@@ -144,14 +144,14 @@ struct APIPayloadTests {
         let id = try #require(up.json?["upload_id"] as? Int, "\(up.text)")
         let api = try await s.get("/api/v1/uploads/\(id)/rejects", token: s.operatorToken)
         let apiObject = try #require(api.json)
-        let show = try CLITests().run(["uploads", "show", String(id), "--db", s.store.path, "--format", "json"])
+        let show = try await CLITests().run(["uploads", "show", String(id), "--db", s.store.path, "--format", "json"])
         #expect(show.status == 0, "\(show.stderr)")
         let cliObject = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
         #expect(Set(cliObject.keys) == Set(apiObject.keys))
         let cliRejects = try #require(cliObject["rejects"] as? [[String: Any]])
         let apiRejects = try #require(apiObject["rejects"] as? [[String: Any]])
         #expect(cliRejects.count == 2 && Set(cliRejects[0].keys) == Set(apiRejects[0].keys))
-        let list = try CLITests().run(["uploads", "list", "--db", s.store.path, "--format", "json"])
+        let list = try await CLITests().run(["uploads", "list", "--db", s.store.path, "--format", "json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         let row = try #require(rows.first)
         #expect(Set(row.keys).isSubset(of: Set(apiObject.keys)), "\(row.keys.sorted()) vs \(apiObject.keys.sorted())")

@@ -27,35 +27,35 @@ struct CityCLITests {
         let db = dir.appendingPathComponent("city.sqlite").path
         let districts = try Self.writeDistricts(dir)
         let cli = CLITests()
-        for d in districts { #expect(try cli.run(["site", "load", "--db", db, dir.appendingPathComponent(d.fileName).path]).status == 0) }
+        for d in districts { #expect(try await cli.run(["site", "load", "--db", db, dir.appendingPathComponent(d.fileName).path]).status == 0) }
         let store = try SQLiteStore(path: db)
         for (i, d) in districts.enumerated() {
             try await store.replaceRollups(SyntheticRollups.rows(dongs: d.config.dongs.map(\.code), from: Self.july, hours: 744, seed: UInt64(i)))
         }
         // Without --site: refused, naming the loaded sites.
-        let refused = try cli.run(["report", "--db", db, "--period", "2024-07"])
+        let refused = try await cli.run(["report", "--db", db, "--period", "2024-07"])
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("pass --site CODE") && refused.stderr.contains("synthetic-01 (99001)")
                 && refused.stderr.contains("synthetic-02 (99002)"))
-        #expect(try cli.run(["site", "show", "--db", db]).status == 64)
+        #expect(try await cli.run(["site", "show", "--db", db]).status == 64)
         // With --site (id or sigungu code): that district only.
-        let show = try cli.run(["site", "show", "--db", db, "--site", "99002", "--format", "json"])
+        let show = try await cli.run(["site", "show", "--db", db, "--site", "99002", "--format", "json"])
         #expect(show.status == 0)
         let shown = try JSONDecoder().decode([DongSummary].self, from: Data(show.stdout.utf8))
         #expect(shown.map(\.code) == districts[1].config.dongs.map(\.code).sorted())
-        let report = try cli.run(["report", "--db", db, "--period", "2024-07", "--site", "synthetic-01", "--format", "json"])
+        let report = try await cli.run(["report", "--db", db, "--period", "2024-07", "--site", "synthetic-01", "--format", "json"])
         #expect(report.status == 0, "\(report.stderr)")
         #expect(report.stdout.contains(districts[0].config.dongs[0].code) && !report.stdout.contains(districts[1].config.dongs[0].code))
         // The city report: both districts, JSON decodes to the API payload.
-        let city = try cli.run(["report", "--db", db, "--scope", "city", "--period", "2024-07", "--format", "json"])
+        let city = try await cli.run(["report", "--db", db, "--scope", "city", "--period", "2024-07", "--format", "json"])
         #expect(city.status == 0, "\(city.stderr)")
         let payload = try JSONDecoder().decode(CityReportPayload.self, from: Data(city.stdout.utf8))
         #expect(payload.districts.map(\.id) == ["synthetic-01", "synthetic-02"])
         #expect(payload.city.dongs == districts.reduce(0) { $0 + $1.config.dongs.count })
         #expect(payload.city.coveragePct == 100)
-        let table = try cli.run(["report", "--db", db, "--scope", "city", "--period", "2024-07"])
+        let table = try await cli.run(["report", "--db", db, "--scope", "city", "--period", "2024-07"])
         #expect(table.status == 0 && table.stdout.contains("city report 2024-07") && table.stdout.contains("synthetic-02"))
-        #expect(try cli.run(["report", "--db", db, "--scope", "city", "--period", "2024", "--format", "csv"]).status == 64)
+        #expect(try await cli.run(["report", "--db", db, "--scope", "city", "--period", "2024", "--format", "csv"]).status == 64)
     }
 
     @Test func syncTwiceSendsNothingTheSecondTime() async throws {
@@ -64,31 +64,31 @@ struct CityCLITests {
         let district = dir.appendingPathComponent("district.sqlite").path, city = dir.appendingPathComponent("city.sqlite").path
         let d = try Self.writeDistricts(dir, count: 1)[0]
         let cli = CLITests()
-        #expect(try cli.run(["site", "load", "--db", district, dir.appendingPathComponent(d.fileName).path]).status == 0)
+        #expect(try await cli.run(["site", "load", "--db", district, dir.appendingPathComponent(d.fileName).path]).status == 0)
         let rows = SyntheticRollups.rows(dongs: d.config.dongs.map(\.code), from: Self.july, hours: 48, seed: 1)
         try await SQLiteStore(path: district).replaceRollups(rows)
-        let first = try cli.run(["sync", "--db", district, "--to", city, "--format", "json"])
+        let first = try await cli.run(["sync", "--db", district, "--to", city, "--format", "json"])
         #expect(first.status == 0, "\(first.stderr)")
         let report = try JSONDecoder().decode(SyncReport.self, from: Data(first.stdout.utf8))
         #expect(report.streams.first { $0.stream == "rollups" }?.rows == rows.count)
-        let second = try cli.run(["sync", "--db", district, "--to", city])
+        let second = try await cli.run(["sync", "--db", district, "--to", city])
         #expect(second.status == 0 && second.stdout.contains(": 0 rows"))
         #expect(try await SQLiteStore(path: city).dongPeriodTotals(from: Self.july, to: Self.july + 48 * 3600)
             .reduce(Int64(0)) { $0 + $1.generationWh } == rows.reduce(Int64(0)) { $0 + $1.rollup.generationWh })
-        #expect(try cli.run(["sync", "--db", district, "--to", district]).status == 64)
+        #expect(try await cli.run(["sync", "--db", district, "--to", district]).status == 64)
         // An upload goes as a summary; deleting it in the district removes its rollups in the city too.
         let csv = dir.appendingPathComponent("interval.csv")
         try Data("검침일시,사용량(kWh)\n2024-03-01 00:00,1.5\n2024-03-01 01:00,2.5\n2024-03-01 02:00,x\n".utf8).write(to: csv)
         let meter = d.config.dongs[0].meters[0].id
-        #expect(try cli.run(["ingest", "--db", district, csv.path, "--kind", "interval", "--source", "office", "--meter", meter,
+        #expect(try await cli.run(["ingest", "--db", district, csv.path, "--kind", "interval", "--source", "office", "--meter", meter,
                              "--convention", "hour-beginning"]).status == 0)
         let march = KSTDateTime(year: 2024, month: 3, day: 1).epochSeconds
-        let withUpload = try JSONDecoder().decode(SyncReport.self, from: Data(try cli.run(["sync", "--db", district, "--to", city, "--format", "json"]).stdout.utf8))
+        let withUpload = try JSONDecoder().decode(SyncReport.self, from: Data(try await cli.run(["sync", "--db", district, "--to", city, "--format", "json"]).stdout.utf8))
         #expect(withUpload.streams.first { $0.stream == "uploads" }?.rows == 1)
         #expect(withUpload.streams.first { $0.stream == "rollups" }?.rows == 2)
         #expect(try await SQLiteStore(path: city).rollupTotals(dong: d.config.dongs[0].code, from: march, to: march + 3 * 3600).consumptionWh == 4000)
-        #expect(try cli.run(["uploads", "delete", "1", "--db", district, "--yes"]).status == 0)
-        #expect(try cli.run(["sync", "--db", district, "--to", city]).status == 0)
+        #expect(try await cli.run(["uploads", "delete", "1", "--db", district, "--yes"]).status == 0)
+        #expect(try await cli.run(["sync", "--db", district, "--to", city]).status == 0)
         #expect(try await SQLiteStore(path: city).rollupTotals(dong: d.config.dongs[0].code, from: march, to: march + 3 * 3600).consumptionWh == 0)
     }
 
@@ -118,14 +118,14 @@ struct CityCLITests {
             if p.terminationReason == .uncaughtSignal { killedMidway += 1 }
         }
         #expect(killedMidway >= 1, "no kill landed while vpp sync was running")
-        let last = try CLITests().run(["sync", "--db", district, "--to", city])
+        let last = try await CLITests().run(["sync", "--db", district, "--to", city])
         #expect(last.status == 0, "\(last.stderr)")
         let codes = d.config.dongs.map(\.code), to = from + 8784 * 3600
         let want = try await source.hourlyRollups(dongCodes: codes, from: from, to: to)
         let got = try await SQLiteStore(path: city).hourlyRollups(dongCodes: codes, from: from, to: to)
         #expect(got.values.reduce(0) { $0 + $1.count } == codes.count * 8784)
         #expect(got == want)
-        #expect(try CLITests().run(["sync", "--db", district, "--to", city]).stdout.contains(": 0 rows"))
+        #expect(try await CLITests().run(["sync", "--db", district, "--to", city]).stdout.contains(": 0 rows"))
     }
 
     @Test func cityRouteServesThePayload() async throws {

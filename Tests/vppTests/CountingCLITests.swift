@@ -6,7 +6,7 @@ import VPPTestSupport
 /// and accepts it once `parent` is declared: exit codes and the `file:line: key` message.
 @Suite("CLI: meter hierarchy in site validate")
 struct CountingCLITests {
-    @Test func overlappingCoverageIsRejectedUntilAParentIsDeclared() throws {
+    @Test func overlappingCoverageIsRejectedUntilAParentIsDeclared() async throws {
         let dir = try TempDirectory.make()
         defer { TempDirectory.remove(dir) }
         let base = try String(contentsOf: Paths.seodaemunConfig, encoding: .utf8)
@@ -21,7 +21,7 @@ struct CountingCLITests {
         try badText.write(to: bad, atomically: true, encoding: .utf8)
         let lines = badText.split(separator: "\n", omittingEmptySubsequences: false)
         let coversLine = try #require(lines.firstIndex { $0.hasPrefix("covers = { kind = \"feeder\"") }) + 1
-        let r = try CLITests().run(["site", "validate", bad.path])
+        let r = try await CLITests().run(["site", "validate", bad.path])
         #expect(r.status == 65)
         #expect(r.stderr.hasPrefix("vpp: error: \(bad.path):\(coversLine): dong[0].meter[1].covers: meters cheonyeon-apt and cheonyeon-feeder both cover"), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
@@ -30,7 +30,7 @@ struct CountingCLITests {
         let aptLine = "id = \"cheonyeon-apt\"\n"
         try badText.replacingOccurrences(of: aptLine, with: aptLine + "parent = \"cheonyeon-feeder\"\n")
             .write(to: good, atomically: true, encoding: .utf8)
-        let ok = try CLITests().run(["site", "validate", good.path])
+        let ok = try await CLITests().run(["site", "validate", good.path])
         #expect(ok.status == 0, "\(ok.stderr)")
     }
 }

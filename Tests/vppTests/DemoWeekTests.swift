@@ -7,7 +7,7 @@ import VPPTestSupport
 /// estimated generation, plan vs actual per battery and a forecast-accuracy section.
 @Suite("Demo week")
 struct DemoWeekTests {
-    @Test func weekOfOperationsEndsWithACompleteReport() throws {
+    @Test func weekOfOperationsEndsWithACompleteReport() async throws {
         guard Paths.hasSharedData else {
             print("DemoWeekTests: skipped, \(Paths.sharedData.path) is absent (the week's exports are derived from it)")
             return
@@ -22,7 +22,7 @@ struct DemoWeekTests {
         try make.run()
         make.waitUntilExit()
         #expect(make.terminationStatus == 0)
-        let r = try CLITests().run(["demo", "--db", dir.appendingPathComponent("demo.sqlite").path, "--week", week])
+        let r = try await CLITests().run(["demo", "--db", dir.appendingPathComponent("demo.sqlite").path, "--week", week])
         #expect(r.status == 0, "\(r.stderr)")
         for day in 1...7 { #expect(r.stdout.contains("day \(day)/7 2022-08-0\(day):"), "\(r.stdout.prefix(3000))") }
         #expect(r.stdout.contains("14 PV groups retrained"))

@@ -17,8 +17,8 @@ struct ForecastScoreCLITests {
         let dir = try TempDirectory.make()
         defer { TempDirectory.remove(dir) }
         let db = dir.appendingPathComponent("score.sqlite").path
-        #expect(try cli.run(["site", "load", "--db", db, "site-configs/seodaemun.toml"]).status == 0)
-        let ingest = try cli.run(["ingest", "--db", db, "--kind", "pv", "--source", "rooftop PV monitoring",
+        #expect(try await cli.run(["site", "load", "--db", db, "site-configs/seodaemun.toml"]).status == 0)
+        let ingest = try await cli.run(["ingest", "--db", db, "--kind", "pv", "--source", "rooftop PV monitoring",
                                   "--map", "samples/pv-rooftops.map.toml", "samples/pv-rooftops-2022-07.csv"])
         #expect(ingest.status == 0, "\(ingest.stderr)")
         let site = try SiteConfigParser().parse(fileAt: Paths.seodaemunConfig.path)
@@ -63,7 +63,7 @@ struct ForecastScoreCLITests {
         #expect(n > 0)
         let expected = sum / Double(n) * 100
 
-        let json = try cli.run(["forecast", "score", "--db", db, "--from", "2022-07-10", "--to", "2022-07-11", "--format", "json"])
+        let json = try await cli.run(["forecast", "score", "--db", db, "--from", "2022-07-10", "--to", "2022-07-11", "--format", "json"])
         #expect(json.status == 0, "\(json.stderr)")
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let runs = try #require(obj["runs"] as? [[String: Any]])
@@ -79,14 +79,14 @@ struct ForecastScoreCLITests {
         #expect(abs(((district["nmae_pct"] as? NSNumber)?.doubleValue ?? -1) - expected) < 1e-9)
         #expect(obj["district_pv_dongs"] as? [String] == [metered.code])
 
-        let table = try cli.run(["forecast", "score", "--db", db, "--from", "2022-07-10", "--to", "2022-07-12", "--quantity", "pv"])
+        let table = try await cli.run(["forecast", "score", "--db", db, "--from", "2022-07-10", "--to", "2022-07-12", "--quantity", "pv"])
         #expect(table.status == 0)
         #expect(table.stdout.contains("no actuals") && table.stdout.contains("1 day(s) without a run issued by the deadline: 2022-07-11"))
         #expect(table.stdout.contains(String(format: "%.2f", expected)))
-        let csv = try cli.run(["forecast", "score", "--db", db, "--from", "2022-07-10", "--to", "2022-07-11", "--format", "csv", "--by", "day"])
+        let csv = try await cli.run(["forecast", "score", "--db", db, "--from", "2022-07-10", "--to", "2022-07-11", "--format", "csv", "--by", "day"])
         #expect(csv.status == 0 && csv.stdout.hasPrefix("period,dong,quantity,status,"))
 
-        let bad = try cli.run(["forecast", "score", "--db", db, "--issued-before", "25:00"])
+        let bad = try await cli.run(["forecast", "score", "--db", db, "--issued-before", "25:00"])
         #expect(bad.status == 64 && bad.stderr.contains("--issued-before"))
     }
 }

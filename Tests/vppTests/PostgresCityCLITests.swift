@@ -83,7 +83,7 @@ struct PostgresCityCLITests {
             #expect(killedAfterCommits >= 1, "no kill left committed batches behind (delays \(delays) ms)")
             // The kills left something behind (else the test proves nothing about a partial sync).
             let partial = try await store.syncWatermark(source: d.config.site.id, stream: .rollups)
-            let last = try CLITests().run(["sync", "--db", district, "--to", city, "--format", "json"])
+            let last = try await CLITests().run(["sync", "--db", district, "--to", city, "--format", "json"])
             #expect(last.status == 0, "\(last.stderr)")
             let report = try JSONDecoder().decode(SyncReport.self, from: Data(last.stdout.utf8))
             let rollups = try #require(report.streams.first { $0.stream == "rollups" })
@@ -99,7 +99,7 @@ struct PostgresCityCLITests {
             let months = try await store.dongMonthTotals(from: YearMonth(year: 2024, month: 1), until: YearMonth(year: 2025, month: 1))
             #expect(months == (try await source.dongPeriodTotals(from: from, to: to)))
             #expect(months.allSatisfy { $0.hours == 8784 })
-            #expect(try CLITests().run(["sync", "--db", district, "--to", city]).stdout.contains(": 0 rows"))
+            #expect(try await CLITests().run(["sync", "--db", district, "--to", city]).stdout.contains(": 0 rows"))
         }
     }
 
@@ -120,17 +120,17 @@ struct PostgresCityCLITests {
                 try await s.replaceRollups(SyntheticRollups.rows(dongs: d.config.dongs.map(\.code), from: CityCLITests.july,
                                                                  hours: i == 0 ? 1488 : 372, seed: UInt64(20 + i)))
                 for target in [pgCity, sqliteCity] {
-                    let r = try cli.run(["sync", "--db", path, "--to", target])
+                    let r = try await cli.run(["sync", "--db", path, "--to", target])
                     #expect(r.status == 0, "\(r.stderr)")
                 }
             }
             #expect(try await store.loadedSites().map(\.id) == ["synthetic-01", "synthetic-02"])
             // Several districts: a district command needs --site on PostgreSQL too.
-            let refused = try cli.run(["report", "--db", pgCity, "--period", "2024-07"])
+            let refused = try await cli.run(["report", "--db", pgCity, "--period", "2024-07"])
             #expect(refused.status == 64 && refused.stderr.contains("pass --site CODE"))
             for period in ["2024-07", "2024-08", "2024"] {
-                let pg = try cli.run(["report", "--db", pgCity, "--scope", "city", "--period", period, "--format", "json"])
-                let lite = try cli.run(["report", "--db", sqliteCity, "--scope", "city", "--period", period, "--format", "json"])
+                let pg = try await cli.run(["report", "--db", pgCity, "--scope", "city", "--period", period, "--format", "json"])
+                let lite = try await cli.run(["report", "--db", sqliteCity, "--scope", "city", "--period", period, "--format", "json"])
                 #expect(pg.status == 0 && lite.status == 0, "\(pg.stderr) \(lite.stderr)")
                 var a = try JSONDecoder().decode(CityReportPayload.self, from: Data(pg.stdout.utf8))
                 let b = try JSONDecoder().decode(CityReportPayload.self, from: Data(lite.stdout.utf8))
@@ -138,7 +138,7 @@ struct PostgresCityCLITests {
                 #expect(a == b, "period \(period)")
                 #expect(a.districts.map(\.id) == ["synthetic-01", "synthetic-02"])
             }
-            let table = try cli.run(["report", "--db", pgCity, "--scope", "city", "--period", "2024-07"])
+            let table = try await cli.run(["report", "--db", pgCity, "--scope", "city", "--period", "2024-07"])
             #expect(table.status == 0 && table.stdout.contains("city report 2024-07") && table.stdout.contains("synthetic-02"))
         }
     }

@@ -10,33 +10,33 @@ struct TypedOptionsTests {
     let cli = CLITests()
 
     @Test(arguments: [["forecast", "run"], ["dispatch", "plan"], ["dispatch", "run"]])
-    func horizonOutOfRangeIsAUsageError(_ command: [String]) throws {
+    func horizonOutOfRangeIsAUsageError(_ command: [String]) async throws {
         let dir = try TempDirectory.make()
         defer { TempDirectory.remove(dir) }
         let db = dir.appendingPathComponent("t.sqlite").path
         for bad in ["15d", "337h", "0h"] {
-            let r = try cli.run(command + ["--db", db, "--horizon", bad])
+            let r = try await cli.run(command + ["--db", db, "--horizon", bad])
             #expect(r.status == 64, "\(command) --horizon \(bad): \(r.stderr)")
             #expect(r.stderr.contains("--horizon") && r.stderr.contains("1 h to 14 days"), "\(r.stderr)")
         }
-        let junk = try cli.run(command + ["--horizon", "two days"])
+        let junk = try await cli.run(command + ["--horizon", "two days"])
         #expect(junk.status == 64 && junk.stderr.contains("horizon"), "\(junk.stderr)")
-        let step = try cli.run(command + ["--step", "5m"])
+        let step = try await cli.run(command + ["--step", "5m"])
         #expect(step.status == 64 && step.stderr.contains("step"), "\(step.stderr)")
     }
 
-    @Test func bothCommandGroupsShareTheLimits() throws {
+    @Test func bothCommandGroupsShareTheLimits() async throws {
         let dir = try TempDirectory.make()
         defer { TempDirectory.remove(dir) }
         // 10 days is past forecast's old 7-day limit and within the shared 14: it passes validation
         // and the command fails later for its own reason (no site / no config), not with usage 64.
-        let forecast = try cli.run(["forecast", "run", "--db", dir.appendingPathComponent("empty.sqlite").path, "--horizon", "10d"])
+        let forecast = try await cli.run(["forecast", "run", "--db", dir.appendingPathComponent("empty.sqlite").path, "--horizon", "10d"])
         #expect(forecast.status != 64 && !forecast.stderr.contains("--horizon"), "\(forecast.stderr)")
-        let dispatch = try cli.run(["dispatch", "plan", "--db", dir.appendingPathComponent("empty.sqlite").path, "--config", dir.appendingPathComponent("missing.toml").path, "--horizon", "240h"])
+        let dispatch = try await cli.run(["dispatch", "plan", "--db", dir.appendingPathComponent("empty.sqlite").path, "--config", dir.appendingPathComponent("missing.toml").path, "--horizon", "240h"])
         #expect(dispatch.status != 64 && !dispatch.stderr.contains("--horizon"), "\(dispatch.stderr)")
         // The help of both says which limits apply.
         for command in [["forecast", "run"], ["dispatch", "plan"], ["dispatch", "run"]] {
-            let help = try cli.run(command + ["--help"])
+            let help = try await cli.run(command + ["--help"])
             #expect(help.status == 0)
             let words = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")   // help wraps lines
             #expect(words.contains("1 h to 14 days"), "\(command): \(help.stdout)")

@@ -25,34 +25,34 @@ struct UploadSemanticsCLITests {
 
         """
 
-    private func site() throws -> (dir: URL, db: String) {
+    private func site() async throws -> (dir: URL, db: String) {
         let dir = try TempDirectory.make()
         let db = dir.appendingPathComponent("cli.sqlite").path
-        let l = try cli.run(["site", "load", "--db", db, "site-configs/seodaemun.toml"])
+        let l = try await cli.run(["site", "load", "--db", db, "site-configs/seodaemun.toml"])
         #expect(l.status == 0, "\(l.stderr)")
         return (dir, db)
     }
 
-    @Test func allRejectedExits65AndRetryFixesIt() throws {
-        let (dir, db) = try site()
+    @Test func allRejectedExits65AndRetryFixesIt() async throws {
+        let (dir, db) = try await site()
         defer { TempDirectory.remove(dir) }
         let csv = dir.appendingPathComponent("feeder.csv")
         try Self.unknownMeterCSV.write(to: csv, atomically: true, encoding: .utf8)
         let args = ["ingest", "--db", db, csv.path, "--kind", "interval", "--source", "AMI head-end", "--convention", "hour-beginning"]
-        let r1 = try cli.run(args)
+        let r1 = try await cli.run(args)
         #expect(r1.status == 65, "\(r1.stdout) \(r1.stderr)")
         #expect(r1.stdout.contains("upload 1 rejected: 0 ok, 3 rejected"))
         #expect(r1.stdout.contains("reject \(csv.path):2"))
         #expect(r1.stderr.contains("all 3 rows rejected") && r1.stderr.contains("vpp uploads retry 1"))
         #expect(r1.stderr.split(separator: "\n").count == 1)
         // The same command again is not "already ingested": it is refused again, as a new upload.
-        let r2 = try cli.run(args)
+        let r2 = try await cli.run(args)
         #expect(r2.status == 65 && !r2.stdout.contains("already ingested"), "\(r2.stdout)")
         // Retry with the right mapping: the bytes were kept, so even a removed file can be retried.
         let map = dir.appendingPathComponent("m.toml")
         try "[meters]\n\"feeder 7\" = \"cheonyeon-feeder\"\n".write(to: map, atomically: true, encoding: .utf8)
         try FileManager.default.removeItem(at: csv)
-        let retry = try cli.run(["uploads", "retry", "--db", db, "1", "--map", map.path])
+        let retry = try await cli.run(["uploads", "retry", "--db", db, "1", "--map", map.path])
         #expect(retry.status == 0, "\(retry.stdout) \(retry.stderr)")
         #expect(retry.stdout.contains("from its bytes kept in the store"))
         #expect(retry.stdout.contains("ok: 3 ok, 0 rejected"))
@@ -60,38 +60,38 @@ struct UploadSemanticsCLITests {
         let partial = dir.appendingPathComponent("partial.csv")
         try (Self.unknownMeterCSV.replacingOccurrences(of: "feeder 7", with: "cheonyeon-feeder")
             .replacingOccurrences(of: "9.8", with: "n/a")).write(to: partial, atomically: true, encoding: .utf8)
-        let p = try cli.run(["ingest", "--db", db, partial.path, "--kind", "interval", "--source", "AMI head-end", "--convention", "hour-beginning"])
+        let p = try await cli.run(["ingest", "--db", db, partial.path, "--kind", "interval", "--source", "AMI head-end", "--convention", "hour-beginning"])
         #expect(p.status == 0, "\(p.stderr)")
         #expect(p.stdout.contains("partial: 2 ok, 1 rejected"))
         // Retry of an unknown upload: 66.
-        #expect(try cli.run(["uploads", "retry", "--db", db, "99"]).status == 66)
+        #expect(try await cli.run(["uploads", "retry", "--db", db, "99"]).status == 66)
     }
 
     @Test func deleteIsConfirmedAuditedAndRemovesTheUpload() async throws {
-        let (dir, db) = try site()
+        let (dir, db) = try await site()
         defer { TempDirectory.remove(dir) }
         let csv = dir.appendingPathComponent("feeder.csv")
         try Self.unknownMeterCSV.replacingOccurrences(of: "feeder 7", with: "cheonyeon-feeder").write(to: csv, atomically: true, encoding: .utf8)
-        let r = try cli.run(["ingest", "--db", db, csv.path, "--kind", "interval", "--source", "AMI", "--convention", "hour-beginning"])
+        let r = try await cli.run(["ingest", "--db", db, csv.path, "--kind", "interval", "--source", "AMI", "--convention", "hour-beginning"])
         #expect(r.status == 0, "\(r.stderr)")
         let store = try SQLiteStore(path: db)
         let jan = YearMonth(year: 2024, month: 1)
         #expect(try await store.rollupTotals(dong: "1141052000", month: jan).consumptionWh == 31_300)
-        #expect(try cli.run(["uploads", "delete", "--db", db, "1"]).status == 64)   // no --yes
-        let d = try cli.run(["uploads", "delete", "--db", db, "1", "--yes"])
+        #expect(try await cli.run(["uploads", "delete", "--db", db, "1"]).status == 64)   // no --yes
+        let d = try await cli.run(["uploads", "delete", "--db", db, "1", "--yes"])
         #expect(d.status == 0, "\(d.stderr)")
         #expect(d.stdout.contains("deleted upload 1") && d.stdout.contains("3 readings removed"))
         #expect(try await store.rollupTotals(dong: "1141052000", month: jan).hours == 0)
         #expect(try await store.auditLog().contains { $0.action == "upload.delete" && $0.target == "upload:1" && $0.actor.hasPrefix("cli") })
-        #expect(try cli.run(["uploads", "show", "--db", db, "1"]).status == 66)
-        #expect(try cli.run(["uploads", "delete", "--db", db, "1", "--yes"]).status == 66)
+        #expect(try await cli.run(["uploads", "show", "--db", db, "1"]).status == 66)
+        #expect(try await cli.run(["uploads", "delete", "--db", db, "1", "--yes"]).status == 66)
         // Ingesting the file again after the delete is a fresh upload, not a duplicate.
-        let again = try cli.run(["ingest", "--db", db, csv.path, "--kind", "interval", "--source", "AMI", "--convention", "hour-beginning"])
+        let again = try await cli.run(["ingest", "--db", db, csv.path, "--kind", "interval", "--source", "AMI", "--convention", "hour-beginning"])
         #expect(again.status == 0 && again.stdout.contains("ok: 3 ok"), "\(again.stdout)")
     }
 
-    @Test func ingestWhileAnotherWriterHoldsTheLockExits75() throws {
-        let (dir, db) = try site()
+    @Test func ingestWhileAnotherWriterHoldsTheLockExits75() async throws {
+        let (dir, db) = try await site()
         defer { TempDirectory.remove(dir) }
         let csv = dir.appendingPathComponent("feeder.csv")
         try Self.unknownMeterCSV.replacingOccurrences(of: "feeder 7", with: "cheonyeon-feeder").write(to: csv, atomically: true, encoding: .utf8)
@@ -106,13 +106,13 @@ struct UploadSemanticsCLITests {
             done.signal()
         }
         locked.wait()
-        let r = try cli.run(["ingest", "--db", db, csv.path, "--kind", "interval", "--source", "AMI", "--convention", "hour-beginning"])
+        let r = try await cli.run(["ingest", "--db", db, csv.path, "--kind", "interval", "--source", "AMI", "--convention", "hour-beginning"])
         release.signal()
         _ = done.wait(timeout: .now() + 30)
         #expect(r.status == 75, "\(r.stdout) \(r.stderr)")
         #expect(r.stderr.contains("busy") && r.stderr.contains("try again"))
         // Nothing was half-written: the same command now ingests.
-        #expect(try cli.run(["ingest", "--db", db, csv.path, "--kind", "interval", "--source", "AMI", "--convention", "hour-beginning"]).status == 0)
+        #expect(try await cli.run(["ingest", "--db", db, csv.path, "--kind", "interval", "--source", "AMI", "--convention", "hour-beginning"]).status == 0)
     }
 
     @Test func identicalUploadsOverHTTPArePerAccount() async throws {
