@@ -10,8 +10,8 @@ import VPPStore
 ///
 /// - A reading newer than every earlier row of its asset in this file is buffered; a full batch
 ///   (and the rest at the end) is streamed with `COPY … FROM STDIN` in the background while the
-///   reader parses the next batch (one batch in flight at most) — straight into `reading`
-///   when no stored row of the batch's assets lies in its time span, else into a temporary table
+///   reader parses the next batch (one batch in flight at most) — straight into `reading`'s month
+///   partitions when no stored row of the batch's assets lies in its time span, else into a temporary table
 ///   merged with one `INSERT … ON CONFLICT` that logs every changed value in `reading_change`
 ///   and corrects the rollups by what it replaced.
 /// - A reading at or before an earlier row of its asset (a repeat or out-of-order row) flushes the
@@ -446,14 +446,7 @@ final class PostgresIngestSink: ReadingSink {
     /// Creates the KST-month partitions of `reading` that [from, to] needs (under an advisory
     /// lock, so two ingests creating the same month do not collide).
     private func ensurePartitions(from: Int64, to: Int64) throws {
-        let f = KSTDateTime(epochSeconds: from), t = KSTDateTime(epochSeconds: to)
-        var m = YearMonth(year: f.year, month: f.month)
-        let last = YearMonth(year: t.year, month: t.month)
-        var needed: [YearMonth] = []
-        while m <= last {
-            if !partitions.contains(m) { needed.append(m) }
-            m = m.next
-        }
+        let needed = Self.months(from: from, to: to).filter { !partitions.contains($0) }
         guard !needed.isEmpty else { return }
         let months = needed
         try step { [conn, logger] in try await PostgresPartitions.ensure(months, conn: conn, logger: logger) }
@@ -484,7 +477,8 @@ final class PostgresIngestSink: ReadingSink {
         try ensurePartitions(from: bMin, to: bMax)
         let spans = bSpan.sorted { $0.key < $1.key }
         let batch = Batch(asset: bAsset, slot: bSlot, dur: bDur, wh: bWh, quality: bQuality,
-                          spanAsset: spans.map(\.key), spanLo: spans.map(\.value.lo), spanHi: spans.map(\.value.hi), uploadID: uploadID)
+                          spanAsset: spans.map(\.key), spanLo: spans.map(\.value.lo), spanHi: spans.map(\.value.hi), uploadID: uploadID,
+                          months: Self.months(from: bMin, to: bMax))
         batchLimit = min(batchRows, batchLimit * 2)
         let reserve = min(bSlot.count, batchLimit)
         bAsset = []; bSlot = []; bDur = []; bWh = []; bQuality = []
@@ -523,6 +517,38 @@ final class PostgresIngestSink: ReadingSink {
         /// Per asset of the batch: its first and last slot.
         var spanAsset: [Int32], spanLo: [Int64], spanHi: [Int64]
         var uploadID: Int64
+        /// The KST months of `reading`'s partitions the batch's slots fall in, in order.
+        var months: [YearMonth]
+    }
+
+    /// The KST months from the one holding `from` to the one holding `to`.
+    static func months(from: Int64, to: Int64) -> [YearMonth] {
+        let f = KSTDateTime(epochSeconds: from), t = KSTDateTime(epochSeconds: to)
+        var m = YearMonth(year: f.year, month: f.month)
+        let last = YearMonth(year: t.year, month: t.month)
+        var out: [YearMonth] = []
+        while m <= last { out.append(m); m = m.next }
+        return out
+    }
+
+    /// The batch's row indices per month partition (file order within each), for months with rows.
+    private static func rowsByMonth(_ b: Batch) -> [(month: YearMonth, rows: [Int32])] {
+        let bounds = b.months.map(\.startEpoch) + [b.months.last?.endEpoch ?? .max]
+        var groups = Array(repeating: [Int32](), count: b.months.count)
+        var current = 0
+        for (j, slot) in b.slot.enumerated() {
+            // Rows come mostly in time order: try the previous row's month first.
+            if !(slot >= bounds[current] && slot < bounds[current + 1]) {
+                var lo = 0, hi = b.months.count - 1
+                while lo < hi {
+                    let mid = (lo + hi + 1) / 2
+                    if bounds[mid] <= slot { lo = mid } else { hi = mid - 1 }
+                }
+                current = lo
+            }
+            groups[current].append(Int32(j))
+        }
+        return zip(b.months, groups).filter { !$0.1.isEmpty }.map { (month: $0.0, rows: $0.1) }
     }
 
     /// What a merge replaced, per asset-hour: the rollup correction and the change count.
@@ -539,9 +565,21 @@ final class PostgresIngestSink: ReadingSink {
             """, logger: logger)
         let columns = ["asset_key", "slot_start", "duration_s", "energy_wh", "quality", "upload_id"]
         if hit.isEmpty {
-            // Nothing stored can conflict: COPY straight into the partitioned table.
-            try await conn.copyFrom(table: "reading", columns: columns, logger: logger) { w in
-                try await encode(b) { try await w.write($0) }
+            // Nothing stored can conflict: COPY each month's rows straight into its partition of
+            // `reading` (the server then checks each row against the partition's bounds instead of
+            // routing it through the parent: measured in psql, 1M rows over 4 partitions took
+            // 2.30–3.05 s of server CPU this way against 2.66–3.84 s through the parent,
+            // Benchmarks/RESULTS.md).
+            if b.months.count == 1 {
+                try await conn.copyFrom(table: PostgresPartitions.name(b.months[0]), columns: columns, logger: logger) { w in
+                    try await encode(b, rows: nil) { try await w.write($0) }
+                }
+            } else {
+                for (month, rows) in rowsByMonth(b) {
+                    try await conn.copyFrom(table: PostgresPartitions.name(month), columns: columns, logger: logger) { w in
+                        try await encode(b, rows: rows) { try await w.write($0) }
+                    }
+                }
             }
             return []
         }
@@ -551,7 +589,7 @@ final class PostgresIngestSink: ReadingSink {
             """, logger: logger)
         try await conn.query("TRUNCATE ingest_rows", logger: logger)
         try await conn.copyFrom(table: "ingest_rows", columns: columns, logger: logger) { w in
-            try await encode(b) { try await w.write($0) }
+            try await encode(b, rows: nil) { try await w.write($0) }
         }
         // What the merge replaces (before it runs): rollup corrections and the change count.
         let fix = try await PostgresStore.rows(conn, """
@@ -582,11 +620,12 @@ final class PostgresIngestSink: ReadingSink {
 
     /// The batch as COPY text rows (tab-separated integers), handed on in chunks of about 256 KiB
     /// so the server starts storing while the rest is encoded.
-    private static func encode(_ b: Batch, _ emit: (ByteBuffer) async throws -> Void) async throws {
+    private static func encode(_ b: Batch, rows: [Int32]?, _ emit: (ByteBuffer) async throws -> Void) async throws {
         let rowsPerChunk = 16_384
+        let total = rows?.count ?? b.slot.count
         var start = 0
-        while start < b.slot.count {
-            let end = min(b.slot.count, start + rowsPerChunk)
+        while start < total {
+            let end = min(total, start + rowsPerChunk)
             // At most 6 × 21 bytes per row (20 digits and a sign, a separator).
             let chunk = ByteBuffer(bytes: [UInt8](unsafeUninitializedCapacity: (end - start) * 6 * 21) { out, count in
                 var n = 0
@@ -603,7 +642,8 @@ final class PostgresIngestSink: ReadingSink {
                     n += len
                     out[n] = sep; n += 1
                 }
-                for j in start..<end {
+                for k in start..<end {
+                    let j = rows.map { Int($0[k]) } ?? k
                     put(Int64(b.asset[j]), 9); put(b.slot[j], 9); put(Int64(b.dur[j]), 9); put(b.wh[j], 9)
                     put(Int64(b.quality[j]), 9); put(b.uploadID, 10)
                 }

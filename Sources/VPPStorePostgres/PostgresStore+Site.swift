@@ -204,6 +204,17 @@ extension PostgresStore: SiteStore {
         Set(try await rows("SELECT code FROM dong WHERE active").map { try $0.v("code", String.self) })
     }
 
+    /// Rows of `reading` per month partition (`reading_yYYYYmMM`, KST months), as the server
+    /// routed or checked them: an operator's view of where the readings lie, and the tests' check
+    /// that the ingest's per-partition COPY puts each row in its own month.
+    public func readingRowsByPartition() async throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for r in try await rows("SELECT tableoid::regclass::text AS p, COUNT(*) AS n FROM reading GROUP BY 1") {
+            out[try r.v("p", String.self)] = Int(try r.v("n", Int64.self))
+        }
+        return out
+    }
+
     public func info() async throws -> StoreInfo {
         try await withConnection("database read failed") { conn in
             let applied = Set(try await all(conn, "SELECT name FROM schema_migrations").map { try $0.v("name", String.self) })

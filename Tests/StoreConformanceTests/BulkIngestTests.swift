@@ -3,6 +3,7 @@ import Testing
 import Ingestion
 import VPPCore
 import VPPStore
+import VPPStorePostgres
 import VPPTestSupport
 
 /// Files that take several of the PostgreSQL driver's COPY batches (50,000 rows here, set for the
@@ -111,6 +112,32 @@ struct BulkIngestTests {
             let hourly = try await s.readings.dongPeriodTotals(from: jan, to: mar25)
             #expect(months.filter { $0.hours > 0 } == hourly.filter { $0.hours > 0 })
             #expect(months.reduce(0) { $0 + $1.consumptionWh } == b.totals.reduce(0, +))
+        }
+    }
+
+    @Test("PostgreSQL: rows across a KST month's end land in their own month partitions, in one batch and in several",
+          .enabled(if: Driver.postgresURL != nil, "VPP_TEST_POSTGRES_URL is unset"),
+          arguments: [50_000, 4])
+    func monthPartitions(batchRows: Int) async throws {
+        try await withStore(.postgresql, pgBatchRows: batchRows) { s in
+            try await s.sites.loadSite(try Samples.seodaemun)
+            let pg = try #require(try s.cityStore() as? PostgresStore)
+            // Meter by meter (so the batch's months alternate January, February, January, …), hourly,
+            // hour-beginning, from 2024-01-31 20:00 to 2024-02-01 04:00 KST: 4 January and 5 February
+            // hours per meter. In UTC all of them are in January, so a UTC month would be caught.
+            var text = "timestamp,meter_id,kWh\n"
+            for meter in Self.meters {
+                for h in 20..<24 { text += "2024-01-31 \(h):00,\(meter),1.5\n" }
+                for h in 0..<5 { text += "2024-02-01 0\(h):00,\(meter),2.5\n" }
+            }
+            let (path, dir) = try Samples.tempFile("month-end.csv", text)
+            defer { TempDirectory.remove(dir) }
+            let r = try await Ingestor(storage: s).ingest(file: path, options: Self.options())
+            #expect(r.rowsOK == Self.meters.count * 9 && r.rowsRejected == 0)
+            #expect(try await pg.readingRowsByPartition() == ["reading_y2024m01": Self.meters.count * 4, "reading_y2024m02": Self.meters.count * 5])
+            let jan = try await s.readings.meterTotals(assetIDs: Self.ids, from: KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds,
+                                                       to: KSTDateTime(year: 2024, month: 2, day: 1).epochSeconds)
+            for id in Self.ids { #expect(jan[id]?.energyWh == 6_000, "\(id)") }
         }
     }
 }
