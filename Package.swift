@@ -114,6 +114,8 @@ let package = Package(
         // One set of store tests run against both drivers (issue 14); PostgreSQL via $VPP_TEST_POSTGRES_URL.
         .testTarget(name: "StoreConformanceTests", dependencies: [
             "VPPStore", "VPPStoreSQLite", "VPPStorePostgres", "VPPTestSupport", "Ingestion", "VPPConfig", "VPPAuth", "VPPCore", "Tracking",
+            // Tests that change the server's state behind the store's back (a detached partition).
+            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "vppTests", dependencies: [
             "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPStorePostgres", "VPPConfig", "OpenADR",

@@ -554,9 +554,9 @@ final class PostgresIngestSink: ReadingSink {
     /// What a merge replaced, per asset-hour: the rollup correction and the change count.
     struct Correction: Sendable { var key: Int32, hour: Int64, oldWh: Int64, dur: Int64, changed: Int64 }
 
-    /// Stores one batch: straight into `reading` by COPY when no stored row of an asset lies in
-    /// that asset's span in the batch, else COPY into the temporary table and one merge that logs
-    /// each changed value.
+    /// Stores one batch: by COPY straight into `reading`'s month partitions (one COPY per month
+    /// present) when no stored row of an asset lies in that asset's span in the batch, else COPY
+    /// into the temporary table and one merge into `reading` that logs each changed value.
     private static func store(_ b: Batch, conn: PostgresConnection, logger: Logger) async throws -> [Correction] {
         let hit = try await PostgresStore.rows(conn, """
             SELECT 1 AS one FROM unnest(\(b.spanAsset)::INTEGER[], \(b.spanLo)::BIGINT[], \(b.spanHi)::BIGINT[]) AS s(k, lo, hi)
@@ -699,13 +699,7 @@ enum PostgresPartitions {
 
     static func ensure(_ months: [YearMonth], conn: PostgresConnection, logger: Logger) async throws {
         var missing: [YearMonth] = []
-        for m in months {
-            var exists = false
-            for try await _ in try await conn.query("SELECT 1 FROM pg_class WHERE relname = \(name(m)) AND relkind = 'r'", logger: logger) {
-                exists = true
-            }
-            if !exists { missing.append(m) }
-        }
+        for m in months where !(try await attached(m, conn: conn, logger: logger)) { missing.append(m) }
         guard !missing.isEmpty else { return }
         try await conn.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
         for m in missing {
@@ -713,7 +707,25 @@ enum PostgresPartitions {
             try await conn.query(PostgresQuery(unsafeSQL: """
                 CREATE TABLE IF NOT EXISTS \(name(m)) PARTITION OF reading FOR VALUES FROM (\(m.startEpoch)) TO (\(m.endEpoch))
                 """), logger: logger)
+            // A table of that name that is not a partition of `reading` (say, detached by hand)
+            // makes CREATE … IF NOT EXISTS do nothing: the ingest, which COPYs into the month's
+            // partition by name, must not write into it.
+            guard try await attached(m, conn: conn, logger: logger) else {
+                throw VPPError(.unavailable, "table \(name(m)) exists but is not a partition of reading: attach it (ALTER TABLE reading ATTACH PARTITION …) or rename it")
+            }
         }
+    }
+
+    /// Whether the month's table exists as a partition of `reading` in the current schema.
+    private static func attached(_ m: YearMonth, conn: PostgresConnection, logger: Logger) async throws -> Bool {
+        var found = false
+        for try await _ in try await conn.query("""
+            SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'reading'::regclass AND c.relname = \(name(m)) AND c.relnamespace = current_schema()::regnamespace
+            """, logger: logger) {
+            found = true
+        }
+        return found
     }
 }
 

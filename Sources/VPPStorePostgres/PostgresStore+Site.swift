@@ -204,9 +204,9 @@ extension PostgresStore: SiteStore {
         Set(try await rows("SELECT code FROM dong WHERE active").map { try $0.v("code", String.self) })
     }
 
-    /// Rows of `reading` per month partition (`reading_yYYYYmMM`, KST months), as the server
-    /// routed or checked them: an operator's view of where the readings lie, and the tests' check
-    /// that the ingest's per-partition COPY puts each row in its own month.
+    /// Rows of `reading` per month partition (`reading_yYYYYmMM`, KST months; partitions without
+    /// rows are left out). It counts the whole table, so it is for tests and diagnostics: the tests
+    /// check with it that each row of an ingest lies in its own month.
     public func readingRowsByPartition() async throws -> [String: Int] {
         var out: [String: Int] = [:]
         for r in try await rows("SELECT tableoid::regclass::text AS p, COUNT(*) AS n FROM reading GROUP BY 1") {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import Ingestion
+import Logging
+import PostgresNIO
 import VPPCore
 import VPPStore
 import VPPStorePostgres
@@ -138,6 +140,57 @@ struct BulkIngestTests {
             let jan = try await s.readings.meterTotals(assetIDs: Self.ids, from: KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds,
                                                        to: KSTDateTime(year: 2024, month: 2, day: 1).epochSeconds)
             for id in Self.ids { #expect(jan[id]?.energyWh == 6_000, "\(id)") }
+        }
+    }
+
+    @Test("PostgreSQL: a month table that is not a partition of reading (detached by hand) stops the ingest with its name; attached again, the retry lands",
+          .enabled(if: Driver.postgresURL != nil, "VPP_TEST_POSTGRES_URL is unset"))
+    func detachedPartition() async throws {
+        try await withStore(.postgresql) { s in
+            try await s.sites.loadSite(try Samples.seodaemun)
+            let ingestor = Ingestor(storage: s)
+            func file(_ name: String, day: Int, kwh: String) throws -> (path: String, dir: URL) {
+                try Samples.tempFile(name, "timestamp,meter_id,kWh\n" + (0..<4).map { "2024-02-0\(day) 0\($0):00,YEONHUI-FEEDER,\(kwh)\n" }.joined())
+            }
+            let a = try file("a.csv", day: 1, kwh: "1.0")
+            defer { TempDirectory.remove(a.dir) }
+            _ = try await ingestor.ingest(file: a.path, options: Self.options())
+
+            // Behind the store's back: detach February's partition (its 4 rows go with it).
+            let server = try #require(Driver.postgresURL), db = try PostgresURL(parsing: s.location).database
+            var logger = Logger(label: "test.detach")
+            logger.logLevel = .critical
+            let conn = try await PostgresConnection.connect(
+                configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: db, tls: .disable),
+                id: 1, logger: logger)
+            let feb = YearMonth(year: 2024, month: 2)
+            do {
+                try await conn.query("ALTER TABLE reading DETACH PARTITION reading_y2024m02", logger: logger)
+
+                let b = try file("b.csv", day: 2, kwh: "2.0")
+                defer { TempDirectory.remove(b.dir) }
+                do {
+                    _ = try await ingestor.ingest(file: b.path, options: Self.options())
+                    Issue.record("the ingest into a detached month succeeded")
+                } catch let e as VPPError {
+                    #expect(e.category == .unavailable)
+                    #expect("\(e)".contains("reading_y2024m02 exists but is not a partition of reading"), "\(e)")
+                }
+                #expect(try await s.uploads.uploads().count == 1)
+                #expect(try await s.readings.meterTotals(assetIDs: ["yeonhui-feeder"], from: feb.startEpoch, to: feb.endEpoch).isEmpty)
+
+                try await conn.query(PostgresQuery(unsafeSQL:
+                    "ALTER TABLE reading ATTACH PARTITION reading_y2024m02 FOR VALUES FROM (\(feb.startEpoch)) TO (\(feb.endEpoch))"), logger: logger)
+                let r = try await ingestor.ingest(file: b.path, options: Self.options())
+                #expect(r.rowsOK == 4)
+                let stored = try await s.readings.meterTotals(assetIDs: ["yeonhui-feeder"], from: feb.startEpoch, to: feb.endEpoch)
+                let wantWh: Int64 = 4 * 1_000 + 4 * 2_000  // the first file's 4 hours and the retried file's 4
+                #expect(stored["yeonhui-feeder"]?.energyWh == wantWh)
+            } catch {
+                try? await conn.close()
+                throw error
+            }
+            try await conn.close()
         }
     }
 }
