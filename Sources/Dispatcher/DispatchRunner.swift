@@ -194,12 +194,17 @@ public struct DispatchRunner {
         }
     }
 
+    /// The name of the store lock a run of `site` holds.
+    static func lockName(site: String) -> String { "dispatch \(site)" }
+
     public func run(now: Int64) async throws -> Result {
-        // The store's own lock when it has one (PostgreSQL: an advisory lock, one planner per
-        // database); else the lock file (flock).
+        // The store's own lock when it has one (PostgreSQL: an advisory lock per site, so the
+        // districts of a city store plan at once but one district's runs never overlap); else
+        // the lock file (flock).
         if let tryLock = storage.tryExclusiveLock {
-            guard let held = try await tryLock("dispatch") else {
-                throw DispatchError.locked(path: "advisory lock 'dispatch' of \(storage.location)")
+            let name = Self.lockName(site: builder.site.site.id)
+            guard let held = try await tryLock(name) else {
+                throw DispatchError.locked(path: "advisory lock '\(name)' of \(storage.location)")
             }
             do {
                 let r = try await runLocked(now: now)

@@ -85,6 +85,18 @@ extension PostgresStore: SiteStore {
                     WHERE id = \(site.id)
                     """)
             }
+            // Dong codes and asset ids are keys of the whole store: one that another site holds stops the load.
+            let takenDongs = try await all(conn, """
+                SELECT code AS k, site_id FROM dong WHERE code = ANY(\(dongs.keys.sorted())) AND site_id <> \(site.id) ORDER BY 1 LIMIT 1
+                """)
+            let takenAssets = try await all(conn, """
+                SELECT id AS k, site_id FROM asset WHERE id = ANY(\(assets.keys.sorted())) AND site_id <> \(site.id) ORDER BY 1 LIMIT 1
+                """)
+            for (entity, taken) in [("dong", takenDongs), ("asset", takenAssets)] {
+                if let t = taken.first {
+                    throw SiteLoadConflict(entity: entity, id: try t.v("k"), otherSite: try t.v("site_id"), site: site.id)
+                }
+            }
             // Dongs.
             var storedDongs: [String: (row: DongRow, active: Bool)] = [:]
             for r in try await all(conn, "SELECT * FROM dong WHERE site_id = \(site.id)") {

@@ -33,6 +33,7 @@ extension SQLiteStore {
         let site = config.site
         return try await write { db in
             var load = SiteLoad(db: db, siteID: site.id, now: now)
+            try load.checkKeysFree(dongs: dongRows.keys.sorted(), assets: assetRows.keys.sorted())
             try load.upsertSite(site, configJSON: configJSON, fingerprint: fingerprint)
             let existingDongs = try load.syncDongs(dongRows)
             let existingAssets = try load.syncAssets(assetRows)
@@ -85,6 +86,22 @@ extension SQLiteStore {
                 INSERT INTO config_change (site_id, changed_at, entity, entity_id, change, detail)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [siteID, now, entity, id, change, detail])
+        }
+
+        /// Dong codes and asset ids are keys of the whole store: one that another site holds stops
+        /// the load (nothing written yet).
+        func checkKeysFree(dongs: [String], assets: [String]) throws {
+            for (entity, table, key, ids) in [("dong", "dong", "code", dongs), ("asset", "asset", "id", assets)] {
+                // In chunks below SQLite's bound-parameter limit.
+                for start in stride(from: 0, to: ids.count, by: 500) {
+                    let chunk = Array(ids[start..<min(ids.count, start + 500)])
+                    let sql = "SELECT \(key) AS k, site_id FROM \(table) WHERE site_id <> ? AND \(key) IN ("
+                        + chunk.map { _ in "?" }.joined(separator: ", ") + ") ORDER BY 1 LIMIT 1"
+                    if let row = try Row.fetchOne(db, sql: sql, arguments: StatementArguments([siteID] + chunk)) {
+                        throw SiteLoadConflict(entity: entity, id: row["k"], otherSite: row["site_id"], site: siteID)
+                    }
+                }
+            }
         }
 
         /// The `site` row: added, or updated when the config's fingerprint changed.

@@ -31,7 +31,7 @@ struct SyncCommand: AsyncParsableCommand {
         let source = try global.openStore()
         // The target goes through the same opener as --db, so any driver --db accepts works here.
         let target = try GlobalOptions.parse(["--db", to]).openStore()
-        guard source.location != target.location else { throw VPPError(.usage, "--to names the district store itself (\(to))") }
+        guard source.location != target.location else { throw VPPError(.usage, "--to names the district store itself (\(target.location))") }
         let started = DispatchTime.now().uptimeNanoseconds
         let report = try await CitySync.run(source: source, target: target, siteCode: siteOption.code, batchRows: batchRows)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -57,6 +57,54 @@ let syntheticSeries: @Sendable (Int64, SlotLength, Int) throws -> [(load: [Doubl
     }
 }
 
+/// A store lock (as PostgreSQL's advisory locks): the names in `held` are taken by someone else.
+final class NamedLocks: @unchecked Sendable {
+    private let mutex = NSLock()
+    private var held: Set<String>
+    private(set) var asked: [String] = []
+    init(held: Set<String>) { self.held = held }
+    struct Held: HeldLock { let locks: NamedLocks, name: String; func release() async { locks.release(name) } }
+    func tryLock(_ name: String) -> (any HeldLock)? {
+        mutex.lock(); defer { mutex.unlock() }
+        asked.append(name)
+        guard held.insert(name).inserted else { return nil }
+        return Held(locks: self, name: name)
+    }
+    func release(_ name: String) { mutex.lock(); held.remove(name); mutex.unlock() }
+}
+
+@Suite struct StoreLock {
+    /// A city store holds many districts: a run of one district is refused while another run of
+    /// it holds the store's lock (75, naming the lock), and a run of another district goes ahead.
+    @Test func the_store_lock_is_per_site() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (store, sdir) = try TestStore.make()
+        defer { TempDirectory.remove(sdir) }
+        let locks = NamedLocks(held: ["dispatch test"])
+        var storage = store.storage
+        storage.tryExclusiveLock = { name in locks.tryLock(name) }
+        var o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock")
+        o.step = .hour; o.slots = 24
+        let now = KSTDateTime(year: 2026, month: 7, day: 1).epochSeconds
+        do {
+            _ = try await DispatchRunner(builder: SiteProblemBuilder(site: smallSite()), storage: storage, options: o, series: syntheticSeries).run(now: now)
+            Issue.record("a second run of site 'test' was not refused")
+        } catch let e as DispatchError {
+            #expect(e.category == .temporary)
+            #expect("\(e)".contains("advisory lock 'dispatch test'"), "\(e)")
+        }
+        var other = smallSite()
+        other.site = SiteInfo(id: "other", name: "Other", nameKo: "다른")
+        let r = try await DispatchRunner(builder: SiteProblemBuilder(site: other), storage: storage, options: o, series: syntheticSeries).run(now: now)
+        #expect(r.files.count == 2)
+        #expect(locks.asked == ["dispatch test", "dispatch other"])
+        // Released after the run: the next run of 'other' gets the lock again.
+        _ = try await DispatchRunner(builder: SiteProblemBuilder(site: other), storage: storage, options: o, series: syntheticSeries).run(now: now + 3600)
+        #expect(locks.asked.count == 3)
+    }
+}
+
 @Suite struct Runs {
     @Test func run_writes_setpoints_atomically_and_records_history() async throws {
         let dir = try tempDir()

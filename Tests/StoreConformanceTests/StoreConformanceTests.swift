@@ -93,6 +93,14 @@ enum Samples {
 
 @Suite("Store conformance (SQLite and PostgreSQL)", .serialized)
 struct StoreConformanceTests {
+    /// `Driver.postgresURL` reads the variable leniently (a `.enabled(if:)` condition cannot
+    /// throw): a set but malformed value must fail here instead of skipping every PostgreSQL case.
+    @Test("VPP_TEST_POSTGRES_URL, when set, is a PostgreSQL URL")
+    func postgresURLParses() throws {
+        guard let text = ProcessInfo.processInfo.environment["VPP_TEST_POSTGRES_URL"], !text.isEmpty else { return }
+        #expect(throws: Never.self, "VPP_TEST_POSTGRES_URL=\(text)") { _ = try PostgresURL(parsing: text) }
+    }
+
     @Test("PostgreSQL server for the conformance cases",
           .enabled(if: Driver.postgresURL != nil,
                    "VPP_TEST_POSTGRES_URL is unset: the PostgreSQL cases are skipped (make test starts a throw-away server with scripts/with-postgres.sh)"))
@@ -128,6 +136,40 @@ struct StoreConformanceTests {
             #expect(what == ["removed asset \(removed.id)", "updated dong \(config.dongs[0].code)"].sorted())
             #expect(try await s.sites.assetDirectory().assets.count == assets - 1)
             #expect(try await s.sites.configChanges(limit: 2).count == 2)
+        }
+    }
+
+    @Test("a site naming another site's dong code or asset id is refused (65, both named) and nothing of it is kept",
+          arguments: Driver.available)
+    func siteKeysAreStoreWide(driver: Driver) async throws {
+        try await withStore(driver) { s in
+            let config = try Samples.seodaemun
+            _ = try await s.sites.loadSite(config)
+            let before = try await s.sites.info().rowCounts
+            var other = config
+            other.site = SiteInfo(id: "other-gu", name: "Other", nameKo: "다른구", sigunguCode: "99999")
+            func refused(_ c: SiteConfig) async throws -> SiteLoadConflict? {
+                do { _ = try await s.sites.loadSite(c); return nil } catch let e as SiteLoadConflict { return e }
+            }
+            // The same dong codes.
+            let dong = try #require(try await refused(other))
+            #expect(dong == SiteLoadConflict(entity: "dong", id: config.dongs.map(\.code).min() ?? "", otherSite: "seodaemun", site: "other-gu"))
+            #expect(dong.category == .badData)
+            #expect(dong.description.contains("dong \(dong.id) belongs to site seodaemun"))
+            // Dong codes of its own, the same asset ids.
+            for i in other.dongs.indices { other.dongs[i].code = "99" + other.dongs[i].code.dropFirst(2) }
+            let assetIDs = config.dongs.flatMap { $0.pvFleets.map(\.id) + $0.meters.map(\.id) + $0.batteries.map(\.id) }
+            let asset = try #require(try await refused(other))
+            #expect(asset.entity == "asset" && asset.id == assetIDs.min() && asset.otherSite == "seodaemun")
+            #expect(try await s.sites.info().rowCounts == before)
+            // Its own asset ids too: it loads beside the first.
+            for i in other.dongs.indices {
+                other.dongs[i].pvFleets = other.dongs[i].pvFleets.map { var p = $0; p.id = "o-" + p.id; return p }
+                other.dongs[i].meters = other.dongs[i].meters.map { var m = $0; m.id = "o-" + m.id; return m }
+                other.dongs[i].batteries = other.dongs[i].batteries.map { var b = $0; b.id = "o-" + b.id; return b }
+            }
+            _ = try await s.sites.loadSite(other)
+            #expect(try await s.sites.info().rowCounts["site"] == 2)
         }
     }
 

@@ -92,6 +92,16 @@ struct CityCLITests {
         #expect(try await SQLiteStore(path: city).rollupTotals(dong: d.config.dongs[0].code, from: march, to: march + 3 * 3600).consumptionWh == 0)
     }
 
+    /// `--to` naming the district store itself is refused (64) with the store's location, never
+    /// the password a PostgreSQL URL carries (nothing listens on port 1: the check comes first).
+    @Test func syncToItselfNamesTheStoreWithoutThePassword() async throws {
+        let url = "postgresql://vpp:s3cret-pw@127.0.0.1:1/city"
+        let r = try await CLITests().run(["sync", "--db", url, "--to", url])
+        #expect(r.status == 64, "\(r.stderr)")
+        #expect(r.stderr.contains("--to names the district store itself (postgresql://vpp@127.0.0.1:1/city)"), "\(r.stderr)")
+        #expect(!r.stderr.contains("s3cret") && !r.stdout.contains("s3cret"))
+    }
+
     /// Issue 14: kill -9 of `vpp sync` at random points, ten times; then a run to the end. The city
     /// store holds every district-hour exactly once, equal to the district's.
     @Test func killMinus9MidSyncLosesAndDuplicatesNothing() async throws {
