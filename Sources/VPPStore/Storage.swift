@@ -11,7 +11,8 @@ import VPPCore
 public protocol SiteStore: Sendable {
     /// Loads (idempotently) a site config: dongs and assets added, updated or retired, each change recorded.
     func loadSite(_ config: SiteConfig) async throws -> SiteLoadReport
-    /// The config last loaded for `siteID` (any site when nil).
+    /// The config stored for `siteID`; when nil, the store's only site (nil when none is loaded,
+    /// `SiteStore.severalSites` when several are: a command must then be told which).
     func loadedSiteConfig(siteID: String?) async throws -> SiteConfig?
     func siteSummary() async throws -> [DongSummary]
     func configChanges(limit: Int) async throws -> [SiteLoadReport.Change]
@@ -251,6 +252,12 @@ extension ForecastStore {
 
 extension SiteStore {
     public func loadedSiteConfig() async throws -> SiteConfig? { try await loadedSiteConfig(siteID: nil) }
+
+    /// The error of `loadedSiteConfig(siteID: nil)` on a store of several sites (there is no
+    /// "last loaded" default: which district a command works on is always the caller's choice).
+    public static func severalSites(_ ids: [String], location: String) -> VPPError {
+        VPPError(.usage, "\(ids.count) sites are loaded in \(location); pass --site CODE, one of: \(ids.joined(separator: ", "))")
+    }
 }
 
 extension DispatchStore {

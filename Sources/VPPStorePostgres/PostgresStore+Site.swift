@@ -171,9 +171,12 @@ extension PostgresStore: SiteStore {
     public func loadedSiteConfig(siteID: String?) async throws -> SiteConfig? {
         let rows: [PostgresRandomAccessRow]
         if let siteID {
-            rows = try await self.rows("SELECT config_json FROM site WHERE id = \(siteID)")
+            rows = try await self.rows("SELECT id, config_json FROM site WHERE id = \(siteID)")
         } else {
-            rows = try await self.rows("SELECT config_json FROM site ORDER BY loaded_at DESC, id LIMIT 1")
+            rows = try await self.rows("SELECT id, config_json FROM site ORDER BY id LIMIT 2")
+        }
+        if rows.count > 1 {
+            throw Self.severalSites(try await self.rows("SELECT id FROM site ORDER BY id").map { try $0.v("id", String.self) }, location: url.redacted)
         }
         guard let r = rows.first else { return nil }
         let json: String = try r.v("config_json")

@@ -193,12 +193,16 @@ extension SQLiteStore {
 
     /// The site config last loaded into the store (decoded from its stored JSON).
     public func loadedSiteConfig(siteID: String? = nil) async throws -> SiteConfig? {
-        let json: String? = try await read { db in
+        let rows: [String] = try await read { db in
             if let siteID {
-                return try String.fetchOne(db, sql: "SELECT config_json FROM site WHERE id = ?", arguments: [siteID])
+                return try String.fetchAll(db, sql: "SELECT config_json FROM site WHERE id = ?", arguments: [siteID])
             }
-            return try String.fetchOne(db, sql: "SELECT config_json FROM site ORDER BY loaded_at DESC, id LIMIT 1")
+            return try String.fetchAll(db, sql: "SELECT config_json FROM site ORDER BY id LIMIT 2")
         }
+        if rows.count > 1 {
+            throw Self.severalSites(try await read { db in try String.fetchAll(db, sql: "SELECT id FROM site ORDER BY id") }, location: path)
+        }
+        let json: String? = rows.first
         guard let json else { return nil }
         do { return try JSONDecoder().decode(SiteConfig.self, from: Data(json.utf8)) } catch {
             throw VPPError(.internal, "stored site config cannot be decoded: \(error)")

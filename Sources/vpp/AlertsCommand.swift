@@ -36,13 +36,15 @@ struct AlertsCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List stored alerts overlapping a period, marking those that cover the district.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Site config TOML (for the district's alert areas).") var config: String = "site-configs/seodaemun.toml"
+        @Option(help: "Site config TOML for the district's alert areas; default: the store's site (--site when several are loaded).") var config: String?
+        @OptionGroup var siteOption: SiteOption
         @Option(help: "From, KST (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default: 7 days ago.") var from: String?
         @Option(help: "To, KST; default: 7 days ahead.") var to: String?
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
         func run() async throws {
-            let site = try SiteConfigParser().parse(fileAt: config)
             let storage = try global.openStore()
+            let site: SiteConfig
+            if let config { site = try SiteConfigParser().parse(fileAt: config) } else { site = try await storage.requireSite(siteOption.code) }
             let store = try storage.alertStore()
             let now = storage.clock.now()
             let a = try from.map { try kst($0, "--from") } ?? now - 7 * 86_400

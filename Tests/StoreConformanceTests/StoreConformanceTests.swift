@@ -170,6 +170,15 @@ struct StoreConformanceTests {
             }
             _ = try await s.sites.loadSite(other)
             #expect(try await s.sites.info().rowCounts["site"] == 2)
+            // Two sites: no "last loaded" default — the caller must name one.
+            do {
+                let any = try await s.sites.loadedSiteConfig()
+                Issue.record("a store of two sites gave \(any?.site.id ?? "nil") without being asked for one")
+            } catch let e as VPPError {
+                #expect(e.category == .usage && e.message.contains("2 sites are loaded") && e.message.contains("other-gu, seodaemun"), "\(e)")
+            }
+            #expect(try await s.sites.loadedSiteConfig(siteID: "other-gu")?.site.id == "other-gu")
+            await #expect(throws: VPPError.self) { _ = try await s.sites.siteSummary() }
         }
     }
 
