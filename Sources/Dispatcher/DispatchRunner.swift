@@ -243,7 +243,7 @@ public struct DispatchRunner {
 
     private func runLocked(now: Int64) async throws -> Result {
         let start = Slot(containing: now, length: options.step).start
-        let runID = try await storage.dispatch.startDispatchRun(startedAt: now, objective: options.objectiveName,
+        let runID = try await storage.dispatch.startDispatchRun(siteID: builder.site.site.id, startedAt: now, objective: options.objectiveName,
                                                horizonSeconds: options.slots * options.step.seconds, stepSeconds: options.step.seconds)
         do {
             var soc: [String: Double] = [:]
@@ -255,7 +255,7 @@ public struct DispatchRunner {
                 // Stored telemetry no older than the staleness limit, else the previous plan (InitialSoC.swift).
                 let initial = try await InitialSoC.resolve(
                     batteryIDs: builder.site.batteries.map(\.battery.id), telemetry: try? storage.telemetryStore(),
-                    dispatch: storage.dispatch, now: now, slotStart: start,
+                    dispatch: storage.dispatch, siteID: builder.site.site.id, now: now, slotStart: start,
                     maxAgeS: options.telemetryMaxAgeS ?? builder.site.dispatch?.telemetryMaxAgeS ?? InitialSoC.defaultMaxAgeS)
                 soc = initial.socKWh; source = initial.summary
             }

@@ -29,11 +29,12 @@ public struct InitialSoC: Sendable, Equatable {
         return s
     }
 
-    public static func resolve(batteryIDs: [String], telemetry: (any TelemetryStore)?, dispatch: any DispatchStore,
+    /// `siteID`: whose dispatch runs may give a planned SoC (nil: any run's).
+    public static func resolve(batteryIDs: [String], telemetry: (any TelemetryStore)?, dispatch: any DispatchStore, siteID: String? = nil,
                                now: Int64, slotStart: Int64, maxAgeS: Int64) async throws -> InitialSoC {
         let fresh = try await telemetry?.latestTelemetry(at: now, notBefore: now - maxAgeS) ?? [:]
         let newestAny = fresh.count == batteryIDs.count ? fresh : (try await telemetry?.latestTelemetry(at: now, notBefore: nil) ?? [:])
-        let planned = try await dispatch.plannedSoC(at: slotStart)
+        let planned = try await dispatch.plannedSoC(at: slotStart, siteID: siteID)
         var out = InitialSoC(socKWh: [:], sourceByBattery: [:], warnings: [])
         let maxAgeMin = maxAgeS / 60
         for id in batteryIDs {

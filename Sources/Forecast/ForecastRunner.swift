@@ -88,7 +88,7 @@ public enum ForecastRunner {
         }
         let params = try RunParams(pv: choices.values.contains { $0.source != "physical" } ? "physical+group-models" : "physical+none",
                                    load: "profile-holiday-temperature", pvModels: choices).json()
-        let runID = try await storage.forecasts.insertForecastRun(issuedAt: issuedAt, kind: "day-ahead", horizonS: Int64(slots * length.seconds),
+        let runID = try await storage.forecasts.insertForecastRun(siteID: site.site.id, issuedAt: issuedAt, kind: "day-ahead", horizonS: Int64(slots * length.seconds),
                                                 stepS: Int64(length.seconds), model: "vpp-forecast-1", paramsJSON: params,
                                                 values: values)
         return Summary(runID: runID, slots: slots, dongsWithPV: Set(pv.map(\.dongCode)).count, dongsWithLoad: dongsWithLoad,

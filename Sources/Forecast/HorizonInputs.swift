@@ -97,7 +97,7 @@ public struct HorizonInputs: Sendable {
         guard slots > 0 else { return HorizonInputs(dongs: []) }
         let len = Int64(step.seconds)
         let end = start + Int64(slots) * len
-        let runs = try await candidateRuns(storage.forecasts, start: start, end: end, now: now, only: forecastRunID)
+        let runs = try await candidateRuns(storage.forecasts, siteID: site.site.id, start: start, end: end, now: now, only: forecastRunID)
         // Hourly rollups of every dong before `now` (4 weeks for load, PV look-back inside it).
         let histFrom = start - Int64(historyDays) * 86_400
         let histTo = min(now, end)
@@ -142,9 +142,9 @@ public struct HorizonInputs: Sendable {
         return HorizonInputs(dongs: out)
     }
 
-    /// The runs to read, newest first: the one asked for, or those issued at or before `now`
-    /// (and at most 14 days, the longest horizon, before the start) with a value in the horizon.
-    static func candidateRuns(_ f: any ForecastStore, start: Int64, end: Int64, now: Int64, only: Int64?) async throws -> [StoredForecastRun] {
+    /// The runs to read, newest first: the one asked for, or the site's runs issued at or before
+    /// `now` (and at most 14 days, the longest horizon, before the start) with a value in the horizon.
+    static func candidateRuns(_ f: any ForecastStore, siteID: String, start: Int64, end: Int64, now: Int64, only: Int64?) async throws -> [StoredForecastRun] {
         if let id = only {
             guard let r = try await f.forecastRun(id: id) else {
                 throw ForecastError.insufficientData("no forecast run \(id) in the store")
@@ -152,7 +152,7 @@ public struct HorizonInputs: Sendable {
             return [r]
         }
         return try await f.forecastRuns(issuedFrom: start - 14 * 86_400 - 86_400, issuedThrough: now,
-                                        overlappingFrom: start - 86_400, to: end, limit: 8)
+                                        overlappingFrom: start - 86_400, to: end, limit: 8, siteID: siteID)
     }
 
     /// Fills the empty slots covered by `values` (slot start → average kW over its duration).

@@ -43,7 +43,7 @@ public struct PlantSimulator: Sendable {
     public func setpoints(storage: Storage) async throws -> [String: [BatteryPlant.Setpoint]] {
         switch options.source {
         case .storedSchedule:
-            guard let (_, slots) = try await storage.dispatch.latestSchedule() else {
+            guard let (_, slots) = try await storage.dispatch.latestSchedule(siteID: site.site.id) else {
                 throw SimulatorError(.noInput, "no stored schedule to follow; run `vpp dispatch run` first or give --outbox")
             }
             var out: [String: [BatteryPlant.Setpoint]] = [:]

@@ -39,7 +39,7 @@ public struct ShelterStatus: Sendable, Equatable {
     public static func build(site: SiteConfig, now: Int64, dispatch: any DispatchStore, alerts: any AlertStore) async throws -> [ShelterStatus] {
         let shelters = site.dongs.flatMap { d in d.shelters.map { (d, $0) } }
         guard !shelters.isEmpty else { return [] }
-        let schedule = try await dispatch.latestSchedule()
+        let schedule = try await dispatch.latestSchedule(siteID: site.site.id)
         let inForce = try await alerts.alerts(from: now - 86_400, to: now + 86_400)
         let outcome = try await alerts.latestShelterOutcome()
         return shelters.map { d, s in

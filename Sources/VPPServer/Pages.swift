@@ -71,7 +71,7 @@ struct Pages: Sendable {
 
     func forecastSection() async throws -> String {
         var b = "<section><h2>최신 예보 Latest forecast (district, kWh per slot)</h2>"
-        guard let run = try await storage.forecasts.latestForecastRun() else { return b + "<p class=muted>no forecast run yet (vpp forecast)</p></section>" }
+        guard let run = try await storage.forecasts.latestForecastRun(siteID: settings.site?.id) else { return b + "<p class=muted>no forecast run yet (vpp forecast)</p></section>" }
         let pts = try await storage.forecasts.forecastPoints(runID: run.id, dong: nil, quantity: nil)
         var pv: [Int64: Double] = [:], load: [Int64: Double] = [:]
         for p in pts { if p.quantity == "pv" { pv[p.slotStart, default: 0] += Double(p.valueWh) / 1000 } else { load[p.slotStart, default: 0] += Double(p.valueWh) / 1000 } }
@@ -85,7 +85,7 @@ struct Pages: Sendable {
 
     func scheduleSection(names: [String: String]) async throws -> String {
         var b = "<section><h2>최신 배터리 계획 Latest dispatch plan (all batteries, kW; SoC kWh)</h2>"
-        guard let s = try await storage.dispatch.latestSchedule() else { return b + "<p class=muted>no dispatch run yet (vpp dispatch run)</p></section>" }
+        guard let s = try await storage.dispatch.latestSchedule(siteID: settings.site?.id) else { return b + "<p class=muted>no dispatch run yet (vpp dispatch run)</p></section>" }
         var net: [Int64: Double] = [:], soc: [Int64: Double] = [:]
         for x in s.slots {
             net[x.slotStart, default: 0] += (x.dischargeW - x.chargeW) / 1000

@@ -207,7 +207,7 @@ struct ReadAPI: Sendable {
             throw APIError.badRequest("quantity must be pv or load", code: "bad_quantity")
         }
         return try await cache.body("forecasts|\(dong ?? "")|\(quantity ?? "")") {
-            guard let run = try await storage.forecasts.latestForecastRun() else { return try APIJSON.encode(ForecastsPayload(run: nil, points: [])) }
+            guard let run = try await storage.forecasts.latestForecastRun(siteID: siteID) else { return try APIJSON.encode(ForecastsPayload(run: nil, points: [])) }
             let pts = try await storage.forecasts.forecastPoints(runID: run.id, dong: dong, quantity: quantity)
             return try APIJSON.encode(ForecastsPayload(run: run, points: pts.map {
                 ForecastPointPayload(dong: $0.dongCode, quantity: $0.quantity, slotStart: $0.slotStart, durationS: $0.durationS, valueWh: $0.valueWh)
@@ -217,7 +217,7 @@ struct ReadAPI: Sendable {
 
     func latestSchedule() async throws -> String {
         try await cache.body("schedule") {
-            guard let s = try await storage.dispatch.latestSchedule() else { return try APIJSON.encode(SchedulePayload(run: nil, slots: [])) }
+            guard let s = try await storage.dispatch.latestSchedule(siteID: siteID) else { return try APIJSON.encode(SchedulePayload(run: nil, slots: [])) }
             return try APIJSON.encode(SchedulePayload(run: s.run, slots: s.slots))
         }
     }

@@ -111,19 +111,24 @@ public protocol UploadStore: Sendable {
                              _ body: (any ReadingSink) throws -> (T, UploadOutcome)) async throws -> IngestResult<T>
 }
 
-/// Forecast runs, their values and trained models.
+/// Forecast runs, their values and trained models. A run belongs to the site it was made for
+/// (`siteID`; nil: a run of no site — made before runs carried one in a store of several sites, or
+/// by a caller that names none); a `siteID` filter of the reads selects that site's runs and the
+/// runs of no site, nil selects every run.
 public protocol ForecastStore: Sendable {
-    func insertForecastRun(issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String,
+    func insertForecastRun(siteID: String?, issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String,
                            paramsJSON: String, values: [ForecastValue]) async throws -> Int64
     /// A run by id, or the newest.
     func forecastRun(id: Int64?) async throws -> StoredForecastRun?
     /// Runs issued in [issuedFrom, issuedThrough] with at least one value starting in
     /// [overlappingFrom, to), newest issue first (what dispatch may use at `issuedThrough`).
-    func forecastRuns(issuedFrom: Int64, issuedThrough: Int64, overlappingFrom: Int64, to: Int64, limit: Int) async throws -> [StoredForecastRun]
+    func forecastRuns(issuedFrom: Int64, issuedThrough: Int64, overlappingFrom: Int64, to: Int64, limit: Int,
+                      siteID: String?) async throws -> [StoredForecastRun]
     func forecastValues(runID: Int64, dong: String?, quantity: String?) async throws -> [ForecastValue]
     func saveForecastModel(name: String, trainedAt: Int64, trainFrom: Int64, trainTo: Int64, paramsJSON: String) async throws -> Int64
     func latestForecastModel(name: String) async throws -> StoredForecastModel?
-    func latestForecastRun() async throws -> StoredForecastRun?
+    /// The newest run with values (of `siteID` when given).
+    func latestForecastRun(siteID: String?) async throws -> StoredForecastRun?
     func forecastPoints(runID: Int64, dong: String?, quantity: String?) async throws -> [ForecastPoint]
 }
 
@@ -133,17 +138,21 @@ public protocol WeatherArchive: WeatherForecastArchive {
     func putWeather(key: String, fetchedAt: Int64, body: Data) async throws
 }
 
-/// Dispatch runs and the schedules they planned.
+/// Dispatch runs and the schedules they planned. A run belongs to the site it planned (`siteID`;
+/// nil: a run of no site, as for forecasts); a `siteID` filter of the reads selects that site's
+/// runs and the runs of no site, nil every run.
 public protocol DispatchStore: Sendable {
-    func startDispatchRun(startedAt: Int64, objective: String, horizonSeconds: Int, stepSeconds: Int) async throws -> Int64
+    func startDispatchRun(siteID: String?, startedAt: Int64, objective: String, horizonSeconds: Int, stepSeconds: Int) async throws -> Int64
     func finishDispatchRun(id: Int64, finishedAt: Int64, status: String, objectiveValue: Double?, breakdownJSON: String,
                            solveMs: Double?, message: String?, schedule: [ScheduleRow]) async throws
-    func dispatchRuns(limit: Int) async throws -> [DispatchRunRecord]
-    /// Each battery's SoC planned for the slot starting at `epoch` by the newest successful run [Wh].
-    func plannedSoC(at epoch: Int64) async throws -> [String: Int64]
+    func dispatchRuns(limit: Int, siteID: String?) async throws -> [DispatchRunRecord]
+    /// Each battery's SoC planned for the slot starting at `epoch` by the newest successful run
+    /// (of `siteID` when given) [Wh].
+    func plannedSoC(at epoch: Int64, siteID: String?) async throws -> [String: Int64]
     /// The newest plan's SoC for each (battery, slot) in [from, to) [Wh].
     func plannedSoC(batteryIDs: [String], from: Int64, to: Int64) async throws -> [(batteryID: String, slotStart: Int64, socWh: Int64)]
-    func latestSchedule() async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])?
+    /// The newest run with a schedule (of `siteID` when given) and its slots.
+    func latestSchedule(siteID: String?) async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])?
 }
 
 /// API tokens (stored as salted HMACs only) and the audit trail.
@@ -261,7 +270,28 @@ extension SiteStore {
 }
 
 extension DispatchStore {
-    public func dispatchRuns() async throws -> [DispatchRunRecord] { try await dispatchRuns(limit: 50) }
+    public func dispatchRuns() async throws -> [DispatchRunRecord] { try await dispatchRuns(limit: 50, siteID: nil) }
+    public func dispatchRuns(limit: Int) async throws -> [DispatchRunRecord] { try await dispatchRuns(limit: limit, siteID: nil) }
+    public func plannedSoC(at epoch: Int64) async throws -> [String: Int64] { try await plannedSoC(at: epoch, siteID: nil) }
+    public func latestSchedule() async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])? { try await latestSchedule(siteID: nil) }
+    /// A run of no site (a store of one district, tests).
+    public func startDispatchRun(startedAt: Int64, objective: String, horizonSeconds: Int, stepSeconds: Int) async throws -> Int64 {
+        try await startDispatchRun(siteID: nil, startedAt: startedAt, objective: objective, horizonSeconds: horizonSeconds, stepSeconds: stepSeconds)
+    }
+}
+
+extension ForecastStore {
+    public func latestForecastRun() async throws -> StoredForecastRun? { try await latestForecastRun(siteID: nil) }
+    public func forecastRuns(issuedFrom: Int64, issuedThrough: Int64, overlappingFrom: Int64, to: Int64, limit: Int) async throws -> [StoredForecastRun] {
+        try await forecastRuns(issuedFrom: issuedFrom, issuedThrough: issuedThrough, overlappingFrom: overlappingFrom, to: to, limit: limit, siteID: nil)
+    }
+    /// A run of no site (a store of one district, tests, benchmarks).
+    @discardableResult
+    public func insertForecastRun(issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String,
+                                  paramsJSON: String = "{}", values: [ForecastValue]) async throws -> Int64 {
+        try await insertForecastRun(siteID: nil, issuedAt: issuedAt, kind: kind, horizonS: horizonS, stepS: stepS, model: model,
+                                    paramsJSON: paramsJSON, values: values)
+    }
 }
 
 extension AuthStore {

@@ -386,6 +386,16 @@ public enum PostgresMigrations {
         ("city-v1-sync", PostgresCityMigrations.sync),
         ("city-v1-rollup-monthly", PostgresCityMigrations.rollupMonthly),
         ("city-v2-rollup-writes", PostgresCityMigrations.rollupWrites),
+        // Several districts in one store: forecast and dispatch runs name their site (NULL: a run
+        // made before, kept as it was unless the store holds one site, which it then belongs to).
+        ("city-v3-run-site", """
+            ALTER TABLE forecast_run ADD COLUMN site_id TEXT;
+            ALTER TABLE dispatch_run ADD COLUMN site_id TEXT;
+            UPDATE forecast_run SET site_id = (SELECT MIN(id) FROM site) WHERE (SELECT COUNT(*) FROM site) = 1;
+            UPDATE dispatch_run SET site_id = (SELECT MIN(id) FROM site) WHERE (SELECT COUNT(*) FROM site) = 1;
+            CREATE INDEX forecast_run_site ON forecast_run(site_id, issued_at);
+            CREATE INDEX dispatch_run_site ON dispatch_run(site_id, id);
+            """),
     ]
 
     /// The statements of a migration's text (each ends with `;` at the end of a line; `--` comment lines dropped).

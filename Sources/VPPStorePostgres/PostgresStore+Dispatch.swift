@@ -13,10 +13,10 @@ extension PostgresStore: DispatchStore {
                           solveMs: try r.v("solve_ms"), message: try r.v("message"))
     }
 
-    public func startDispatchRun(startedAt: Int64, objective: String, horizonSeconds: Int, stepSeconds: Int) async throws -> Int64 {
+    public func startDispatchRun(siteID: String?, startedAt: Int64, objective: String, horizonSeconds: Int, stepSeconds: Int) async throws -> Int64 {
         try await rows("""
-            INSERT INTO dispatch_run (started_at, status, objective, horizon_s, step_s)
-            VALUES (\(startedAt), 'running', \(objective), \(Int64(horizonSeconds)), \(Int64(stepSeconds))) RETURNING id
+            INSERT INTO dispatch_run (site_id, started_at, status, objective, horizon_s, step_s)
+            VALUES (\(siteID), \(startedAt), 'running', \(objective), \(Int64(horizonSeconds)), \(Int64(stepSeconds))) RETURNING id
             """, "dispatch run write failed")[0].v("id")
     }
 
@@ -38,12 +38,16 @@ extension PostgresStore: DispatchStore {
         }
     }
 
-    public func dispatchRuns(limit: Int) async throws -> [DispatchRunRecord] {
-        try await rows("SELECT * FROM dispatch_run ORDER BY id DESC LIMIT \(Int64(limit))").map(Self.runRecord)
+    public func dispatchRuns(limit: Int, siteID: String?) async throws -> [DispatchRunRecord] {
+        try await rows("""
+            SELECT * FROM dispatch_run WHERE \(siteID)::TEXT IS NULL OR site_id = \(siteID) OR site_id IS NULL ORDER BY id DESC LIMIT \(Int64(max(0, limit)))
+            """).map(Self.runRecord)
     }
 
-    public func plannedSoC(at epoch: Int64) async throws -> [String: Int64] {
-        guard let run = try await rows("SELECT id FROM dispatch_run WHERE status = 'ok' ORDER BY id DESC LIMIT 1").first else { return [:] }
+    public func plannedSoC(at epoch: Int64, siteID: String?) async throws -> [String: Int64] {
+        guard let run = try await rows("""
+            SELECT id FROM dispatch_run WHERE status = 'ok' AND (\(siteID)::TEXT IS NULL OR site_id = \(siteID) OR site_id IS NULL) ORDER BY id DESC LIMIT 1
+            """).first else { return [:] }
         let runID: Int64 = try run.v("id")
         var out: [String: Int64] = [:]
         for r in try await rows("""
@@ -65,8 +69,11 @@ extension PostgresStore: DispatchStore {
             """).map { (batteryID: try $0.v("battery_id"), slotStart: try $0.v("slot_start"), socWh: try $0.v("soc_wh")) }
     }
 
-    public func latestSchedule() async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])? {
-        guard let r = try await rows("SELECT * FROM dispatch_run WHERE id = (SELECT MAX(run_id) FROM schedule)").first else { return nil }
+    public func latestSchedule(siteID: String?) async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])? {
+        guard let r = try await rows("""
+            SELECT * FROM dispatch_run r WHERE (\(siteID)::TEXT IS NULL OR r.site_id = \(siteID) OR r.site_id IS NULL)
+              AND EXISTS (SELECT 1 FROM schedule s WHERE s.run_id = r.id) ORDER BY r.id DESC LIMIT 1
+            """).first else { return nil }
         let run = try Self.runRecord(r)
         let slots = try await rows("""
             SELECT s.*, a.dong_code FROM schedule s LEFT JOIN asset a ON a.id = s.battery_id

@@ -12,12 +12,12 @@ extension PostgresStore: ForecastStore, WeatherArchive {
     }
 
     @discardableResult
-    public func insertForecastRun(issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String,
+    public func insertForecastRun(siteID: String?, issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String,
                                   paramsJSON: String, values: [ForecastValue]) async throws -> Int64 {
         try await transaction("forecast write failed") { conn in
             let id: Int64 = try await all(conn, """
-                INSERT INTO forecast_run (issued_at, kind, horizon_s, step_s, model, params_json)
-                VALUES (\(issuedAt), \(kind), \(horizonS), \(stepS), \(model), \(paramsJSON)) RETURNING id
+                INSERT INTO forecast_run (site_id, issued_at, kind, horizon_s, step_s, model, params_json)
+                VALUES (\(siteID), \(issuedAt), \(kind), \(horizonS), \(stepS), \(model), \(paramsJSON)) RETURNING id
                 """)[0].v("id")
             if !values.isEmpty {
                 try await exec(conn, """
@@ -36,12 +36,12 @@ extension PostgresStore: ForecastStore, WeatherArchive {
         return try await rows("SELECT * FROM forecast_run ORDER BY issued_at DESC, id DESC LIMIT 1").first.map(Self.run)
     }
 
-    public func forecastRuns(issuedFrom: Int64, issuedThrough: Int64, overlappingFrom: Int64, to: Int64, limit: Int) async throws
-        -> [StoredForecastRun]
+    public func forecastRuns(issuedFrom: Int64, issuedThrough: Int64, overlappingFrom: Int64, to: Int64, limit: Int,
+                             siteID: String?) async throws -> [StoredForecastRun]
     {
         try await rows("""
             SELECT * FROM forecast_run r
-            WHERE r.issued_at BETWEEN \(issuedFrom) AND \(issuedThrough)
+            WHERE r.issued_at BETWEEN \(issuedFrom) AND \(issuedThrough) AND (\(siteID)::TEXT IS NULL OR r.site_id = \(siteID) OR r.site_id IS NULL)
               AND EXISTS (SELECT 1 FROM forecast f WHERE f.run_id = r.id AND f.slot_start >= \(overlappingFrom) AND f.slot_start < \(to))
             ORDER BY r.issued_at DESC, r.id DESC LIMIT \(Int64(max(0, limit)))
             """).map(Self.run)
@@ -80,9 +80,10 @@ extension PostgresStore: ForecastStore, WeatherArchive {
         }
     }
 
-    public func latestForecastRun() async throws -> StoredForecastRun? {
+    public func latestForecastRun(siteID: String?) async throws -> StoredForecastRun? {
         try await rows("""
             SELECT * FROM forecast_run r WHERE EXISTS (SELECT 1 FROM forecast f WHERE f.run_id = r.id)
+              AND (\(siteID)::TEXT IS NULL OR r.site_id = \(siteID) OR r.site_id IS NULL)
             ORDER BY issued_at DESC, id DESC LIMIT 1
             """).first.map(Self.run)
     }

@@ -684,6 +684,18 @@ public enum VPPMigrations {
                 CREATE INDEX setpoint_delivery_battery ON setpoint_delivery(battery_id, written_at);
                 """)
         }
+        // Several districts in one store: forecast and dispatch runs name their site (NULL: a run
+        // made before, kept as it was unless the store holds one site, which it then belongs to).
+        m.registerMigration("city-v3-run-site") { db in
+            try db.execute(sql: """
+                ALTER TABLE forecast_run ADD COLUMN site_id TEXT;
+                ALTER TABLE dispatch_run ADD COLUMN site_id TEXT;
+                UPDATE forecast_run SET site_id = (SELECT MIN(id) FROM site) WHERE (SELECT COUNT(*) FROM site) = 1;
+                UPDATE dispatch_run SET site_id = (SELECT MIN(id) FROM site) WHERE (SELECT COUNT(*) FROM site) = 1;
+                CREATE INDEX forecast_run_site ON forecast_run(site_id, issued_at);
+                CREATE INDEX dispatch_run_site ON dispatch_run(site_id, id);
+                """)
+        }
         return m
     }
 }

@@ -23,12 +23,13 @@ extension SQLiteStore {
         }
     }
 
-    /// The newest dispatch run that wrote a schedule, with its slots.
-    public func latestSchedule() async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])? {
+    /// The newest dispatch run (of `siteID` when given) that wrote a schedule, with its slots.
+    public func latestSchedule(siteID: String?) async throws -> (run: DispatchRunRecord, slots: [ScheduleSlot])? {
         try await read { db in
             guard let r = try Row.fetchOne(db, sql: """
-                SELECT * FROM dispatch_run WHERE id = (SELECT MAX(run_id) FROM schedule)
-                """) else { return nil }
+                SELECT * FROM dispatch_run r WHERE (?1 IS NULL OR r.site_id = ?1 OR r.site_id IS NULL)
+                  AND EXISTS (SELECT 1 FROM schedule s WHERE s.run_id = r.id) ORDER BY r.id DESC LIMIT 1
+                """, arguments: [siteID]) else { return nil }
             let run = DispatchRunRecord(id: r["id"], startedAt: r["started_at"], finishedAt: r["finished_at"], status: r["status"],
                                       objective: r["objective"], objectiveValue: r["objective_value"], horizonS: r["horizon_s"],
                                       stepS: r["step_s"], solveMs: r["solve_ms"], message: r["message"])
@@ -44,11 +45,11 @@ extension SQLiteStore {
     }
 
     /// Records the start of a dispatch run (status `running`); returns its id.
-    public func startDispatchRun(startedAt: Int64, objective: String, horizonSeconds: Int, stepSeconds: Int) async throws -> Int64 {
+    public func startDispatchRun(siteID: String?, startedAt: Int64, objective: String, horizonSeconds: Int, stepSeconds: Int) async throws -> Int64 {
         try await write { db in
             try db.execute(sql: """
-                INSERT INTO dispatch_run (started_at, status, objective, horizon_s, step_s) VALUES (?, 'running', ?, ?, ?)
-                """, arguments: [startedAt, objective, horizonSeconds, stepSeconds])
+                INSERT INTO dispatch_run (site_id, started_at, status, objective, horizon_s, step_s) VALUES (?, ?, 'running', ?, ?, ?)
+                """, arguments: [siteID, startedAt, objective, horizonSeconds, stepSeconds])
             return db.lastInsertedRowID
         }
     }
@@ -71,13 +72,13 @@ extension SQLiteStore {
         }
     }
 
-    /// Most recent runs first.
-    public func dispatchRuns(limit: Int = 50) async throws -> [DispatchRunRecord] {
+    /// Most recent runs first (of `siteID` when given).
+    public func dispatchRuns(limit: Int, siteID: String?) async throws -> [DispatchRunRecord] {
         try await read { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, started_at, finished_at, status, objective, objective_value, breakdown_json, horizon_s, step_s, solve_ms, message
-                FROM dispatch_run ORDER BY id DESC LIMIT ?
-                """, arguments: [limit]).map { r in
+                FROM dispatch_run WHERE (? IS NULL OR site_id = ? OR site_id IS NULL) ORDER BY id DESC LIMIT ?
+                """, arguments: [siteID, siteID, max(0, limit)]).map { r in
                 DispatchRunRecord(id: r["id"], startedAt: r["started_at"], finishedAt: r["finished_at"], status: r["status"],
                                   objective: r["objective"], objectiveValue: r["objective_value"], breakdownJSON: r["breakdown_json"],
                                   horizonS: r["horizon_s"], stepS: r["step_s"], solveMs: r["solve_ms"], message: r["message"])
@@ -87,9 +88,11 @@ extension SQLiteStore {
 
     /// Planned SoC [Wh] per battery at the end of the slot containing `epoch` (or the latest
     /// earlier slot) from the most recent successful run — the SoC fallback when no telemetry is given.
-    public func plannedSoC(at epoch: Int64) async throws -> [String: Int64] {
+    public func plannedSoC(at epoch: Int64, siteID: String?) async throws -> [String: Int64] {
         try await read { db in
-            guard let run = try Int64.fetchOne(db, sql: "SELECT id FROM dispatch_run WHERE status = 'ok' ORDER BY id DESC LIMIT 1") else { return [:] }
+            guard let run = try Int64.fetchOne(db, sql: """
+                SELECT id FROM dispatch_run WHERE status = 'ok' AND (?1 IS NULL OR site_id = ?1 OR site_id IS NULL) ORDER BY id DESC LIMIT 1
+                """, arguments: [siteID]) else { return [:] }
             var out: [String: Int64] = [:]
             for r in try Row.fetchAll(db, sql: """
                 SELECT battery_id, soc_wh FROM schedule s WHERE run_id = ? AND slot_start = (

@@ -7,12 +7,13 @@ import VPPAuth
 /// Writes and reads of the forecast tables (issue 4): forecast_run/forecast, forecast_model,
 /// weather_cache.
 extension SQLiteStore {
-    /// The newest forecast run, optionally of one kind.
-    public func latestForecastRun() async throws -> StoredForecastRun? {
+    /// The newest forecast run with values, of `siteID` when given.
+    public func latestForecastRun(siteID: String?) async throws -> StoredForecastRun? {
         try await read { db in
             try Row.fetchOne(db, sql: """
-                SELECT * FROM forecast_run WHERE id IN (SELECT DISTINCT run_id FROM forecast) ORDER BY issued_at DESC, id DESC LIMIT 1
-                """).map {
+                SELECT * FROM forecast_run WHERE id IN (SELECT DISTINCT run_id FROM forecast) AND (?1 IS NULL OR site_id = ?1 OR site_id IS NULL)
+                ORDER BY issued_at DESC, id DESC LIMIT 1
+                """, arguments: [siteID]).map {
                 StoredForecastRun(id: $0["id"], issuedAt: $0["issued_at"], kind: $0["kind"], horizonS: $0["horizon_s"],
                                 stepS: $0["step_s"], model: $0["model"])
             }
@@ -36,12 +37,12 @@ extension SQLiteStore {
 
     /// Stores one forecast run and its values in one transaction; returns the run id.
     @discardableResult
-    public func insertForecastRun(issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String,
-                                  paramsJSON: String = "{}", values: [ForecastValue]) async throws -> Int64 {
+    public func insertForecastRun(siteID: String?, issuedAt: Int64, kind: String, horizonS: Int64, stepS: Int64, model: String,
+                                  paramsJSON: String, values: [ForecastValue]) async throws -> Int64 {
         try await write { db in
             try db.execute(sql: """
-                INSERT INTO forecast_run (issued_at, kind, horizon_s, step_s, model, params_json) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [issuedAt, kind, horizonS, stepS, model, paramsJSON])
+                INSERT INTO forecast_run (site_id, issued_at, kind, horizon_s, step_s, model, params_json) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [siteID, issuedAt, kind, horizonS, stepS, model, paramsJSON])
             let runID = db.lastInsertedRowID
             let stmt = try db.makeStatement(sql: """
                 INSERT INTO forecast (run_id, dong_code, quantity, slot_start, duration_s, value_wh) VALUES (?, ?, ?, ?, ?, ?)
@@ -54,14 +55,14 @@ extension SQLiteStore {
     }
 
     public func forecastRuns(issuedFrom: Int64, issuedThrough: Int64, overlappingFrom: Int64, to: Int64,
-                             limit: Int) async throws -> [StoredForecastRun] {
+                             limit: Int, siteID: String?) async throws -> [StoredForecastRun] {
         try await read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM forecast_run r
-                WHERE r.issued_at BETWEEN ? AND ?
+                WHERE r.issued_at BETWEEN ? AND ? AND (? IS NULL OR r.site_id = ? OR r.site_id IS NULL)
                   AND EXISTS (SELECT 1 FROM forecast f WHERE f.run_id = r.id AND f.slot_start >= ? AND f.slot_start < ?)
                 ORDER BY r.issued_at DESC, r.id DESC LIMIT ?
-                """, arguments: [issuedFrom, issuedThrough, overlappingFrom, to, max(0, limit)]).map {
+                """, arguments: [issuedFrom, issuedThrough, siteID, siteID, overlappingFrom, to, max(0, limit)]).map {
                 StoredForecastRun(id: $0["id"], issuedAt: $0["issued_at"], kind: $0["kind"], horizonS: $0["horizon_s"],
                                   stepS: $0["step_s"], model: $0["model"], paramsJSON: $0["params_json"])
             }

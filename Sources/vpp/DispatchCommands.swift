@@ -226,8 +226,14 @@ struct DispatchCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "Most recent runs to list.") var limit: Int = 20
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+        @OptionGroup var siteOption: SiteOption
+        func validate() throws {
+            guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be 1…100000") }
+        }
         func run() async throws {
-            let runs = try await global.openStore().dispatch.dispatchRuns(limit: limit)
+            let store = try global.openStore()
+            // The district's runs (--site when several are loaded; every run when no site is loaded).
+            let runs = try await store.dispatch.dispatchRuns(limit: limit, siteID: try await store.selectSite(siteOption.code)?.site.id)
             if format == .json { print(try renderJSON(runs)); return }
             let h = ["id", "started_kst", "status", "objective", "value", "solve_ms", "message"]
             let rows = runs.map { r in

@@ -92,10 +92,13 @@ struct ForecastCommand: AsyncParsableCommand {
         @Option(help: "Only this dong code.") var dong: String?
         @Option(help: "Only pv or load.") var quantity: String?
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+        @OptionGroup var siteOption: SiteOption
 
         func run() async throws {
             let store = try global.openStore()
-            guard let r = try await store.forecasts.forecastRun(id: run) else {
+            // Without --run: the newest run with values of the district (--site when several are loaded).
+            let newest = { try await store.forecasts.latestForecastRun(siteID: try await store.selectSite(siteOption.code)?.site.id) }
+            guard let r = try await (run == nil ? newest() : store.forecasts.forecastRun(id: run)) else {
                 throw VPPError(.noInput, run.map { "no forecast run \($0)" } ?? "no forecast runs in \(store.location); run `vpp forecast run` first")
             }
             let values = try await store.forecasts.forecastValues(runID: r.id, dong: dong, quantity: quantity)

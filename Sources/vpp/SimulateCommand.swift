@@ -50,7 +50,7 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             guard let d = site.dong(code: dong) else { throw ResilienceError.unknownDong(dong) }
             let start = Slot(containing: try kst(from, "--from"), length: .quarterHour).start
-            let planned = try await store.dispatch.plannedSoC(at: start)
+            let planned = try await store.dispatch.plannedSoC(at: start, siteID: site.site.id)
             let soc = planned.mapValues { Double($0) / 1000 }
             let alerts = try await store.alertStore().alerts(from: start - 86_400, to: start + 86_400)
             var lv = level

@@ -378,6 +378,56 @@ struct StoreConformanceTests {
         }
     }
 
+    @Test("forecast and dispatch runs belong to their site: a district's reads never see another's newer run", arguments: Driver.available)
+    func runsPerSite(driver: Driver) async throws {
+        try await withStore(driver) { s in
+            let config = try Samples.seodaemun
+            try await s.sites.loadSite(config)
+            let battery = try #require(config.dongs.first { !$0.batteries.isEmpty }?.batteries.first?.id)
+            let dong = config.dongs[0].code
+            let t0 = KSTDateTime(year: 2025, month: 7, day: 1).epochSeconds
+            // Seodaemun's runs first, then a newer run of another district (its own battery and dong).
+            func values(_ code: String, _ wh: Int64) -> [ForecastValue] {
+                (0..<4).map { ForecastValue(dongCode: code, quantity: "load", slotStart: t0 + Int64($0) * 3600, durationS: 3600, value: WattHours(wh)) }
+            }
+            let fA = try await s.forecasts.insertForecastRun(siteID: "seodaemun", issuedAt: t0 - 7200, kind: "day-ahead", horizonS: 14_400,
+                                                             stepS: 3600, model: "m", paramsJSON: "{}", values: values(dong, 1000))
+            let fB = try await s.forecasts.insertForecastRun(siteID: "other-gu", issuedAt: t0 - 3600, kind: "day-ahead", horizonS: 14_400,
+                                                             stepS: 3600, model: "m", paramsJSON: "{}", values: values("9900000000", 2000))
+            #expect(try await s.forecasts.latestForecastRun(siteID: "seodaemun")?.id == fA)
+            #expect(try await s.forecasts.latestForecastRun(siteID: "other-gu")?.id == fB)
+            #expect(try await s.forecasts.latestForecastRun()?.id == fB)
+            #expect(try await s.forecasts.forecastRuns(issuedFrom: t0 - 86_400, issuedThrough: t0, overlappingFrom: t0, to: t0 + 14_400,
+                                                       limit: 8, siteID: "seodaemun").map(\.id) == [fA])
+            #expect(try await s.forecasts.forecastRuns(issuedFrom: t0 - 86_400, issuedThrough: t0, overlappingFrom: t0, to: t0 + 14_400,
+                                                       limit: 8).map(\.id) == [fB, fA])
+            // A run of no site (made before runs named one) counts for every site.
+            let f0 = try await s.forecasts.insertForecastRun(issuedAt: t0 - 1800, kind: "day-ahead", horizonS: 14_400, stepS: 3600,
+                                                             model: "m", paramsJSON: "{}", values: values(dong, 1500))
+            #expect(try await s.forecasts.latestForecastRun(siteID: "seodaemun")?.id == f0)
+            #expect(try await s.forecasts.forecastRuns(issuedFrom: t0 - 86_400, issuedThrough: t0, overlappingFrom: t0, to: t0 + 14_400,
+                                                       limit: 8, siteID: "other-gu").map(\.id) == [f0, fB])
+
+            func schedule(_ id: String, _ soc: Int64) -> [ScheduleRow] {
+                (0..<4).map { ScheduleRow(batteryID: id, slotStart: t0 + Int64($0) * 900, durationSeconds: 900, chargeW: 0,
+                                          dischargeW: 1000, socWh: soc - Int64($0) * 250) }
+            }
+            let dA = try await s.dispatch.startDispatchRun(siteID: "seodaemun", startedAt: t0, objective: "cost", horizonSeconds: 3600, stepSeconds: 900)
+            try await s.dispatch.finishDispatchRun(id: dA, finishedAt: t0 + 5, status: "ok", objectiveValue: 1, breakdownJSON: "{}",
+                                                   solveMs: 3, message: nil, schedule: schedule(battery, 10_000))
+            let dB = try await s.dispatch.startDispatchRun(siteID: "other-gu", startedAt: t0 + 60, objective: "cost", horizonSeconds: 3600, stepSeconds: 900)
+            try await s.dispatch.finishDispatchRun(id: dB, finishedAt: t0 + 65, status: "ok", objectiveValue: 2, breakdownJSON: "{}",
+                                                   solveMs: 3, message: nil, schedule: schedule("other-ess", 50_000))
+            #expect(try await s.dispatch.latestSchedule(siteID: "seodaemun")?.run.id == dA)
+            #expect(try await s.dispatch.latestSchedule(siteID: "other-gu")?.slots.map(\.batteryID) == Array(repeating: "other-ess", count: 4))
+            #expect(try await s.dispatch.latestSchedule()?.run.id == dB)
+            #expect(try await s.dispatch.plannedSoC(at: t0 + 1800, siteID: "seodaemun") == [battery: 9_750])
+            #expect(try await s.dispatch.plannedSoC(at: t0 + 1800) == ["other-ess": 49_750])
+            #expect(try await s.dispatch.dispatchRuns(limit: 10, siteID: "seodaemun").map(\.id) == [dA])
+            #expect(try await s.dispatch.dispatchRuns(limit: 10, siteID: nil).map(\.id) == [dB, dA])
+        }
+    }
+
     @Test("tokens: created once, authenticated, revoked, audited", arguments: Driver.available)
     func tokens(driver: Driver) async throws {
         try await withStore(driver) { s in
