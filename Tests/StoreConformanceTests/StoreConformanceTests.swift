@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import Ingestion
+import Logging
+import PostgresNIO
 import VPPAuth
 import VPPConfig
 import VPPCore
@@ -528,6 +530,50 @@ struct PostgresFaultTests {
             #expect(e.description.contains(url.host))
             #expect(!e.description.contains("s3cret-pw"))
         }
+    }
+
+    /// `scripts/with-postgres.sh` makes one role give its password (scram-sha-256; every other
+    /// role is trusted) and names it in VPP_TEST_POSTGRES_PASSWORD_ROLE.
+    static var passwordRole: String? { ProcessInfo.processInfo.environment["VPP_TEST_POSTGRES_PASSWORD_ROLE"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    @Test("a wrong password is unavailable (69), naming host and database, never the password; the right one connects",
+          .enabled(if: passwordRole != nil, "VPP_TEST_POSTGRES_PASSWORD_ROLE is unset (scripts/with-postgres.sh sets it)"))
+    func wrongPassword() async throws {
+        let server = try #require(Driver.postgresURL), role = try #require(Self.passwordRole)
+        // The role, with a password (as the trusted superuser of the test server).
+        var logger = Logger(label: "test.role")
+        logger.logLevel = .critical
+        let conn = try await PostgresConnection.connect(
+            configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password,
+                                 database: server.database, tls: .disable), id: 1, logger: logger)
+        do {
+            try await conn.query(PostgresQuery(unsafeSQL: """
+                DO $$ BEGIN
+                  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role)') THEN CREATE ROLE \(role) LOGIN; END IF;
+                END $$;
+                """), logger: logger)
+            try await conn.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(role) PASSWORD 'r1ght-pw'"), logger: logger)
+        } catch {
+            try? await conn.close()
+            throw error
+        }
+        try await conn.close()
+
+        let wrong = PostgresStore(url: PostgresURL(user: role, password: "wr0ng-pw", host: server.host, port: server.port, database: server.database))
+        do {
+            _ = try await wrong.storage.sites.info()
+            Issue.record("a wrong password connected")
+        } catch let e as VPPError {
+            #expect(e.category == .unavailable, "\(e)")
+            #expect(e.description.contains(server.host) && e.description.contains(server.database), "\(e)")
+            #expect(!e.description.contains("wr0ng-pw") && !e.description.contains("r1ght-pw"))
+        }
+        await wrong.close()
+        // The right password connects (so the refusal above was the password's).
+        let right = try await PostgresConnection.connect(
+            configuration: .init(host: server.host, port: server.port, username: role, password: "r1ght-pw",
+                                 database: server.database, tls: .disable), id: 2, logger: logger)
+        try await right.close()
     }
 
     @Test("a connection dropped mid-ingest rolls the file back (temporary, 75); a retry succeeds")

@@ -92,6 +92,14 @@ struct CityCLITests {
         #expect(try await SQLiteStore(path: city).rollupTotals(dong: d.config.dongs[0].code, from: march, to: march + 3 * 3600).consumptionWh == 0)
     }
 
+    /// A PostgreSQL server that refuses the connection: exit 75 (try again), naming host and port,
+    /// never the password (nothing listens on port 9 of the test machine).
+    @Test func refusedPostgresConnectionExits75() async throws {
+        let r = try await CLITests().run(["db", "info", "--db", "postgresql://vpp:s3cret-pw@127.0.0.1:9/vpp"])
+        #expect(r.status == 75, "\(r.stderr)")
+        #expect(r.stderr.contains("127.0.0.1:9") && !r.stderr.contains("s3cret"), "\(r.stderr)")
+    }
+
     /// `--to` naming the district store itself is refused (64) with the store's location, never
     /// the password a PostgreSQL URL carries (nothing listens on port 1: the check comes first).
     @Test func syncToItselfNamesTheStoreWithoutThePassword() async throws {

@@ -103,6 +103,49 @@ struct PostgresCityCLITests {
         }
     }
 
+    /// Issue 14's faults through the binary: a missing database exits 69 naming host and
+    /// database (never the password); two `vpp ingest` processes with different files of one
+    /// district at once both succeed, and every row of both is stored once.
+    @Test func exitStatusesAndTwoIngestProcessesAtOnce() async throws {
+        let server = try #require(CityTestServer.url)
+        let cli = CLITests()
+        let missing = "postgresql://\(server.user):s3cret-pw@\(server.host):\(server.port)/vpp_no_such_db_here"
+        let m = try await cli.run(["db", "info", "--db", missing])
+        #expect(m.status == 69, "\(m.stderr)")
+        #expect(m.stderr.contains("vpp_no_such_db_here") && m.stderr.contains(server.host) && !m.stderr.contains("s3cret"), "\(m.stderr)")
+
+        let dir = try TempDirectory.make()
+        defer { TempDirectory.remove(dir) }
+        try await Self.withDatabase { db, store in
+            #expect(try await cli.run(["site", "load", "--db", db, Paths.seodaemunConfig.path]).status == 0)
+            // Two meters of Seodaemun, a quarter-hour file each (20,000 rows, so the two overlap in time).
+            let base = KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds
+            var files: [String] = []
+            for (k, meter) in ["YEONHUI-FEEDER", "SINCHON-FEEDER"].enumerated() {
+                var text = "timestamp,meter_id,kWh\n"
+                for i in 0..<20_000 {
+                    let t = KSTDateTime(epochSeconds: base + Int64(i) * 900)
+                    text += String(format: "%04d-%02d-%02d %02d:%02d,%@,%d.%03d\n", t.year, t.month, t.day, t.hour, t.minute, meter, 1 + k, i % 1000)
+                }
+                let path = dir.appendingPathComponent("meter-\(k).csv")
+                try Data(text.utf8).write(to: path)
+                files.append(path.path)
+            }
+            func ingest(_ f: String) async throws -> CLITests.Result {
+                try await cli.run(["ingest", "--db", db, f, "--kind", "interval", "--source", "head-end", "--convention", "hour-beginning"])
+            }
+            async let a = ingest(files[0])
+            async let b = ingest(files[1])
+            let (ra, rb) = try await (a, b)
+            #expect(ra.status == 0 && rb.status == 0, "\(ra.stderr) \(rb.stderr)")
+            let totals = try await store.meterTotals(assetIDs: ["yeonhui-feeder", "sinchon-feeder"], from: base, to: base + 20_000 * 900)
+            let want = { (k: Int64) in (0..<Int64(20_000)).reduce(Int64(0)) { $0 + (1 + k) * 1000 + $1 % 1000 } }
+            #expect(totals["yeonhui-feeder"]?.energyWh == want(0))
+            #expect(totals["sinchon-feeder"]?.energyWh == want(1))
+            #expect(try await store.uploads(limit: 10).count == 2)
+        }
+    }
+
     /// Two districts pushed by `vpp sync` into a PostgreSQL city and into a SQLite city: `vpp report
     /// --scope city` gives the same report from both.
     @Test func cityReportOnPostgresEqualsSQLite() async throws {
