@@ -12,6 +12,9 @@
 # keep-alive connections; latency is measured from when it was due (so a stalled server is not
 # hidden by requests that were never sent) and, separately, from when it was sent.
 # Release build (.build/release/vpp) unless $VPP_BIN is set. Needs python3 and curl.
+# CITY_PG=postgresql://user@host:port/db: the city store is a fresh database on that PostgreSQL
+# server (created with psql, dropped afterwards) instead of a SQLite file.
+# CACHE_MB=0: the server caches no response, so every request builds the payload.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-15}
@@ -21,15 +24,26 @@ VPP_BIN=${VPP_BIN:-.build/release/vpp}
 [ -x "$VPP_BIN" ] || { echo "no $VPP_BIN: swift build -c release --product vpp (or set VPP_BIN)"; exit 1; }
 W=$(mktemp -d)
 PID=""
-cleanup() { if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi; rm -rf "$W"; }
+PGDB=""
+DB="$W/city.sqlite"
+if [ -n "${CITY_PG:-}" ]; then
+  PGDB="vpp_cityload_$$"
+  psql "$CITY_PG" -X -q -c "CREATE DATABASE $PGDB" >/dev/null
+  DB="${CITY_PG%/*}/$PGDB"
+fi
+cleanup() {
+  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+  if [ -n "$PGDB" ]; then psql "$CITY_PG" -X -q -c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null || true; fi
+  rm -rf "$W"
+}
 trap cleanup EXIT
 
-echo "== city JSON load benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, binary $VPP_BIN)"
+echo "== city JSON load benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, binary $VPP_BIN, store ${PGDB:+PostgreSQL }${PGDB:-SQLite}, response cache ${CACHE_MB:-64} MiB)"
 "$VPP_BIN" bench city --districts 25 --iterations 3 --dir "$W" --configs-out "$W/configs" | sed 's/^/bench city: /'
-for f in "$W"/configs/*.toml; do "$VPP_BIN" site load --db "$W/city.sqlite" "$f" >/dev/null; done
-TOKEN=$("$VPP_BIN" tokens create --db "$W/city.sqlite" --operator 2>/dev/null)
+for f in "$W"/configs/*.toml; do "$VPP_BIN" site load --db "$DB" "$f" >/dev/null; done
+TOKEN=$("$VPP_BIN" tokens create --db "$DB" --operator 2>/dev/null)
 FIRST=$(sed -n 's/^id = "\(synthetic-[0-9]*\)"/\1/p' "$(ls "$W"/configs/*.toml | head -1)")
-"$VPP_BIN" serve --db "$W/city.sqlite" --site "$FIRST" --bind 127.0.0.1:0 --port-file "$W/port" --seed-synthetic-year 2024 \
+"$VPP_BIN" serve --db "$DB" --site "$FIRST" --cache-max-mb "${CACHE_MB:-64}" --bind 127.0.0.1:0 --port-file "$W/port" --seed-synthetic-year 2024 \
   --rate-limit-per-s 100000 --rate-burst 100000 2>"$W/log" &
 PID=$!
 for _ in $(seq 1 1200); do [ -s "$W/port" ] && break; sleep 0.1; done
