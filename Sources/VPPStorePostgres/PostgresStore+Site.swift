@@ -169,19 +169,21 @@ extension PostgresStore: SiteStore {
     static let siteLockKey: Int64 = 0x7670_7000_7369_7465
 
     public func loadedSiteConfig(siteID: String?) async throws -> SiteConfig? {
+        // The id and fingerprint first; the JSON is fetched and decoded only on a cache miss.
         let rows: [PostgresRandomAccessRow]
         if let siteID {
-            rows = try await self.rows("SELECT id, config_json FROM site WHERE id = \(siteID)")
+            rows = try await self.rows("SELECT id, config_sha256 FROM site WHERE id = \(siteID)")
         } else {
-            rows = try await self.rows("SELECT id, config_json FROM site ORDER BY id LIMIT 2")
+            rows = try await self.rows("SELECT id, config_sha256 FROM site ORDER BY id LIMIT 2")
         }
         if rows.count > 1 {
             throw Self.severalSites(try await self.rows("SELECT id FROM site ORDER BY id").map { try $0.v("id", String.self) }, location: url.redacted)
         }
         guard let r = rows.first else { return nil }
-        let json: String = try r.v("config_json")
-        do { return try JSONDecoder().decode(SiteConfig.self, from: Data(json.utf8)) } catch {
-            throw VPPError(.internal, "stored site config cannot be decoded: \(error)")
+        let id: String = try r.v("id")
+        return try await siteConfigs.config(siteID: id, sha256: try r.v("config_sha256")) {
+            guard let row = try await self.rows("SELECT config_json FROM site WHERE id = \(id)").first else { return nil }
+            return try SiteConfigCache.decode(try row.v("config_json"))
         }
     }
 

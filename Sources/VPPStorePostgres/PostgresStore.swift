@@ -14,6 +14,8 @@ import VPPStore
 public final class PostgresStore: Sendable {
     public let url: PostgresURL
     public let clock: any WallClock
+    /// Decoded site configs by id and fingerprint (`loadedSiteConfig`).
+    let siteConfigs = SiteConfigCache()
     let pool: ConnectionPool
     let logger: Logger
     /// Benchmarks only: every reading checked and written one by one instead of the COPY path.

@@ -193,19 +193,19 @@ extension SQLiteStore {
 
     /// The site config last loaded into the store (decoded from its stored JSON).
     public func loadedSiteConfig(siteID: String? = nil) async throws -> SiteConfig? {
-        let rows: [String] = try await read { db in
-            if let siteID {
-                return try String.fetchAll(db, sql: "SELECT config_json FROM site WHERE id = ?", arguments: [siteID])
-            }
-            return try String.fetchAll(db, sql: "SELECT config_json FROM site ORDER BY id LIMIT 2")
+        // The id and fingerprint first (cheap); the JSON is read and decoded only on a cache miss.
+        let rows: [[String]] = try await read { db in
+            let sql = siteID == nil ? "SELECT id, config_sha256 FROM site ORDER BY id LIMIT 2" : "SELECT id, config_sha256 FROM site WHERE id = ?"
+            return try Row.fetchAll(db, sql: sql, arguments: siteID.map { [$0] } ?? []).map { [$0["id"], $0["config_sha256"]] }
         }
         if rows.count > 1 {
             throw Self.severalSites(try await read { db in try String.fetchAll(db, sql: "SELECT id FROM site ORDER BY id") }, location: path)
         }
-        let json: String? = rows.first
-        guard let json else { return nil }
-        do { return try JSONDecoder().decode(SiteConfig.self, from: Data(json.utf8)) } catch {
-            throw VPPError(.internal, "stored site config cannot be decoded: \(error)")
+        guard let row = rows.first, row.count == 2 else { return nil }
+        let id = row[0]
+        return try await siteConfigs.config(siteID: id, sha256: row[1]) {
+            let json = try await read { db in try String.fetchOne(db, sql: "SELECT config_json FROM site WHERE id = ?", arguments: [id]) }
+            return try json.map(SiteConfigCache.decode)
         }
     }
 

@@ -12,6 +12,8 @@ public final class SQLiteStore: Sendable {
     package let pool: DatabasePool
     public let path: String
     public let clock: any WallClock
+    /// Decoded site configs by id and fingerprint (`loadedSiteConfig`).
+    let siteConfigs = SiteConfigCache()
 
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
     /// A writer waits up to `busyTimeoutS` for another process's write lock, then fails with a

@@ -138,6 +138,9 @@ struct StoreConformanceTests {
             #expect(what == ["removed asset \(removed.id)", "updated dong \(config.dongs[0].code)"].sorted())
             #expect(try await s.sites.assetDirectory().assets.count == assets - 1)
             #expect(try await s.sites.configChanges(limit: 2).count == 2)
+            // The config read back is the changed one (the driver's decoded-config cache follows the fingerprint).
+            #expect(try await s.sites.loadedSiteConfig()?.dongs[0].households == config.dongs[0].households + 7)
+            #expect(try await s.sites.loadedSiteConfig(siteID: config.site.id) == changed)
         }
     }
 
