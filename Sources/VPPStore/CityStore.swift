@@ -34,6 +34,9 @@ public protocol CityStore: Sendable {
     /// from per-month sums the driver keeps with the hourly rollups: what a city-year report reads
     /// instead of every dong-hour. Same values as `ReadingStore.dongPeriodTotals` over those months.
     func dongMonthTotals(from: YearMonth, until: YearMonth) async throws -> [DongPeriodTotals]
+    /// Every loaded site's config, by site id, read with one query (decoded configs are cached by
+    /// fingerprint: the city page reads all of them on every uncached request).
+    func allLoadedSiteConfigs() async throws -> [SiteConfig]
 }
 
 extension Storage {
@@ -80,11 +83,7 @@ extension Storage {
     /// Every loaded site's config, by site id (one entry for a driver without `CityStore`).
     public func allSiteConfigs() async throws -> [SiteConfig] {
         guard let city = sites as? any CityStore else { return try await sites.loadedSiteConfig().map { [$0] } ?? [] }
-        var out: [SiteConfig] = []
-        for s in try await city.loadedSites() {
-            if let c = try await sites.loadedSiteConfig(siteID: s.id) { out.append(c) }
-        }
-        return out
+        return try await city.allLoadedSiteConfigs()
     }
 }
 
