@@ -26,17 +26,18 @@ W=$(mktemp -d)
 PID=""
 PGDB=""
 DB="$W/city.sqlite"
-if [ -n "${CITY_PG:-}" ]; then
-  PGDB="vpp_cityload_$$"
-  psql "$CITY_PG" -X -q -c "CREATE DATABASE $PGDB" >/dev/null
-  DB="${CITY_PG%/*}/$PGDB"
-fi
 cleanup() {
   if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
   if [ -n "$PGDB" ]; then psql "$CITY_PG" -X -q -c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null || true; fi
   rm -rf "$W"
 }
 trap cleanup EXIT
+if [ -n "${CITY_PG:-}" ]; then
+  [[ "$CITY_PG" =~ ^postgres(ql)?://[^/?]+/[A-Za-z0-9_]+$ ]] || { echo "CITY_PG must be postgresql://user@host:port/database"; exit 1; }
+  psql "$CITY_PG" -X -q -c "CREATE DATABASE vpp_cityload_$$" >/dev/null
+  PGDB="vpp_cityload_$$"
+  DB="${CITY_PG%/*}/$PGDB"
+fi
 
 echo "== city JSON load benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, binary $VPP_BIN, store ${PGDB:+PostgreSQL }${PGDB:-SQLite}, response cache ${CACHE_MB:-64} MiB)"
 "$VPP_BIN" bench city --districts 25 --iterations 3 --dir "$W" --configs-out "$W/configs" | sed 's/^/bench city: /'

@@ -58,8 +58,11 @@ fi
 # Every role is trusted except one, which must give its password (scram-sha-256): the fault
 # tests create it and check that a wrong password is refused with exit 69 (pg_hba: first match).
 PW_ROLE=vpp_pwcheck
-{ echo "host all $PW_ROLE 127.0.0.1/32 scram-sha-256"; cat "$DATA/pg_hba.conf"; } > "$DIR/pg_hba.conf" \
-  && cat "$DIR/pg_hba.conf" > "$DATA/pg_hba.conf"
+if ! { { echo "host all $PW_ROLE 127.0.0.1/32 scram-sha-256"; cat "$DATA/pg_hba.conf"; } > "$DIR/pg_hba.conf" \
+       && cat "$DIR/pg_hba.conf" > "$DATA/pg_hba.conf"; }; then
+  echo "with-postgres: cannot add the password role's line to $DATA/pg_hba.conf" >&2
+  exit 1
+fi
 # Loopback only, the socket in the temporary directory, fsync off (throw-away data).
 if ! as_pg "$PG_CTL" -D "$DATA" -l "$LOG" -w -t 60 \
      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null; then

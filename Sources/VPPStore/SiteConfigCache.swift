@@ -12,13 +12,16 @@ public final class SiteConfigCache: Sendable {
 
     public init(capacity: Int = 256) { self.capacity = max(1, capacity) }
 
-    /// The config of `siteID` stored with `sha256`: the cached one, else `load()` decoded and kept.
-    public func config(siteID: String, sha256: String, load: () async throws -> SiteConfig?) async throws -> SiteConfig? {
+    /// The config of `siteID` stored with `sha256`: the cached one, else what `load()` reads —
+    /// the stored JSON's own sha256 with the decoded config, read together (a site load between
+    /// the caller's read of `sha256` and `load` then keeps the new config under its own hash).
+    public func config(siteID: String, sha256: String,
+                       load: () async throws -> (sha256: String, config: SiteConfig)?) async throws -> SiteConfig? {
         if let hit = entries.withLock({ $0[siteID] }), hit.sha256 == sha256 { return hit.config }
-        guard let c = try await load() else { return nil }
+        guard let (sha, c) = try await load() else { return nil }
         entries.withLock { e in
             if e.count >= capacity, e[siteID] == nil { e.removeAll(keepingCapacity: true) }
-            e[siteID] = (sha256, c)
+            e[siteID] = (sha, c)
         }
         return c
     }

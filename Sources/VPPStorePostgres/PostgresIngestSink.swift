@@ -721,7 +721,7 @@ enum PostgresPartitions {
         var found = false
         for try await _ in try await conn.query("""
             SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-            WHERE i.inhparent = 'reading'::regclass AND c.relname = \(name(m)) AND c.relnamespace = current_schema()::regnamespace
+            WHERE i.inhparent = 'reading'::regclass AND c.relname = \(name(m)) AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
             """, logger: logger) {
             found = true
         }

@@ -17,21 +17,21 @@ extension PostgresStore: CityStore {
         }
     }
 
-    /// Sums of `rollup_monthly` (kept by statement-level triggers on `rollup_hourly`) over the KST
-    /// months [from, until), for every active dong.
     public func allLoadedSiteConfigs() async throws -> [SiteConfig] {
         var out: [SiteConfig] = []
         for r in try await rows("SELECT id, config_sha256 FROM site ORDER BY id") {
             let id: String = try r.v("id")
             let c = try await siteConfigs.config(siteID: id, sha256: try r.v("config_sha256")) {
-                guard let row = try await self.rows("SELECT config_json FROM site WHERE id = \(id)").first else { return nil }
-                return try SiteConfigCache.decode(try row.v("config_json"))
+                guard let row = try await self.rows("SELECT config_sha256, config_json FROM site WHERE id = \(id)").first else { return nil }
+                return (try row.v("config_sha256"), try SiteConfigCache.decode(try row.v("config_json")))
             }
             if let c { out.append(c) }
         }
         return out
     }
 
+    /// Sums of `rollup_monthly` (kept by statement-level triggers on `rollup_hourly`) over the KST
+    /// months [from, until), for every active dong.
     public func dongMonthTotals(from: YearMonth, until: YearMonth) async throws -> [DongPeriodTotals] {
         let lo = from.description, hi = until.description
         return try await rows("""

@@ -93,7 +93,7 @@ extension PostgresStore: DispatchStore {
 
     /// Tries the named lock without waiting: a session-level `pg_try_advisory_lock` on a
     /// dedicated connection, held until `release()` (or until the process ends and the server
-    /// drops the session). `vpp dispatch run` takes "dispatch" (one planner per database).
+    /// drops the session). `vpp dispatch run` takes "dispatch <site id>" (one planner per district).
     public func tryAdvisoryLock(_ name: String) async throws -> (any HeldLock)? {
         do {
             let conn = try await PostgresConnection.connect(configuration: url.configuration, id: 0, logger: logger)

@@ -182,8 +182,8 @@ extension PostgresStore: SiteStore {
         guard let r = rows.first else { return nil }
         let id: String = try r.v("id")
         return try await siteConfigs.config(siteID: id, sha256: try r.v("config_sha256")) {
-            guard let row = try await self.rows("SELECT config_json FROM site WHERE id = \(id)").first else { return nil }
-            return try SiteConfigCache.decode(try row.v("config_json"))
+            guard let row = try await self.rows("SELECT config_sha256, config_json FROM site WHERE id = \(id)").first else { return nil }
+            return (try row.v("config_sha256"), try SiteConfigCache.decode(try row.v("config_json")))
         }
     }
 

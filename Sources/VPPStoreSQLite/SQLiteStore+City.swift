@@ -13,8 +13,6 @@ extension SQLiteStore: CityStore {
         }
     }
 
-    /// Sums of `rollup_monthly` (migration "city-v1-rollup-monthly"), first brought up to date
-    /// with every rollup write since the last read (migration "city-v2-rollup-monthly-on-read").
     public func allLoadedSiteConfigs() async throws -> [SiteConfig] {
         let rows: [[String]] = try await read { db in
             try Row.fetchAll(db, sql: "SELECT id, config_sha256 FROM site ORDER BY id").map { [$0["id"], $0["config_sha256"]] }
@@ -23,14 +21,19 @@ extension SQLiteStore: CityStore {
         for row in rows where row.count == 2 {
             let id = row[0]
             let c = try await siteConfigs.config(siteID: id, sha256: row[1]) {
-                let json = try await read { db in try String.fetchOne(db, sql: "SELECT config_json FROM site WHERE id = ?", arguments: [id]) }
-                return try json.map(SiteConfigCache.decode)
+                let row: [String]? = try await read { db in
+                    try Row.fetchOne(db, sql: "SELECT config_sha256, config_json FROM site WHERE id = ?", arguments: [id]).map { [$0[0], $0[1]] }
+                }
+                guard let row, row.count == 2 else { return nil }
+                return (row[0], try SiteConfigCache.decode(row[1]))
             }
             if let c { out.append(c) }
         }
         return out
     }
 
+    /// Sums of `rollup_monthly` (migration "city-v1-rollup-monthly"), first brought up to date
+    /// with every rollup write since the last read (migration "city-v2-rollup-monthly-on-read").
     public func dongMonthTotals(from: YearMonth, until: YearMonth) async throws -> [DongPeriodTotals] {
         let lo = String(format: "%04d-%02d", from.year, from.month), hi = String(format: "%04d-%02d", until.year, until.month)
         return try await write { db in

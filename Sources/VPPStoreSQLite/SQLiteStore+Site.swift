@@ -204,8 +204,11 @@ extension SQLiteStore {
         guard let row = rows.first, row.count == 2 else { return nil }
         let id = row[0]
         return try await siteConfigs.config(siteID: id, sha256: row[1]) {
-            let json = try await read { db in try String.fetchOne(db, sql: "SELECT config_json FROM site WHERE id = ?", arguments: [id]) }
-            return try json.map(SiteConfigCache.decode)
+            let row: [String]? = try await read { db in
+                try Row.fetchOne(db, sql: "SELECT config_sha256, config_json FROM site WHERE id = ?", arguments: [id]).map { [$0[0], $0[1]] }
+            }
+            guard let row, row.count == 2 else { return nil }
+            return (row[0], try SiteConfigCache.decode(row[1]))
         }
     }
 

@@ -41,6 +41,9 @@ struct AlertsCommand: AsyncParsableCommand {
         @Option(help: "From, KST (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default: 7 days ago.") var from: String?
         @Option(help: "To, KST; default: 7 days ahead.") var to: String?
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+        func validate() throws {
+            if config != nil, siteOption.code != nil { throw ValidationError("--config and --site both name the district: give one") }
+        }
         func run() async throws {
             let storage = try global.openStore()
             let site: SiteConfig

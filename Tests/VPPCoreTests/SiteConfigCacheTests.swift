@@ -13,8 +13,10 @@ struct SiteConfigCacheTests {
         let loads = Counter()
         var a = SiteBuilder.tiny()
         a.site = SiteInfo(id: "a", name: "A", nameKo: "가")
-        func get(_ id: String, _ sha: String, _ c: SiteConfig) async throws -> SiteConfig? {
-            try await cache.config(siteID: id, sha256: sha) { loads.n += 1; return c }
+        /// `stored`: the sha256 the store holds when the JSON is read (a load may have committed
+        /// since the caller read `sha`).
+        func get(_ id: String, _ sha: String, _ c: SiteConfig, stored: String? = nil) async throws -> SiteConfig? {
+            try await cache.config(siteID: id, sha256: sha) { loads.n += 1; return (stored ?? sha, c) }
         }
         #expect(try await get("a", "s1", a) == a)
         #expect(try await get("a", "s1", a) == a)
@@ -28,5 +30,13 @@ struct SiteConfigCacheTests {
         _ = try await get("a", "s2", a2)
         #expect(loads.n == 5)
         #expect(try await cache.config(siteID: "none", sha256: "x") { nil } == nil)
+        // A site load between the caller's read of the hash and the JSON: the new config is kept
+        // under its own hash, so a caller holding the old hash reads again instead of getting it.
+        var a3 = a2
+        a3.dongs[0].households += 1
+        #expect(try await get("a", "s2-old", a3, stored: "s3") == a3)
+        #expect(loads.n == 6)
+        #expect(try await get("a", "s2-old", a2) == a2)
+        #expect(loads.n == 7)
     }
 }
