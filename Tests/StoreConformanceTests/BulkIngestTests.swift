@@ -52,7 +52,7 @@ struct BulkIngestTests {
     @Test("a failure while a batch is being stored leaves nothing; a retry stores every row once", arguments: Driver.available)
     func failureWithBatchInFlight(driver: Driver) async throws {
         try await withStore(driver, pgBatchRows: Self.batchRows, pgRollupCap: Self.rollupCap) { s in
-            try await s.sites.loadSite(try Samples.seodaemun)
+            _ = try await s.sites.loadSite(try Samples.seodaemun)
             let f = try Self.file("big.csv") { m, i in 20_000 + (i * 37 + m * 11) % 9_000 }
             defer { TempDirectory.remove(f.dir) }
             let ingestor = Ingestor(storage: s)
@@ -82,7 +82,7 @@ struct BulkIngestTests {
           arguments: Driver.available)
     func correctedAcrossBatches(driver: Driver) async throws {
         try await withStore(driver, pgBatchRows: Self.batchRows, pgRollupCap: Self.rollupCap) { s in
-            try await s.sites.loadSite(try Samples.seodaemun)
+            _ = try await s.sites.loadSite(try Samples.seodaemun)
             let value = { (m: Int, i: Int) in 20_000 + (i * 37 + m * 11) % 9_000 }
             let a = try Self.file("a.csv", wh: value)
             defer { TempDirectory.remove(a.dir) }
@@ -98,6 +98,8 @@ struct BulkIngestTests {
             #expect(!second.duplicate)
             #expect(second.rowsOK == Self.meters.count * Self.slotsPerMeter)
             #expect(second.rowsChanged == Self.meters.count * changedSlots)
+            // Every changed value is logged once (reading_change), on both drivers.
+            #expect(try await s.sites.info().rowCounts["reading_change"] == Self.meters.count * changedSlots)
             let after = try await s.readings.dongPeriodTotals(from: lo, to: hi)
             #expect(after.reduce(0) { $0 + $1.consumptionWh } - before.reduce(0) { $0 + $1.consumptionWh }
                     == Int64(Self.meters.count * changedSlots * 1_234))
@@ -122,7 +124,7 @@ struct BulkIngestTests {
           arguments: [50_000, 4])
     func monthPartitions(batchRows: Int) async throws {
         try await withStore(.postgresql, pgBatchRows: batchRows) { s in
-            try await s.sites.loadSite(try Samples.seodaemun)
+            _ = try await s.sites.loadSite(try Samples.seodaemun)
             let pg = try #require(try s.cityStore() as? PostgresStore)
             // Meter by meter (so the batch's months alternate January, February, January, …), hourly,
             // hour-beginning, from 2024-01-31 20:00 to 2024-02-01 04:00 KST: 4 January and 5 February
@@ -147,7 +149,7 @@ struct BulkIngestTests {
           .enabled(if: Driver.postgresURL != nil, "VPP_TEST_POSTGRES_URL is unset"))
     func detachedPartition() async throws {
         try await withStore(.postgresql) { s in
-            try await s.sites.loadSite(try Samples.seodaemun)
+            _ = try await s.sites.loadSite(try Samples.seodaemun)
             let ingestor = Ingestor(storage: s)
             func file(_ name: String, day: Int, kwh: String) throws -> (path: String, dir: URL) {
                 try Samples.tempFile(name, "timestamp,meter_id,kWh\n" + (0..<4).map { "2024-02-0\(day) 0\($0):00,YEONHUI-FEEDER,\(kwh)\n" }.joined())
