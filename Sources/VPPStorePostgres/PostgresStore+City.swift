@@ -20,12 +20,7 @@ extension PostgresStore: CityStore {
     public func allLoadedSiteConfigs() async throws -> [SiteConfig] {
         var out: [SiteConfig] = []
         for r in try await rows("SELECT id, config_sha256 FROM site ORDER BY id") {
-            let id: String = try r.v("id")
-            let c = try await siteConfigs.config(siteID: id, sha256: try r.v("config_sha256")) {
-                guard let row = try await self.rows("SELECT config_sha256, config_json FROM site WHERE id = \(id)").first else { return nil }
-                return (try row.v("config_sha256"), try SiteConfigCache.decode(try row.v("config_json")))
-            }
-            if let c { out.append(c) }
+            if let c = try await cachedSiteConfig(id: try r.v("id"), sha256: try r.v("config_sha256")) { out.append(c) }
         }
         return out
     }

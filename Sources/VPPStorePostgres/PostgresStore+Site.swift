@@ -181,7 +181,13 @@ extension PostgresStore: SiteStore {
         }
         guard let r = rows.first else { return nil }
         let id: String = try r.v("id")
-        return try await siteConfigs.config(siteID: id, sha256: try r.v("config_sha256")) {
+        return try await cachedSiteConfig(id: id, sha256: try r.v("config_sha256"))
+    }
+
+    /// The config of site `id` whose fingerprint was read as `sha256`: from `siteConfigs`, or its
+    /// stored JSON (fetched with its own fingerprint) decoded and kept.
+    func cachedSiteConfig(id: String, sha256: String) async throws -> SiteConfig? {
+        try await siteConfigs.config(siteID: id, sha256: sha256) {
             guard let row = try await self.rows("SELECT config_sha256, config_json FROM site WHERE id = \(id)").first else { return nil }
             return (try row.v("config_sha256"), try SiteConfigCache.decode(try row.v("config_json")))
         }

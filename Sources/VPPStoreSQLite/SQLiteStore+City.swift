@@ -19,15 +19,7 @@ extension SQLiteStore: CityStore {
         }
         var out: [SiteConfig] = []
         for row in rows where row.count == 2 {
-            let id = row[0]
-            let c = try await siteConfigs.config(siteID: id, sha256: row[1]) {
-                let row: [String]? = try await read { db in
-                    try Row.fetchOne(db, sql: "SELECT config_sha256, config_json FROM site WHERE id = ?", arguments: [id]).map { [$0[0], $0[1]] }
-                }
-                guard let row, row.count == 2 else { return nil }
-                return (row[0], try SiteConfigCache.decode(row[1]))
-            }
-            if let c { out.append(c) }
+            if let c = try await cachedSiteConfig(id: row[0], sha256: row[1]) { out.append(c) }
         }
         return out
     }

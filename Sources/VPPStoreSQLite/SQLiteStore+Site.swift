@@ -203,7 +203,13 @@ extension SQLiteStore {
         }
         guard let row = rows.first, row.count == 2 else { return nil }
         let id = row[0]
-        return try await siteConfigs.config(siteID: id, sha256: row[1]) {
+        return try await cachedSiteConfig(id: id, sha256: row[1])
+    }
+
+    /// The config of site `id` whose fingerprint was read as `sha256`: from `siteConfigs`, or its
+    /// stored JSON (read with its own fingerprint) decoded and kept.
+    func cachedSiteConfig(id: String, sha256: String) async throws -> SiteConfig? {
+        try await siteConfigs.config(siteID: id, sha256: sha256) {
             let row: [String]? = try await read { db in
                 try Row.fetchOne(db, sql: "SELECT config_sha256, config_json FROM site WHERE id = ?", arguments: [id]).map { [$0[0], $0[1]] }
             }
