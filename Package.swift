@@ -116,6 +116,8 @@ let package = Package(
             "VPPStore", "VPPStoreSQLite", "VPPStorePostgres", "VPPTestSupport", "Ingestion", "VPPConfig", "VPPAuth", "VPPCore", "Tracking",
             // Tests that change the server's state behind the store's back (a detached partition).
             .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            // A store put back to an older schema to test a migration's upgrade path.
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "vppTests", dependencies: [
             "vpp", "VPPServer", "VPPBenchmarks", "VPPTestSupport", "Ingestion", "VPPAuth", "VPPStoreSQLite", "VPPStorePostgres", "VPPConfig", "OpenADR",

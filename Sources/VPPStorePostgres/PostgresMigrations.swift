@@ -409,7 +409,7 @@ public enum PostgresMigrations {
     }
 
     /// Applies every migration not yet recorded, in order, each in its own transaction.
-    static func migrate(_ conn: PostgresConnection, logger: Logger) async throws {
+    package static func migrate(_ conn: PostgresConnection, logger: Logger) async throws {
         try await conn.query("""
             CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)
             """, logger: logger)

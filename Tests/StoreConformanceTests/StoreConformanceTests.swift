@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import Ingestion
 import Logging
@@ -433,6 +434,38 @@ struct StoreConformanceTests {
         }
     }
 
+    /// Migration "city-v3-run-site" on a store made before it: the store is built at today's
+    /// schema, then put back to the state before that migration (its columns, indexes and record
+    /// dropped, as an older vpp left them), and migrated again by the driver's own runner.
+    @Test("upgrade of a store made before runs named their site: with one site its runs become that site's, with two they stay shared",
+          arguments: Driver.available)
+    func runSiteMigrationBackfill(driver: Driver) async throws {
+        let t0 = KSTDateTime(year: 2025, month: 7, day: 1).epochSeconds
+        for siteCount in [1, 2] {
+            let configs = [PostgresCityTests.site(1), PostgresCityTests.site(2)].prefix(siteCount)
+            try await withDowngradedRunSite(driver, setUp: { s in
+                for c in configs { try await s.sites.loadSite(c) }
+                let v = [ForecastValue(dongCode: configs[0].dongs[0].code, quantity: "load", slotStart: t0, durationS: 3600, value: WattHours(500))]
+                _ = try await s.forecasts.insertForecastRun(siteID: nil, issuedAt: t0 - 3600, kind: "day-ahead", horizonS: 3600, stepS: 3600,
+                                                            model: "m", paramsJSON: "{}", values: v)
+                let d = try await s.dispatch.startDispatchRun(siteID: nil, startedAt: t0, objective: "cost", horizonSeconds: 3600, stepSeconds: 900)
+                try await s.dispatch.finishDispatchRun(id: d, finishedAt: t0 + 5, status: "ok", objectiveValue: 1, breakdownJSON: "{}",
+                                                       solveMs: 1, message: nil, schedule: [])
+            }, check: { s, siteIDs in
+                let label = "\(driver), \(siteCount) site(s)"
+                let want: [String?] = siteCount == 1 ? [configs[0].site.id] : [nil]
+                #expect(siteIDs.forecast == want, "\(label)")
+                #expect(siteIDs.dispatch == want, "\(label)")
+                // Through the store: a run of one site is not another's; a shared run is every site's.
+                let other = try await s.forecasts.latestForecastRun(siteID: "district-9")
+                #expect((other == nil) == (siteCount == 1), "\(label)")
+                #expect(try await s.forecasts.latestForecastRun(siteID: configs[0].site.id) != nil, "\(label)")
+                #expect(try await s.dispatch.dispatchRuns(limit: 5, siteID: "district-9").count == (siteCount == 1 ? 0 : 1), "\(label)")
+                #expect(try await s.dispatch.dispatchRuns(limit: 5, siteID: configs[0].site.id).count == 1, "\(label)")
+            })
+        }
+    }
+
     @Test("tokens: created once, authenticated, revoked, audited", arguments: Driver.available)
     func tokens(driver: Driver) async throws {
         try await withStore(driver) { s in
@@ -689,6 +722,67 @@ extension StoreConformanceTests {
             let m = try #require(month.first { $0.dongCode == dong })
             #expect(m.hours == 46)
             #expect(m.consumptionWh == 4 * perDay)
+        }
+    }
+}
+
+/// A fresh store of `driver` filled by `setUp`, then put back to the schema before migration
+/// "city-v3-run-site" (columns, indexes and the migration's record dropped) and migrated again
+/// by the driver's own runner; `check` gets the store and the runs' `site_id` values as stored
+/// (forecast runs, dispatch runs; by id).
+func withDowngradedRunSite(_ driver: Driver, setUp: (Storage) async throws -> Void,
+                           check: (Storage, (forecast: [String?], dispatch: [String?])) async throws -> Void) async throws {
+    let undo = [
+        "DROP INDEX forecast_run_site", "DROP INDEX dispatch_run_site",
+        "ALTER TABLE forecast_run DROP COLUMN site_id", "ALTER TABLE dispatch_run DROP COLUMN site_id",
+    ]
+    switch driver {
+    case .sqlite:
+        let dir = try TempDirectory.make()
+        defer { TempDirectory.remove(dir) }
+        let path = dir.appendingPathComponent("old.sqlite").path
+        do {
+            let old = try SQLiteStore(path: path, clock: StoreUnderTest.clock)
+            try await setUp(old.storage)
+            try await old.write { db in
+                for u in undo { try db.execute(sql: u) }
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'city-v3-run-site'")
+            }
+        }
+        let upgraded = try SQLiteStore(path: path, clock: StoreUnderTest.clock)  // opening migrates
+        let ids = try await upgraded.write { db in
+            (forecast: try String?.fetchAll(db, sql: "SELECT site_id FROM forecast_run ORDER BY id"),
+             dispatch: try String?.fetchAll(db, sql: "SELECT site_id FROM dispatch_run ORDER BY id"))
+        }
+        try await check(upgraded.storage, ids)
+    case .postgresql:
+        try await withStore(.postgresql) { s in
+            try await setUp(s)
+            let server = try #require(Driver.postgresURL), db = try PostgresURL(parsing: s.location).database
+            var logger = Logger(label: "test.migrate")
+            logger.logLevel = .critical
+            let conn = try await PostgresConnection.connect(
+                configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: db, tls: .disable),
+                id: 1, logger: logger)
+            do {
+                for u in undo { try await conn.query(PostgresQuery(unsafeSQL: u), logger: logger) }
+                try await conn.query("DELETE FROM schema_migrations WHERE name = 'city-v3-run-site'", logger: logger)
+                try await PostgresMigrations.migrate(conn, logger: logger)
+                func siteIDs(_ table: String) async throws -> [String?] {
+                    var out: [String?] = []
+                    for try await row in try await conn.query(PostgresQuery(unsafeSQL: "SELECT site_id FROM \(table) ORDER BY id"), logger: logger) {
+                        out.append(try row.decode(String?.self))
+                    }
+                    return out
+                }
+                let ids = (forecast: try await siteIDs("forecast_run"), dispatch: try await siteIDs("dispatch_run"))
+                #expect(try await s.sites.info().migrationsApplied == PostgresMigrations.all.map(\.name))
+                try await check(s, ids)
+            } catch {
+                try? await conn.close()
+                throw error
+            }
+            try await conn.close()
         }
     }
 }
