@@ -196,6 +196,9 @@ public struct DispatchRunner {
 
     /// The name of the store lock a run of `site` holds.
     static func lockName(site: String) -> String { "dispatch \(site)" }
+    /// Held in shared mode with it: the store-wide lock name of vpp before per-site locks, which
+    /// an older planner still takes exclusively (a rolling upgrade must not let both plan at once).
+    static let lockGuard = "dispatch"
 
     public func run(now: Int64) async throws -> Result {
         // The store's own lock when it has one (PostgreSQL: an advisory lock per site, so the
@@ -203,8 +206,8 @@ public struct DispatchRunner {
         // the lock file (flock).
         if let tryLock = storage.tryExclusiveLock {
             let name = Self.lockName(site: builder.site.site.id)
-            guard let held = try await tryLock(name) else {
-                throw DispatchError.locked(path: "advisory lock '\(name)' of \(storage.location)")
+            guard let held = try await tryLock(name, Self.lockGuard) else {
+                throw DispatchError.locked(path: "advisory lock '\(name)' (or the store-wide '\(Self.lockGuard)' of an older vpp) of \(storage.location)")
             }
             do {
                 let r = try await runLocked(now: now)

@@ -191,8 +191,11 @@ public struct Storage: Sendable {
     public var scoring: (any ForecastScoringStore)?
     /// Takes the named cross-process lock without waiting (nil when another process holds it):
     /// a PostgreSQL advisory lock for the server store; nil for the SQLite store, whose callers
-    /// keep their lock files (`flock`).
-    public var tryExclusiveLock: (@Sendable (String) async throws -> (any HeldLock)?)?
+    /// keep their lock files (`flock`). The second argument, when given, is a guard name held in
+    /// shared mode along with it: holders of different names under one guard run at once, and
+    /// whoever holds the guard name itself exclusively (an older vpp's store-wide lock) excludes
+    /// them all, and they it.
+    public var tryExclusiveLock: (@Sendable (_ name: String, _ sharedGuard: String?) async throws -> (any HeldLock)?)?
     /// The clock writes are stamped with (injected in tests).
     public var clock: any WallClock
     /// Where the data lives, for messages (a file path or a database URL without credentials).

@@ -93,20 +93,37 @@ extension PostgresStore: DispatchStore {
 
     /// Tries the named lock without waiting: a session-level `pg_try_advisory_lock` on a
     /// dedicated connection, held until `release()` (or until the process ends and the server
-    /// drops the session). `vpp dispatch run` takes "dispatch <site id>" (one planner per district).
-    public func tryAdvisoryLock(_ name: String) async throws -> (any HeldLock)? {
+    /// drops the session). `sharedGuard`, when given, is first taken in shared mode on the same
+    /// session (`pg_try_advisory_lock_shared`). `vpp dispatch run` takes "dispatch <site id>"
+    /// (one planner per district) under the guard "dispatch", the store-wide lock an earlier vpp
+    /// took exclusively: during a rolling upgrade an old and a new planner never overlap.
+    public func tryAdvisoryLock(_ name: String, sharedGuard: String? = nil) async throws -> (any HeldLock)? {
         do {
             let conn = try await PostgresConnection.connect(configuration: url.configuration, id: 0, logger: logger)
-            var got = false
+            var got = true
             do {
-                for try await ok in try await conn.query("SELECT pg_try_advisory_lock(\(Self.namedLockSpace), hashtext(\(name)))",
-                                                         logger: logger).decode(Bool.self) { got = ok }
+                if let g = sharedGuard {
+                    for try await ok in try await conn.query("SELECT pg_try_advisory_lock_shared(\(Self.namedLockSpace), hashtext(\(g)))",
+                                                             logger: logger).decode(Bool.self) { got = ok }
+                }
+                if got {
+                    for try await ok in try await conn.query("SELECT pg_try_advisory_lock(\(Self.namedLockSpace), hashtext(\(name)))",
+                                                             logger: logger).decode(Bool.self) { got = ok }
+                    // The name is held elsewhere: give the guard back at once (a closed session's
+                    // locks go only when its backend has exited).
+                    if !got, let g = sharedGuard {
+                        for try await _ in try await conn.query("SELECT pg_advisory_unlock_shared(\(Self.namedLockSpace), hashtext(\(g)))",
+                                                                logger: logger).decode(Bool.self) {}
+                    }
+                } else {
+                    got = false
+                }
             } catch {
                 try? await conn.close()
                 throw error
             }
             if !got { try? await conn.close(); return nil }
-            return PostgresAdvisoryLock(connection: conn, name: name, logger: logger)
+            return PostgresAdvisoryLock(connection: conn, name: name, sharedGuard: sharedGuard, logger: logger)
         } catch {
             throw PostgresErrors.map(error, url: url, context: "lock \(name)")
         }
@@ -119,9 +136,10 @@ extension PostgresStore: DispatchStore {
 final class PostgresAdvisoryLock: HeldLock {
     let connection: PostgresConnection
     let name: String
+    let sharedGuard: String?
     let logger: Logger
-    init(connection: PostgresConnection, name: String, logger: Logger) {
-        self.connection = connection; self.name = name; self.logger = logger
+    init(connection: PostgresConnection, name: String, sharedGuard: String?, logger: Logger) {
+        self.connection = connection; self.name = name; self.sharedGuard = sharedGuard; self.logger = logger
     }
 
     func release() async {
@@ -129,6 +147,11 @@ final class PostgresAdvisoryLock: HeldLock {
             let rows = try await connection.query("SELECT pg_advisory_unlock(\(PostgresStore.namedLockSpace), hashtext(\(name)))",
                                                   logger: logger)
             for try await _ in rows.decode(Bool.self) {}
+            if let g = sharedGuard {
+                let rows = try await connection.query("SELECT pg_advisory_unlock_shared(\(PostgresStore.namedLockSpace), hashtext(\(g)))",
+                                                      logger: logger)
+                for try await _ in rows.decode(Bool.self) {}
+            }
         } catch {
             // Closing the session below releases it all the same, a moment later.
         }

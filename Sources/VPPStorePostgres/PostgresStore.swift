@@ -55,7 +55,7 @@ public final class PostgresStore: Sendable {
     public var storage: Storage {
         var s = Storage(driver: self, clock: clock, location: url.redacted)
         s.telemetry = self; s.alerts = self; s.openADRObjects = self; s.scoring = self
-        s.tryExclusiveLock = { name in try await self.tryAdvisoryLock(name) }
+        s.tryExclusiveLock = { name, sharedGuard in try await self.tryAdvisoryLock(name, sharedGuard: sharedGuard) }
         return s
     }
 

@@ -62,11 +62,13 @@ final class NamedLocks: @unchecked Sendable {
     private let mutex = NSLock()
     private var held: Set<String>
     private(set) var asked: [String] = []
+    /// The shared guard given with each request.
+    private(set) var guards: [String?] = []
     init(held: Set<String>) { self.held = held }
     struct Held: HeldLock { let locks: NamedLocks, name: String; func release() async { locks.release(name) } }
-    func tryLock(_ name: String) -> (any HeldLock)? {
+    func tryLock(_ name: String, sharedGuard: String?) -> (any HeldLock)? {
         mutex.lock(); defer { mutex.unlock() }
-        asked.append(name)
+        asked.append(name); guards.append(sharedGuard)
         guard held.insert(name).inserted else { return nil }
         return Held(locks: self, name: name)
     }
@@ -83,7 +85,7 @@ final class NamedLocks: @unchecked Sendable {
         defer { TempDirectory.remove(sdir) }
         let locks = NamedLocks(held: ["dispatch test"])
         var storage = store.storage
-        storage.tryExclusiveLock = { name in locks.tryLock(name) }
+        storage.tryExclusiveLock = { name, sharedGuard in locks.tryLock(name, sharedGuard: sharedGuard) }
         var o = DispatchRunner.Options(outbox: dir + "/outbox", lockPath: dir + "/lock")
         o.step = .hour; o.slots = 24
         let now = KSTDateTime(year: 2026, month: 7, day: 1).epochSeconds
@@ -99,6 +101,8 @@ final class NamedLocks: @unchecked Sendable {
         let r = try await DispatchRunner(builder: SiteProblemBuilder(site: other), storage: storage, options: o, series: syntheticSeries).run(now: now)
         #expect(r.files.count == 2)
         #expect(locks.asked == ["dispatch test", "dispatch other"])
+        // Each under the store-wide name an older vpp takes (PostgreSQL: in shared mode; tested in the conformance suite).
+        #expect(locks.guards == ["dispatch", "dispatch"])
         // Released after the run: the next run of 'other' gets the lock again.
         _ = try await DispatchRunner(builder: SiteProblemBuilder(site: other), storage: storage, options: o, series: syntheticSeries).run(now: now + 3600)
         #expect(locks.asked.count == 3)

@@ -533,15 +533,34 @@ extension StoreConformanceTests {
             case .sqlite:
                 #expect(s.tryExclusiveLock == nil)
             case .postgresql:
-                // The dispatch lock: one holder per database.
+                // A named lock: one holder at a time.
                 let lock = try #require(s.tryExclusiveLock)
-                let first = try await lock("dispatch")
+                let first = try await lock("dispatch", nil)
                 #expect(first != nil)
-                #expect(try await lock("dispatch") == nil)
+                #expect(try await lock("dispatch", nil) == nil)
                 await first?.release()
-                let again = try await lock("dispatch")
+                let again = try await lock("dispatch", nil)
                 #expect(again != nil)
                 await again?.release()
+                // Per-site names under one shared guard: two districts at once, one run per district;
+                // the guard's exclusive holder (an older vpp's store-wide "dispatch") and they exclude each other.
+                let a = try #require(try await lock("dispatch district-1", "dispatch"))
+                let b = try #require(try await lock("dispatch district-2", "dispatch"))
+                #expect(try await lock("dispatch district-1", "dispatch") == nil)
+                #expect(try await lock("dispatch", nil) == nil)
+                await a.release()
+                #expect(try await lock("dispatch", nil) == nil)
+                await b.release()
+                let old = try #require(try await lock("dispatch", nil))
+                #expect(try await lock("dispatch district-1", "dispatch") == nil)
+                await old.release()
+                // A refused name gave its guard back at once: the old planner's lock is free.
+                let c = try #require(try await lock("dispatch district-1", "dispatch"))
+                let refused = try await lock("dispatch district-1", "dispatch")
+                #expect(refused == nil)
+                await c.release()
+                let old2 = try #require(try await lock("dispatch", nil))
+                await old2.release()
             }
         }
     }
