@@ -308,6 +308,12 @@ struct StoreConformanceTests {
                 (dongCode: d, rollup: HourlyRollup(hourStart: t0 + Int64(h) * 3600, generationWh: Int64(h) * 10, consumptionWh: 1000))
             }
             try await s.readings.replaceRollups(rows)
+            // A second dong with hours before, inside and after the first's (span and daily sums
+            // run over every dong).
+            let d2 = config.dongs[1].code
+            try await s.readings.replaceRollups([t0 - 86_400, t0 + 5 * 3600, t0 + 72 * 3600].map {
+                (dongCode: d2, rollup: HourlyRollup(hourStart: $0, generationWh: 0, consumptionWh: 500))
+            })
             let tot = try await s.readings.rollupTotals(dong: d, from: t0, to: t0 + 48 * 3600)
             #expect(tot.hours == 48)
             #expect(tot.generationWh == (0..<48).reduce(0) { $0 + Int64($1) * 10 })
@@ -315,9 +321,11 @@ struct StoreConformanceTests {
             let series = try await s.readings.rollupSeries(dong: d, quantity: .generation, from: t0, to: t0 + 3 * 3600)
             #expect(series.wh == [0, 10, 20])
             let daily = try await s.readings.districtDaily(from: t0, to: t0 + 48 * 3600)
-            #expect(daily.map(\.consumptionWh) == [24_000, 24_000])
-            #expect(daily.first?.dayStart == t0)
-            #expect(try await s.readings.rollupSpan()?.first == t0)
+            #expect(daily.map(\.consumptionWh) == [24_500, 24_000])
+            #expect(daily.map(\.dayStart) == [t0, t0 + 86_400])
+            let span = try await s.readings.rollupSpan()
+            #expect(span?.first == t0 - 86_400)
+            #expect(span?.last == t0 + 72 * 3600)
             #expect(try await s.readings.hourlyRollups(dongCodes: [d], from: t0, to: t0 + 48 * 3600)[d]?.count == 48)
             #expect(try await s.readings.hourlyConsumption(dong: d, from: t0, to: t0 + 2 * 3600).map(\.wh) == [1000, 1000])
         }
