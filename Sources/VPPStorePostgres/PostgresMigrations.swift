@@ -396,13 +396,6 @@ public enum PostgresMigrations {
             CREATE INDEX forecast_run_site ON forecast_run(site_id, issued_at);
             CREATE INDEX dispatch_run_site ON dispatch_run(site_id, id);
             """),
-        // Every ingest adds its dong-hours to `rollup_hourly`; its index on hour_start alone cost
-        // about a fifth of that write (psql, 125k dong-hours: 0.55–0.64 s with it, 0.41–0.53 s
-        // without; Benchmarks/RESULTS.md). Its two readers (the span of the data, the district's
-        // daily sums) walk the primary key dong by dong instead (`PostgresStore.rollupDongs`).
-        ("city-v4-rollup-no-hour-index", """
-            DROP INDEX IF EXISTS rollup_hourly_hour;
-            """),
     ]
 
     /// The statements of a migration's text (each ends with `;` at the end of a line; `--` comment lines dropped).

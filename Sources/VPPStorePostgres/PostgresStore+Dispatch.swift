@@ -144,12 +144,16 @@ final class PostgresAdvisoryLock: HeldLock {
 
     func release() async {
         do {
-            let rows = try await connection.query("SELECT pg_advisory_unlock(\(PostgresStore.namedLockSpace), hashtext(\(name)))",
-                                                  logger: logger)
-            for try await _ in rows.decode(Bool.self) {}
+            let space = PostgresStore.namedLockSpace
             if let g = sharedGuard {
-                let rows = try await connection.query("SELECT pg_advisory_unlock_shared(\(PostgresStore.namedLockSpace), hashtext(\(g)))",
-                                                      logger: logger)
+                // One statement for both (two columns, each evaluated), so the guard is not left
+                // held when the name's unlock fails.
+                let rows = try await connection.query("""
+                    SELECT pg_advisory_unlock(\(space), hashtext(\(name))) AS n, pg_advisory_unlock_shared(\(space), hashtext(\(g))) AS g
+                    """, logger: logger)
+                for try await _ in rows.decode((Bool, Bool).self) {}
+            } else {
+                let rows = try await connection.query("SELECT pg_advisory_unlock(\(space), hashtext(\(name)))", logger: logger)
                 for try await _ in rows.decode(Bool.self) {}
             }
         } catch {

@@ -43,38 +43,17 @@ extension PostgresStore: ReadingStore {
         }
     }
 
-    /// The dong codes present in `rollup_hourly`, found by walking its primary key (dong_code,
-    /// hour_start) one code at a time ("loose index scan"): a few index probes per dong instead of
-    /// reading every row. Reads by hour alone go dong by dong through the key this way, since the
-    /// table has no index on hour_start (migration "city-v4-rollup-no-hour-index").
-    static let rollupDongs = """
-        WITH RECURSIVE dongs(code) AS (
-          (SELECT dong_code FROM rollup_hourly ORDER BY dong_code LIMIT 1)
-          UNION ALL
-          SELECT (SELECT r.dong_code FROM rollup_hourly r WHERE r.dong_code > dongs.code ORDER BY r.dong_code LIMIT 1)
-          FROM dongs WHERE dongs.code IS NOT NULL
-        )
-        """
-
     public func districtDaily(from: Int64, to: Int64) async throws -> [(dayStart: Int64, generationWh: Int64, consumptionWh: Int64)] {
         // KST days: floor((t + 9 h) / 1 d) (SQLite's integer division, hour_start ≥ 0 in practice).
         try await rows("""
-            \(unescaped: Self.rollupDongs)
-            SELECT ((r.hour_start + 32400) / 86400) * 86400 - 32400 AS day,
-                   SUM(r.generation_wh)::BIGINT AS g, SUM(r.consumption_wh)::BIGINT AS c
-            FROM dongs JOIN rollup_hourly r ON r.dong_code = dongs.code AND r.hour_start >= \(from) AND r.hour_start < \(to)
-            GROUP BY day ORDER BY day
+            SELECT ((hour_start + 32400) / 86400) * 86400 - 32400 AS day,
+                   SUM(generation_wh)::BIGINT AS g, SUM(consumption_wh)::BIGINT AS c
+            FROM rollup_hourly WHERE hour_start >= \(from) AND hour_start < \(to) GROUP BY day ORDER BY day
             """).map { (dayStart: try $0.v("day"), generationWh: try $0.v("g"), consumptionWh: try $0.v("c")) }
     }
 
     public func rollupSpan() async throws -> (first: Int64, last: Int64)? {
-        let r = try await rows("""
-            \(unescaped: Self.rollupDongs)
-            SELECT MIN(s.a) AS a, MAX(s.b) AS b FROM dongs CROSS JOIN LATERAL (
-              SELECT (SELECT MIN(hour_start) FROM rollup_hourly WHERE dong_code = dongs.code) AS a,
-                     (SELECT MAX(hour_start) FROM rollup_hourly WHERE dong_code = dongs.code) AS b
-            ) s WHERE dongs.code IS NOT NULL
-            """)[0]
+        let r = try await rows("SELECT MIN(hour_start) AS a, MAX(hour_start) AS b FROM rollup_hourly")[0]
         guard let a = try r.v("a", Int64?.self), let b = try r.v("b", Int64?.self) else { return nil }
         return (a, b)
     }
