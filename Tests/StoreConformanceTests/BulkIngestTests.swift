@@ -159,12 +159,7 @@ struct BulkIngestTests {
             _ = try await ingestor.ingest(file: a.path, options: Self.options())
 
             // Behind the store's back: detach February's partition (its 4 rows go with it).
-            let server = try #require(Driver.postgresURL), db = try PostgresURL(parsing: s.location).database
-            var logger = Logger(label: "test.detach")
-            logger.logLevel = .critical
-            let conn = try await PostgresConnection.connect(
-                configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: db, tls: .disable),
-                id: 1, logger: logger)
+            let (conn, logger) = try await rawPostgresConnection(to: s, label: "test.detach")
             let feb = YearMonth(year: 2024, month: 2)
             do {
                 try await conn.query("ALTER TABLE reading DETACH PARTITION reading_y2024m02", logger: logger)

@@ -787,12 +787,7 @@ func withDowngradedRunSite(_ driver: Driver, setUp: (Storage) async throws -> Vo
     case .postgresql:
         try await withStore(.postgresql) { s in
             try await setUp(s)
-            let server = try #require(Driver.postgresURL), db = try PostgresURL(parsing: s.location).database
-            var logger = Logger(label: "test.migrate")
-            logger.logLevel = .critical
-            let conn = try await PostgresConnection.connect(
-                configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: db, tls: .disable),
-                id: 1, logger: logger)
+            let (conn, logger) = try await rawPostgresConnection(to: s, label: "test.migrate")
             do {
                 for u in undo { try await conn.query(PostgresQuery(unsafeSQL: u), logger: logger) }
                 try await conn.query("DELETE FROM schema_migrations WHERE name = 'city-v3-run-site'", logger: logger)
@@ -814,4 +809,16 @@ func withDowngradedRunSite(_ driver: Driver, setUp: (Storage) async throws -> Vo
             try await conn.close()
         }
     }
+}
+
+/// A PostgreSQL connection of its own to the database of the store under test (the suite's
+/// server), to change or read the server's state behind the store's back; its logger is quiet.
+func rawPostgresConnection(to s: Storage, label: String) async throws -> (PostgresConnection, Logger) {
+    let server = try #require(Driver.postgresURL), db = try PostgresURL(parsing: s.location).database
+    var logger = Logger(label: label)
+    logger.logLevel = .critical
+    let conn = try await PostgresConnection.connect(
+        configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: db, tls: .disable),
+        id: 1, logger: logger)
+    return (conn, logger)
 }
