@@ -115,27 +115,23 @@ struct CityCLITests {
     @Test func killMinus9MidSyncLosesAndDuplicatesNothing() async throws {
         let dir = try TempDirectory.make()
         defer { TempDirectory.remove(dir) }
-        let district = dir.appendingPathComponent("district.sqlite").path, city = dir.appendingPathComponent("city.sqlite").path
+        let district = dir.appendingPathComponent("district.sqlite").path
         let d = try Self.writeDistricts(dir, count: 1)[0]
         let source = try SQLiteStore(path: district)
         _ = try await source.loadSite(d.config)
         let from = KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds
         try await source.replaceRollups(SyntheticRollups.rows(dongs: d.config.dongs.map(\.code), from: from, hours: 8784, seed: 5))
         var rng = SplitMix64(seed: 14)
-        var killedMidway = 0
-        for _ in 0..<10 {
-            let p = Process()
-            p.executableURL = CLITests.binary
-            p.arguments = ["sync", "--db", district, "--to", city, "--batch-rows", "2000"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            try await Task.sleep(nanoseconds: UInt64(50 + rng.next() % 600) * 1_000_000)
-            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-            p.waitUntilExit()
-            if p.terminationReason == .uncaughtSignal { killedMidway += 1 }
+        var window: UInt64 = 650, city = "", killed = SyncKills.Round()
+        for attempt in 0..<6 {
+            // A fresh city store per round (SyncKills).
+            city = dir.appendingPathComponent("city-\(attempt).sqlite").path
+            killed = try await SyncKills.round(["sync", "--db", district, "--to", city, "--batch-rows", "2000"], times: 10, window: window, rng: &rng)
+            if killed.killedMidway >= 1 { break }
+            window = max(40, window / 2)
         }
-        #expect(killedMidway >= 1, "no kill landed while vpp sync was running")
+        let killedMidway = killed.killedMidway
+        #expect(killedMidway >= 1, "no kill landed while vpp sync was running (delays \(killed.delays) ms)")
         let last = try await CLITests().run(["sync", "--db", district, "--to", city])
         #expect(last.status == 0, "\(last.stderr)")
         let codes = d.config.dongs.map(\.code), to = from + 8784 * 3600

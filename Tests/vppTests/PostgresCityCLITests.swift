@@ -54,31 +54,22 @@ struct PostgresCityCLITests {
         _ = try await source.loadSite(d.config)
         let from = KSTDateTime(year: 2024, month: 1, day: 1).epochSeconds
         try await source.replaceRollups(SyntheticRollups.rows(dongs: d.config.dongs.map(\.code), from: from, hours: 8784, seed: 5))
-        try await Self.withDatabase { city, store in
-            var rng = SplitMix64(seed: 14)
-            var killedMidway = 0, killedAfterCommits = 0
-            var delays: [UInt64] = []
-            var mark = try await store.syncWatermark(source: d.config.site.id, stream: .rollups)
-            for _ in 0..<10 {
-                let p = Process()
-                p.executableURL = CLITests.binary
-                p.arguments = ["sync", "--db", district, "--to", city, "--batch-rows", "2000"]
-                p.standardOutput = FileHandle.nullDevice
-                p.standardError = FileHandle.nullDevice
-                try p.run()
-                let delay = 100 + rng.next() % 1500
-                delays.append(delay)
-                try await Task.sleep(nanoseconds: delay * 1_000_000)
-                if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-                p.waitUntilExit()
-                let now = try await store.syncWatermark(source: d.config.site.id, stream: .rollups)
-                if p.terminationReason == .uncaughtSignal {
-                    killedMidway += 1
-                    // This run committed batches before it was killed: a partial sync stayed behind.
-                    if now > mark { killedAfterCommits += 1 }
-                }
-                mark = now
+        var rng = SplitMix64(seed: 14)
+        var window: UInt64 = 1600, verified = false
+        for attempt in 0..<6 where !verified {
+          // A fresh city database per round (SyncKills); the last round is checked whatever it gave.
+          try await Self.withDatabase { city, store in
+            let killed = try await SyncKills.round(["sync", "--db", district, "--to", city, "--batch-rows", "2000"], times: 10,
+                                                   window: window, rng: &rng) {
+                try await store.syncWatermark(source: d.config.site.id, stream: .rollups)
             }
+            // A round whose kills all missed the runs at work (or came before any commit) is run again, sooner.
+            if (killed.killedMidway == 0 || killed.killedAfterCommits == 0) && attempt < 5 {
+                window = max(100, window / 2)
+                return
+            }
+            verified = true
+            let killedMidway = killed.killedMidway, killedAfterCommits = killed.killedAfterCommits, delays = killed.delays
             #expect(killedMidway >= 1, "no kill landed while vpp sync was running (delays \(delays) ms)")
             #expect(killedAfterCommits >= 1, "no kill left committed batches behind (delays \(delays) ms)")
             // The kills left something behind (else the test proves nothing about a partial sync).
@@ -100,6 +91,7 @@ struct PostgresCityCLITests {
             #expect(months == (try await source.dongPeriodTotals(from: from, to: to)))
             #expect(months.allSatisfy { $0.hours == 8784 })
             #expect(try await CLITests().run(["sync", "--db", district, "--to", city]).stdout.contains(": 0 rows"))
+          }
         }
     }
 
